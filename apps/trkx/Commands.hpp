@@ -1,0 +1,18 @@
+#pragma once
+/// @file Commands.hpp
+/// Subcommands of the `trkx` executable. Each adds itself to the CLI::App;
+/// its callback turns the options into the library's Config structs and runs.
+/// A command reports failure by throwing (trkx::Error -> exit code 1) or by
+/// setting the exit code through CommandResult.
+
+#include <CLI/CLI.hpp>
+
+namespace trkx::cli {
+
+/// Exit code of the last subcommand run (0 = success). A command whose work
+/// partly failed (e.g. one bad event in a batch) sets it non-zero without throwing.
+int& exit_code();
+
+void add_version_command(CLI::App& app);
+
+}  // namespace trkx::cli
