@@ -50,7 +50,8 @@ void ProgressBar::draw_locked() {
   const double frac = static_cast<double>(done_) / static_cast<double>(total_);
   const int filled = static_cast<int>(frac * width);
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double eta = done_ > 0 ? elapsed * static_cast<double>(total_ - done_) / static_cast<double>(done_) : 0.0;
+  const double eta =
+      done_ > 0 ? elapsed * static_cast<double>(total_ - done_) / static_cast<double>(done_) : 0.0;
   std::fprintf(stderr, "\r%s [%.*s%*s] %zu/%zu %5.1fs eta %5.1fs", label_.c_str(), filled,
                "==============================", width - filled, "", done_, total_, elapsed, eta);
   std::fflush(stderr);

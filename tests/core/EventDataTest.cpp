@@ -10,8 +10,8 @@ namespace {
 
 TEST(HitContainer, DerivedQuantitiesFollowFromPosition) {
   HitContainer hits;
-  hits.push_back(7, 30.0F, 40.0F, 0.0F, 8, 2, 11);     // r = 50, phi = atan2(4,3), eta = 0
-  hits.push_back(9, 0.0F, -10.0F, 10.0F, 8, 4, 12);    // phi = -pi/2, eta = asinh(1)
+  hits.push_back(7, 30.0F, 40.0F, 0.0F, 8, 2, 11);   // r = 50, phi = atan2(4,3), eta = 0
+  hits.push_back(9, 0.0F, -10.0F, 10.0F, 8, 4, 12);  // phi = -pi/2, eta = asinh(1)
   hits.compute_derived();
   ASSERT_EQ(hits.size(), 2U);
   EXPECT_FLOAT_EQ(hits.r[0], 50.0F);

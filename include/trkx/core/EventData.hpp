@@ -22,10 +22,10 @@ using ModuleId = std::int64_t;
 /// Non-owning view of the hits of one event (all spans have equal size).
 struct HitsView {
   std::span<const HitId> hit_id;
-  std::span<const float> x, y, z;          ///< global position [mm]
+  std::span<const float> x, y, z;  ///< global position [mm]
   std::span<const std::int32_t> volume_id, layer_id;
   std::span<const ModuleId> module_id;
-  std::span<const float> r, phi, eta;      ///< derived: transverse radius [mm], azimuth [rad], pseudorapidity
+  std::span<const float> r, phi, eta;  ///< derived: transverse radius [mm], azimuth [rad], pseudorapidity
   [[nodiscard]] std::size_t size() const { return hit_id.size(); }
 };
 
