@@ -1,0 +1,159 @@
+#include "trkx/eval/Report.hpp"
+
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace trkx::eval {
+
+nlohmann::json ratio_to_json(const Ratio& ratio) {
+  return {{"numerator", ratio.numerator},
+          {"denominator", ratio.denominator},
+          {"value", ratio.value()},
+          {"uncertainty", ratio.uncertainty()}};
+}
+
+nlohmann::json binned_to_json(const BinnedRatio& binned, const std::string& unit) {
+  nlohmann::json numerator = nlohmann::json::array();
+  nlohmann::json denominator = nlohmann::json::array();
+  nlohmann::json efficiency = nlohmann::json::array();
+  nlohmann::json uncertainty = nlohmann::json::array();
+  for (const Ratio& bin : binned.bins()) {
+    numerator.push_back(bin.numerator);
+    denominator.push_back(bin.denominator);
+    efficiency.push_back(bin.value());
+    uncertainty.push_back(bin.uncertainty());
+  }
+  return {{"variable", binned.variable()}, {"unit", unit},
+          {"edges", binned.edges()},       {"numerator", numerator},
+          {"denominator", denominator},    {"efficiency", efficiency},
+          {"uncertainty", uncertainty}};
+}
+
+EvaluationReport::EvaluationReport(TrackingEvaluator::Config tracking_config,
+                                   EdgeEvaluator::Config edge_config)
+    : tracking_config_(std::move(tracking_config)), edge_config_(edge_config) {
+  tracking_ = TrackingEvaluator(tracking_config_).empty_result();
+}
+
+void EvaluationReport::add_event(std::uint64_t event_id, const TrackMLScore& score,
+                                 const TrackingPerformance& performance) {
+  events_.push_back({event_id, score});
+  tracking_.merge(performance);
+}
+
+void EvaluationReport::add_edges(const EdgeMetrics& metrics) {
+  for (EdgeMetrics& existing : edges_) {
+    if (existing.stage == metrics.stage) {
+      existing.merge(metrics);
+      return;
+    }
+  }
+  edges_.push_back(metrics);
+}
+
+double EvaluationReport::mean_score() const {
+  double sum = 0.0;
+  std::size_t n = 0;
+  for (const EventScore& e : events_) {
+    if (std::isnan(e.score.score)) continue;
+    sum += e.score.score;
+    ++n;
+  }
+  return n == 0 ? std::numeric_limits<double>::quiet_NaN() : sum / static_cast<double>(n);
+}
+
+nlohmann::json EvaluationReport::to_json() const {
+  nlohmann::json per_event = nlohmann::json::array();
+  for (const EventScore& e : events_) {
+    per_event.push_back({{"event_id", e.event_id},
+                         {"score", e.score.score},
+                         {"total_weight", e.score.total_weight},
+                         {"n_tracks", e.score.n_tracks},
+                         {"n_good_tracks", e.score.n_good_tracks},
+                         {"n_missing_hits", e.score.n_missing_hits},
+                         {"n_unknown_hits", e.score.n_unknown_hits}});
+  }
+  nlohmann::json efficiency = nlohmann::json::array();
+  for (std::size_t t = 0; t < tracking_.pt_thresholds.size(); ++t) {
+    nlohmann::json entry = ratio_to_json(tracking_.efficiency[t]);
+    entry["pt_min"] = tracking_.pt_thresholds[t];
+    efficiency.push_back(entry);
+  }
+  nlohmann::json edges = nlohmann::json::array();
+  for (const EdgeMetrics& m : edges_) {
+    edges.push_back({{"stage", m.stage},
+                     {"n_events", m.n_events},
+                     {"n_edges", m.n_edges},
+                     {"n_truth_edges", m.n_truth_edges},
+                     {"efficiency", ratio_to_json(m.efficiency)},
+                     {"efficiency_pt", ratio_to_json(m.efficiency_pt)},
+                     {"purity", ratio_to_json(m.purity)},
+                     {"same_particle_purity", ratio_to_json(m.same_particle_purity)}});
+  }
+  const TrackingPerformance& t = tracking_;
+  return {{"format_version", 1},
+          {"n_events", events_.size()},
+          {"config",
+           {{"pt_thresholds", tracking_config_.pt_thresholds},
+            {"min_particle_hits", tracking_config_.min_particle_hits},
+            {"min_track_hits", tracking_config_.min_track_hits},
+            {"eta_max", tracking_config_.eta_max},
+            {"match_fraction", tracking_config_.match_fraction},
+            {"track_id_zero_is_unassigned", tracking_config_.track_id_zero_is_unassigned},
+            {"edge_pt_min", edge_config_.pt_min},
+            {"edge_score_cut", edge_config_.score_cut}}},
+          {"trackml_score", {{"mean", mean_score()}, {"per_event", per_event}}},
+          {"tracking",
+           {{"efficiency", efficiency},
+            {"fake_rate", ratio_to_json(t.fake_rate)},
+            {"duplicate_rate", ratio_to_json(t.duplicate_rate)},
+            {"counts",
+             {{"n_events", t.n_events},
+              {"n_particles", t.n_particles},
+              {"n_tracks", t.n_tracks},
+              {"n_short_tracks", t.n_short_tracks},
+              {"n_matched_tracks", t.n_matched_tracks},
+              {"n_pure_tracks", t.n_pure_tracks},
+              {"n_assigned_hits", t.n_assigned_hits},
+              {"n_truth_hits", t.n_truth_hits}}},
+            {"efficiency_vs_pt", binned_to_json(t.efficiency_vs_pt, "GeV")},
+            {"efficiency_vs_eta", binned_to_json(t.efficiency_vs_eta, "")}}},
+          {"edges", edges}};
+}
+
+namespace {
+std::string format_ratio(const Ratio& r) {
+  if (r.denominator == 0) return "n/a (0 / 0)";
+  return fmt::format("{:.4f} +- {:.4f} ({} / {})", r.value(), r.uncertainty(), r.numerator, r.denominator);
+}
+}  // namespace
+
+std::string EvaluationReport::summary() const {
+  std::string out;
+  const double score = mean_score();
+  out += fmt::format("events:            {}\n", events_.size());
+  out += std::isnan(score) ? std::string("TrackML score:     n/a (truth weights are all zero)\n")
+                           : fmt::format("TrackML score:     {:.4f} (mean over events)\n", score);
+  const TrackingPerformance& t = tracking_;
+  for (std::size_t i = 0; i < t.pt_thresholds.size(); ++i) {
+    out += fmt::format("efficiency pT>{:<4g}: {}  [particles with >= {} hits, |eta| <= {:g}]\n",
+                       t.pt_thresholds[i], format_ratio(t.efficiency[i]), tracking_config_.min_particle_hits,
+                       tracking_config_.eta_max);
+  }
+  out += fmt::format("fake rate:         {}  [tracks with >= {} hits]\n", format_ratio(t.fake_rate),
+                     tracking_config_.min_track_hits);
+  out += fmt::format("duplicate rate:    {}  [pure tracks]\n", format_ratio(t.duplicate_rate));
+  out += fmt::format("tracks:            {} ({} shorter than {} hits), {} matched\n", t.n_tracks,
+                     t.n_short_tracks, tracking_config_.min_track_hits, t.n_matched_tracks);
+  for (const EdgeMetrics& m : edges_) {
+    out += fmt::format("edges {:<12} n={} efficiency {} purity {} same-particle purity {}\n", m.stage + ":",
+                       m.n_edges, format_ratio(m.efficiency), format_ratio(m.purity),
+                       format_ratio(m.same_particle_purity));
+  }
+  return out;
+}
+
+}  // namespace trkx::eval

@@ -1,0 +1,194 @@
+#include "trkx/eval/TrackingPerformance.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "TrackGrouping.hpp"
+#include "trkx/core/Error.hpp"
+
+namespace trkx::eval {
+namespace {
+
+double pseudorapidity(double px, double py, double pz) {
+  const double pt = std::hypot(px, py);
+  if (pt == 0.0) {
+    if (pz == 0.0) return 0.0;
+    return pz > 0.0 ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+  }
+  return std::asinh(pz / pt);
+}
+
+}  // namespace
+
+void TrackingPerformance::merge(const TrackingPerformance& other) {
+  if (other.pt_thresholds != pt_thresholds) {
+    throw Error("cannot merge tracking performances with different pT thresholds");
+  }
+  for (std::size_t i = 0; i < efficiency.size(); ++i) efficiency[i] += other.efficiency[i];
+  fake_rate += other.fake_rate;
+  duplicate_rate += other.duplicate_rate;
+  efficiency_vs_pt.merge(other.efficiency_vs_pt);
+  efficiency_vs_eta.merge(other.efficiency_vs_eta);
+  n_events += other.n_events;
+  n_particles += other.n_particles;
+  n_tracks += other.n_tracks;
+  n_short_tracks += other.n_short_tracks;
+  n_matched_tracks += other.n_matched_tracks;
+  n_pure_tracks += other.n_pure_tracks;
+  n_assigned_hits += other.n_assigned_hits;
+  n_truth_hits += other.n_truth_hits;
+}
+
+TrackingEvaluator::TrackingEvaluator(Config config) : config_(std::move(config)) {
+  if (config_.pt_thresholds.empty()) throw Error("TrackingEvaluator: pt_thresholds must not be empty");
+  if (!(config_.match_fraction >= 0.0 && config_.match_fraction < 1.0)) {
+    throw Error("TrackingEvaluator: match_fraction must be in [0, 1), found " +
+                std::to_string(config_.match_fraction));
+  }
+  // Validates the binning (throws on bad edges).
+  (void)empty_result();
+}
+
+TrackingPerformance TrackingEvaluator::empty_result() const {
+  TrackingPerformance result;
+  result.pt_thresholds = config_.pt_thresholds;
+  result.efficiency.assign(config_.pt_thresholds.size(), Ratio{});
+  result.efficiency_vs_pt = BinnedRatio("pt", config_.pt_bins);
+  result.efficiency_vs_eta = BinnedRatio("eta", config_.eta_bins);
+  return result;
+}
+
+std::vector<TrackMatch> TrackingEvaluator::match_tracks(const TruthView& truth,
+                                                        const TrackAssignment& tracks) const {
+  const auto truth_index = detail::index_truth_hits(truth);
+  const auto particle_hits = detail::count_particle_hits(truth);
+  const auto rows = detail::submission_rows(truth_index, tracks, truth.size());
+
+  std::vector<detail::TrackHit> hits;
+  hits.reserve(tracks.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] == detail::kNoRow) continue;
+    if (config_.track_id_zero_is_unassigned && tracks.track_id[i] == 0) continue;
+    hits.push_back({tracks.track_id[i], truth.particle_id[rows[i]], 0.0});
+  }
+
+  std::vector<TrackMatch> matches;
+  detail::for_each_track(hits, [&](const detail::TrackMajority& track) {
+    TrackMatch match;
+    match.track_id = track.track_id;
+    match.n_hits = track.n_hits;
+    match.majority_particle = track.particle_id;
+    match.n_majority_hits = track.n_particle_hits_in_track;
+    match.n_particle_hits = particle_hits.at(track.particle_id);
+    match.pure = track.particle_id != 0 &&
+                 detail::exceeds_fraction(match.n_majority_hits, match.n_hits, config_.match_fraction);
+    match.matched = match.pure && detail::exceeds_fraction(match.n_majority_hits, match.n_particle_hits,
+                                                           config_.match_fraction);
+    matches.push_back(match);
+  });
+  return matches;
+}
+
+std::vector<ParticleInfo> TrackingEvaluator::particle_infos(const Event& event) {
+  const TruthView truth = event.truth.view();
+  const ParticlesView particles = event.particles.view();
+  std::unordered_map<ParticleId, std::size_t> particle_row;
+  particle_row.reserve(particles.size());
+  for (std::size_t i = 0; i < particles.size(); ++i) particle_row.emplace(particles.particle_id[i], i);
+
+  // particle id -> (hit count, truth row of the hit nearest the origin)
+  struct Accumulator {
+    std::uint64_t n_hits = 0;
+    std::size_t innermost_row = 0;
+    double innermost_r2 = std::numeric_limits<double>::infinity();
+  };
+  std::unordered_map<ParticleId, Accumulator> per_particle;
+  for (std::size_t i = 0; i < truth.size(); ++i) {
+    const ParticleId p = truth.particle_id[i];
+    if (p == 0) continue;
+    Accumulator& acc = per_particle[p];
+    ++acc.n_hits;
+    if (!truth.tx.empty()) {
+      const double r2 = static_cast<double>(truth.tx[i]) * truth.tx[i] +
+                        static_cast<double>(truth.ty[i]) * truth.ty[i] +
+                        static_cast<double>(truth.tz[i]) * truth.tz[i];
+      if (r2 < acc.innermost_r2) {
+        acc.innermost_r2 = r2;
+        acc.innermost_row = i;
+      }
+    }
+  }
+
+  std::vector<ParticleInfo> infos;
+  infos.reserve(per_particle.size());
+  for (const auto& [id, acc] : per_particle) {
+    ParticleInfo info;
+    info.particle_id = id;
+    info.n_hits = acc.n_hits;
+    double px = 0.0;
+    double py = 0.0;
+    double pz = 0.0;
+    if (const auto it = particle_row.find(id); it != particle_row.end()) {
+      px = particles.px[it->second];
+      py = particles.py[it->second];
+      pz = particles.pz[it->second];
+    } else if (!truth.tpx.empty()) {
+      px = truth.tpx[acc.innermost_row];
+      py = truth.tpy[acc.innermost_row];
+      pz = truth.tpz[acc.innermost_row];
+    }
+    info.pt = std::hypot(px, py);
+    info.eta = pseudorapidity(px, py, pz);
+    infos.push_back(info);
+  }
+  std::sort(infos.begin(), infos.end(),
+            [](const ParticleInfo& a, const ParticleInfo& b) { return a.particle_id < b.particle_id; });
+  return infos;
+}
+
+TrackingPerformance TrackingEvaluator::evaluate(const Event& event, const TrackAssignment& tracks) const {
+  const TruthView truth = event.truth.view();
+  TrackingPerformance result = empty_result();
+  result.n_events = 1;
+  result.n_truth_hits = truth.size();
+
+  const std::vector<TrackMatch> matches = match_tracks(truth, tracks);
+  std::unordered_set<ParticleId> matched_particles;
+  std::unordered_set<ParticleId> pure_particles;
+  for (const TrackMatch& m : matches) {
+    ++result.n_tracks;
+    result.n_assigned_hits += m.n_hits;
+    if (m.n_hits < config_.min_track_hits) {
+      ++result.n_short_tracks;
+      continue;
+    }
+    result.fake_rate.fill(!m.matched);
+    if (m.matched) {
+      ++result.n_matched_tracks;
+      matched_particles.insert(m.majority_particle);
+    }
+    if (m.pure) {
+      ++result.n_pure_tracks;
+      // A pure track whose particle already has a pure track is a duplicate.
+      result.duplicate_rate.fill(!pure_particles.insert(m.majority_particle).second);
+    }
+  }
+
+  for (const ParticleInfo& p : particle_infos(event)) {
+    ++result.n_particles;
+    if (p.n_hits < config_.min_particle_hits || !(std::abs(p.eta) <= config_.eta_max)) continue;
+    const bool found = matched_particles.contains(p.particle_id);
+    for (std::size_t t = 0; t < config_.pt_thresholds.size(); ++t) {
+      if (p.pt >= config_.pt_thresholds[t]) result.efficiency[t].fill(found);
+    }
+    result.efficiency_vs_pt.fill(p.pt, found);
+    if (p.pt >= config_.pt_thresholds.front()) result.efficiency_vs_eta.fill(p.eta, found);
+  }
+  return result;
+}
+
+}  // namespace trkx::eval
