@@ -7,12 +7,19 @@
 #include <fmt/format.h>
 
 namespace trkx::eval {
+namespace {
+/// NaN (undefined ratio) as JSON null, so that the document in memory equals
+/// the parsed text.
+nlohmann::json number_or_null(double x) {
+  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+}
+}  // namespace
 
 nlohmann::json ratio_to_json(const Ratio& ratio) {
   return {{"numerator", ratio.numerator},
           {"denominator", ratio.denominator},
-          {"value", ratio.value()},
-          {"uncertainty", ratio.uncertainty()}};
+          {"value", number_or_null(ratio.value())},
+          {"uncertainty", number_or_null(ratio.uncertainty())}};
 }
 
 nlohmann::json binned_to_json(const BinnedRatio& binned, const std::string& unit) {
@@ -23,8 +30,8 @@ nlohmann::json binned_to_json(const BinnedRatio& binned, const std::string& unit
   for (const Ratio& bin : binned.bins()) {
     numerator.push_back(bin.numerator);
     denominator.push_back(bin.denominator);
-    efficiency.push_back(bin.value());
-    uncertainty.push_back(bin.uncertainty());
+    efficiency.push_back(number_or_null(bin.value()));
+    uncertainty.push_back(number_or_null(bin.uncertainty()));
   }
   return {{"variable", binned.variable()}, {"unit", unit},
           {"edges", binned.edges()},       {"numerator", numerator},
@@ -69,7 +76,7 @@ nlohmann::json EvaluationReport::to_json() const {
   nlohmann::json per_event = nlohmann::json::array();
   for (const EventScore& e : events_) {
     per_event.push_back({{"event_id", e.event_id},
-                         {"score", e.score.score},
+                         {"score", number_or_null(e.score.score)},
                          {"total_weight", e.score.total_weight},
                          {"n_tracks", e.score.n_tracks},
                          {"n_good_tracks", e.score.n_good_tracks},
@@ -105,7 +112,7 @@ nlohmann::json EvaluationReport::to_json() const {
             {"track_id_zero_is_unassigned", tracking_config_.track_id_zero_is_unassigned},
             {"edge_pt_min", edge_config_.pt_min},
             {"edge_score_cut", edge_config_.score_cut}}},
-          {"trackml_score", {{"mean", mean_score()}, {"per_event", per_event}}},
+          {"trackml_score", {{"mean", number_or_null(mean_score())}, {"per_event", per_event}}},
           {"tracking",
            {{"efficiency", efficiency},
             {"fake_rate", ratio_to_json(t.fake_rate)},

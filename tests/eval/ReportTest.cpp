@@ -1,0 +1,84 @@
+#include "trkx/eval/Report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "EvalFixtures.hpp"
+
+namespace trkx::eval {
+namespace {
+
+using testing::assign;
+using testing::four_particle_event;
+using testing::perfect_tracks;
+
+TEST(EvaluationReport, AggregatesEventsAndWritesJson) {
+  const TrackingEvaluator::Config tracking_config;
+  const EdgeEvaluator::Config edge_config;
+  const TrackingEvaluator evaluator(tracking_config);
+  EvaluationReport report(tracking_config, edge_config);
+
+  const Event event = four_particle_event();
+  const TrackAssignment perfect = perfect_tracks();
+  report.add_event(1000, trackml_score(event.truth.view(), perfect), evaluator.evaluate(event, perfect));
+  // Second event: kP3 + 4 hits of kP4 merged -> score 0.7, kP4 lost.
+  const auto merged = assign({{7, 7, 7, 7, 7}, {8, 8, 8, 8, 8}, {9, 9, 9, 9, 9}, {9, 9, 9, 9, 10}, {0, 0}});
+  report.add_event(1001, trackml_score(event.truth.view(), merged), evaluator.evaluate(event, merged));
+
+  EdgeMetrics edges;
+  edges.stage = "filter";
+  edges.n_events = 1;
+  edges.efficiency = {3, 4};
+  report.add_edges(edges);
+  report.add_edges(edges);
+  edges.stage = "gnn";
+  report.add_edges(edges);
+
+  EXPECT_NEAR(report.mean_score(), (1.0 + 0.7) / 2.0, 1e-6);
+  const nlohmann::json j = report.to_json();
+  EXPECT_EQ(j["format_version"], 1);
+  EXPECT_EQ(j["n_events"], 2);
+  ASSERT_EQ(j["trackml_score"]["per_event"].size(), 2U);
+  EXPECT_EQ(j["trackml_score"]["per_event"][1]["event_id"], 1001);
+  EXPECT_NEAR(j["trackml_score"]["per_event"][1]["score"].get<double>(), 0.7, 1e-6);
+  const auto& eff = j["tracking"]["efficiency"];
+  ASSERT_EQ(eff.size(), 2U);
+  EXPECT_EQ(eff[0]["pt_min"], 1.0);
+  EXPECT_EQ(eff[0]["numerator"], 5);
+  EXPECT_EQ(eff[0]["denominator"], 6);
+  EXPECT_NEAR(eff[0]["value"].get<double>(), 5.0 / 6.0, 1e-12);
+  EXPECT_EQ(j["tracking"]["fake_rate"]["denominator"], 7);
+  const auto& vs_pt = j["tracking"]["efficiency_vs_pt"];
+  EXPECT_EQ(vs_pt["variable"], "pt");
+  EXPECT_EQ(vs_pt["edges"].size(), tracking_config.pt_bins.size());
+  EXPECT_EQ(vs_pt["efficiency"].size(), tracking_config.pt_bins.size() - 1);
+  EXPECT_TRUE(vs_pt["efficiency"][0].is_null()) << "empty bins have no efficiency";
+  ASSERT_EQ(j["edges"].size(), 2U);
+  EXPECT_EQ(j["edges"][0]["stage"], "filter");
+  EXPECT_EQ(j["edges"][0]["n_events"], 2);
+  EXPECT_EQ(j["edges"][0]["efficiency"]["numerator"], 6);
+  EXPECT_TRUE(j["edges"][0]["purity"]["value"].is_null());
+  EXPECT_EQ(j["config"]["min_track_hits"], 5);
+
+  // The text form is valid JSON (NaN is written as null).
+  const nlohmann::json back = nlohmann::json::parse(j.dump());
+  EXPECT_EQ(back.dump(), j.dump());
+  EXPECT_TRUE(back["edges"][0]["purity"]["value"].is_null());
+
+  const std::string text = report.summary();
+  EXPECT_NE(text.find("TrackML score:     0.8500"), std::string::npos) << text;
+  EXPECT_NE(text.find("efficiency pT>1"), std::string::npos) << text;
+  EXPECT_NE(text.find("5 / 6"), std::string::npos) << text;
+  EXPECT_NE(text.find("edges filter:"), std::string::npos) << text;
+}
+
+TEST(EvaluationReport, EmptyReportHasNoScore) {
+  const EvaluationReport report({}, {});
+  EXPECT_TRUE(std::isnan(report.mean_score()));
+  EXPECT_TRUE(report.to_json()["trackml_score"]["mean"].is_null());
+}
+
+}  // namespace
+}  // namespace trkx::eval
