@@ -1,0 +1,561 @@
+#include "trkx/pipeline/RadiusGraph.hpp"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numbers>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "trkx/core/Error.hpp"
+
+namespace trkx {
+namespace {
+
+using Index = std::int32_t;
+
+/// Points per SIMD batch in the distance kernel (one AVX-512 register of floats).
+constexpr std::size_t kLanes = 16;
+
+/// A neighbour candidate: exact squared distance and point index.
+struct Neighbour {
+  double d2;
+  Index index;
+};
+
+/// Strict weak order "nearer": by distance, then by smaller index.
+inline bool nearer(const Neighbour& a, const Neighbour& b) {
+  return a.d2 < b.d2 || (a.d2 == b.d2 && a.index < b.index);
+}
+
+/// Exact squared distance as documented in RadiusGraph.hpp: float differences,
+/// squared and summed in dimension order in double precision.
+inline double exact_d2(const float* a, const float* b, std::size_t dim) {
+  double sum = 0.0;
+  for (std::size_t d = 0; d < dim; ++d) {
+    const double diff = static_cast<double>(a[d] - b[d]);
+    sum += diff * diff;
+  }
+  return sum;
+}
+
+/// Same as exact_d2 with `b` stored with a stride (one column of an SoA block).
+inline double exact_d2_strided(const float* a, const float* b, std::size_t stride, std::size_t dim) {
+  double sum = 0.0;
+  for (std::size_t d = 0; d < dim; ++d) {
+    const double diff = static_cast<double>(a[d] - b[d * stride]);
+    sum += diff * diff;
+  }
+  return sum;
+}
+
+void check_points(const Matrix& points) {
+  if (points.data.size() != points.rows * points.cols) {
+    throw Error("radius graph: matrix data size " + std::to_string(points.data.size()) +
+                " != rows x cols = " + std::to_string(points.rows) + " x " + std::to_string(points.cols));
+  }
+  if (points.rows >= static_cast<std::size_t>(std::numeric_limits<Index>::max())) {
+    throw Error("radius graph: too many points (" + std::to_string(points.rows) + ")");
+  }
+  for (std::size_t i = 0; i < points.data.size(); ++i) {
+    if (!std::isfinite(points.data[i])) {
+      throw Error("radius graph: non-finite embedding value at row " + std::to_string(i / points.cols) +
+                  ", column " + std::to_string(i % points.cols));
+    }
+  }
+}
+
+/// Keeps the `cap` nearest of `list` (if it is longer), then sorts by index.
+void cap_and_sort(std::vector<Neighbour>& list, std::size_t cap) {
+  if (list.size() > cap) {
+    std::nth_element(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(cap), list.end(), nearer);
+    list.resize(cap);
+  }
+  std::sort(list.begin(), list.end(),
+            [](const Neighbour& a, const Neighbour& b) { return a.index < b.index; });
+}
+
+/// Balanced k-d tree over all points in heap layout: node k has children
+/// 2k+1 and 2k+2, every leaf is at depth `depth` and holds between
+/// floor(n / 2^depth) and ceil(n / 2^depth) points. Node boxes are tight.
+struct KdTree {
+  std::size_t dim = 0;
+  std::size_t depth = 0;
+  std::size_t n_leaves = 0;
+  std::size_t first_leaf = 0;     ///< node id of the leftmost leaf
+  std::vector<Index> begin, end;  ///< per node: range in `order`
+  std::vector<Index> order;       ///< point indices in leaf order
+  std::vector<float> lo, hi;      ///< per node box, [node * dim + d]
+  // Leaf blocks: leaf l holds padded_count[l] (multiple of kLanes) slots
+  // starting at slot_offset[l]; coordinates SoA inside the block:
+  // coords[slot_offset[l] * dim + d * padded_count[l] + j].
+  std::vector<std::size_t> slot_offset, padded_count;
+  std::vector<float> coords;
+  std::vector<Index> slot_index;  ///< point index per slot, -1 for padding
+};
+
+void build_node(KdTree& tree, const Matrix& points, std::size_t node, std::size_t level) {
+  const auto b = static_cast<std::size_t>(tree.begin[node]);
+  const auto e = static_cast<std::size_t>(tree.end[node]);
+  if (level == tree.depth) return;
+  const std::size_t dim = tree.dim;
+  // Split dimension: largest extent of the points in this node.
+  std::size_t split = 0;
+  if (dim > 1) {
+    std::vector<float> mn(dim, std::numeric_limits<float>::max());
+    std::vector<float> mx(dim, std::numeric_limits<float>::lowest());
+    for (std::size_t p = b; p < e; ++p) {
+      const float* row = points.row(static_cast<std::size_t>(tree.order[p]));
+      for (std::size_t d = 0; d < dim; ++d) {
+        mn[d] = std::min(mn[d], row[d]);
+        mx[d] = std::max(mx[d], row[d]);
+      }
+    }
+    float best = -1.0F;
+    for (std::size_t d = 0; d < dim; ++d) {
+      if (mx[d] - mn[d] > best) {
+        best = mx[d] - mn[d];
+        split = d;
+      }
+    }
+  }
+  const std::size_t mid = b + (e - b) / 2;
+  auto first = tree.order.begin() + static_cast<std::ptrdiff_t>(b);
+  std::nth_element(first, tree.order.begin() + static_cast<std::ptrdiff_t>(mid),
+                   tree.order.begin() + static_cast<std::ptrdiff_t>(e), [&](Index x, Index y) {
+                     const float vx = points(static_cast<std::size_t>(x), split);
+                     const float vy = points(static_cast<std::size_t>(y), split);
+                     return vx < vy || (vx == vy && x < y);
+                   });
+  const std::size_t left = 2 * node + 1;
+  const std::size_t right = 2 * node + 2;
+  tree.begin[left] = static_cast<Index>(b);
+  tree.end[left] = static_cast<Index>(mid);
+  tree.begin[right] = static_cast<Index>(mid);
+  tree.end[right] = static_cast<Index>(e);
+  if (e - b > 16384) {
+    tbb::parallel_invoke([&] { build_node(tree, points, left, level + 1); },
+                         [&] { build_node(tree, points, right, level + 1); });
+  } else {
+    build_node(tree, points, left, level + 1);
+    build_node(tree, points, right, level + 1);
+  }
+}
+
+KdTree build_tree(const Matrix& points, std::size_t leaf_size) {
+  KdTree tree;
+  const std::size_t n = points.rows;
+  const std::size_t dim = points.cols;
+  tree.dim = dim;
+  leaf_size = std::max<std::size_t>(leaf_size, 1);
+  while ((n + (std::size_t{1} << tree.depth) - 1) >> tree.depth > leaf_size) ++tree.depth;
+  tree.n_leaves = std::size_t{1} << tree.depth;
+  tree.first_leaf = tree.n_leaves - 1;
+  const std::size_t n_nodes = 2 * tree.n_leaves - 1;
+  tree.begin.assign(n_nodes, 0);
+  tree.end.assign(n_nodes, 0);
+  tree.order.resize(n);
+  for (std::size_t i = 0; i < n; ++i) tree.order[i] = static_cast<Index>(i);
+  tree.end[0] = static_cast<Index>(n);
+  build_node(tree, points, 0, 0);
+
+  // Leaf blocks and leaf boxes.
+  tree.slot_offset.resize(tree.n_leaves);
+  tree.padded_count.resize(tree.n_leaves);
+  std::size_t slots = 0;
+  for (std::size_t l = 0; l < tree.n_leaves; ++l) {
+    const std::size_t node = tree.first_leaf + l;
+    const auto count = static_cast<std::size_t>(tree.end[node] - tree.begin[node]);
+    tree.slot_offset[l] = slots;
+    tree.padded_count[l] = (count + kLanes - 1) / kLanes * kLanes;
+    slots += tree.padded_count[l];
+  }
+  tree.coords.assign(slots * dim, std::numeric_limits<float>::infinity());
+  tree.slot_index.assign(slots, -1);
+  tree.lo.assign(n_nodes * dim, std::numeric_limits<float>::max());
+  tree.hi.assign(n_nodes * dim, std::numeric_limits<float>::lowest());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tree.n_leaves, 64), [&](const auto& range) {
+    for (std::size_t l = range.begin(); l != range.end(); ++l) {
+      const std::size_t node = tree.first_leaf + l;
+      const auto b = static_cast<std::size_t>(tree.begin[node]);
+      const auto e = static_cast<std::size_t>(tree.end[node]);
+      const std::size_t pc = tree.padded_count[l];
+      float* block = tree.coords.data() + tree.slot_offset[l] * dim;
+      float* lo = tree.lo.data() + node * dim;
+      float* hi = tree.hi.data() + node * dim;
+      for (std::size_t j = 0; j < e - b; ++j) {
+        const Index idx = tree.order[b + j];
+        tree.slot_index[tree.slot_offset[l] + j] = idx;
+        const float* row = points.row(static_cast<std::size_t>(idx));
+        for (std::size_t d = 0; d < dim; ++d) {
+          block[d * pc + j] = row[d];
+          lo[d] = std::min(lo[d], row[d]);
+          hi[d] = std::max(hi[d], row[d]);
+        }
+      }
+    }
+  });
+  // Internal boxes bottom-up.
+  for (std::size_t node = tree.first_leaf; node-- > 0;) {
+    for (std::size_t d = 0; d < dim; ++d) {
+      tree.lo[node * dim + d] =
+          std::min(tree.lo[(2 * node + 1) * dim + d], tree.lo[(2 * node + 2) * dim + d]);
+      tree.hi[node * dim + d] =
+          std::max(tree.hi[(2 * node + 1) * dim + d], tree.hi[(2 * node + 2) * dim + d]);
+    }
+  }
+  return tree;
+}
+
+/// Lower bound of the squared distance between two boxes (float, see slack).
+inline float box_box_d2(const float* alo, const float* ahi, const float* blo, const float* bhi,
+                        std::size_t dim) {
+  float sum = 0.0F;
+  for (std::size_t d = 0; d < dim; ++d) {
+    const float gap = std::max({0.0F, blo[d] - ahi[d], alo[d] - bhi[d]});
+    sum += gap * gap;
+  }
+  return sum;
+}
+
+/// Lower bound of the squared distance between a point and a box (float).
+inline float point_box_d2(const float* q, const float* lo, const float* hi, std::size_t dim) {
+  float sum = 0.0F;
+  for (std::size_t d = 0; d < dim; ++d) {
+    const float gap = std::max({0.0F, lo[d] - q[d], q[d] - hi[d]});
+    sum += gap * gap;
+  }
+  return sum;
+}
+
+/// Per-thread scratch and output of the search.
+struct ThreadState {
+  std::vector<Index> neighbours;        ///< kept neighbour lists, concatenated
+  std::vector<Neighbour> found;         ///< current query's neighbours
+  std::vector<std::size_t> candidates;  ///< candidate leaves of the current query leaf
+  std::vector<std::size_t> stack;
+};
+
+/// Where query i's kept neighbour list lives.
+struct QueryResult {
+  const std::vector<Index>* buffer = nullptr;
+  std::size_t offset = 0;
+  std::uint32_t count = 0;
+  bool truncated = false;
+};
+
+/// Scans one query leaf: finds its candidate leaves, then every query's
+/// neighbours; records them in `state` and `results`.
+void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, double r2, float r2_loose,
+                 std::size_t cap, ThreadState& state, std::vector<QueryResult>& results) {
+  const std::size_t dim = tree.dim;
+  const std::size_t qnode = tree.first_leaf + leaf;
+  const float* qlo = tree.lo.data() + qnode * dim;
+  const float* qhi = tree.hi.data() + qnode * dim;
+  if (tree.begin[qnode] == tree.end[qnode]) return;
+
+  // Candidate leaves: box-to-box distance below the radius.
+  state.candidates.clear();
+  state.stack.clear();
+  state.stack.push_back(0);
+  while (!state.stack.empty()) {
+    const std::size_t node = state.stack.back();
+    state.stack.pop_back();
+    if (tree.begin[node] == tree.end[node]) continue;
+    if (box_box_d2(qlo, qhi, tree.lo.data() + node * dim, tree.hi.data() + node * dim, dim) > r2_loose)
+      continue;
+    if (node >= tree.first_leaf) {
+      state.candidates.push_back(node - tree.first_leaf);
+    } else {
+      state.stack.push_back(2 * node + 2);
+      state.stack.push_back(2 * node + 1);
+    }
+  }
+
+  for (Index p = tree.begin[qnode]; p < tree.end[qnode]; ++p) {
+    const Index qi = tree.order[static_cast<std::size_t>(p)];
+    const float* q = points.row(static_cast<std::size_t>(qi));
+    state.found.clear();
+    for (const std::size_t c : state.candidates) {
+      const std::size_t cnode = tree.first_leaf + c;
+      if (point_box_d2(q, tree.lo.data() + cnode * dim, tree.hi.data() + cnode * dim, dim) > r2_loose)
+        continue;
+      const std::size_t pc = tree.padded_count[c];
+      const float* block = tree.coords.data() + tree.slot_offset[c] * dim;
+      const Index* slot_index = tree.slot_index.data() + tree.slot_offset[c];
+      for (std::size_t base = 0; base < pc; base += kLanes) {
+        float acc[kLanes] = {};
+        for (std::size_t d = 0; d < dim; ++d) {
+          const float qd = q[d];
+          const float* col = block + d * pc + base;
+          for (std::size_t l = 0; l < kLanes; ++l) {
+            const float diff = col[l] - qd;
+            acc[l] += diff * diff;
+          }
+        }
+        std::uint32_t mask = 0;
+        for (std::size_t l = 0; l < kLanes; ++l) {
+          mask |= static_cast<std::uint32_t>(acc[l] <= r2_loose) << l;
+        }
+        while (mask != 0) {
+          const auto l = static_cast<std::size_t>(std::countr_zero(mask));
+          mask &= mask - 1;
+          const Index j = slot_index[base + l];
+          if (j < 0 || j == qi) continue;
+          const double d2 = exact_d2_strided(q, block + base + l, pc, dim);
+          if (d2 < r2) state.found.push_back({d2, j});
+        }
+      }
+    }
+    QueryResult& result = results[static_cast<std::size_t>(qi)];
+    result.truncated = state.found.size() > cap;
+    cap_and_sort(state.found, cap);
+    result.buffer = &state.neighbours;
+    result.offset = state.neighbours.size();
+    result.count = static_cast<std::uint32_t>(state.found.size());
+    for (const Neighbour& nb : state.found) state.neighbours.push_back(nb.index);
+  }
+}
+
+/// Turns per-query kept neighbour lists into the union edge list, sorted by
+/// (src, dst), src < dst. Deterministic: depends only on the lists.
+EdgeList assemble_edges(const std::vector<QueryResult>& results) {
+  const std::size_t n = results.size();
+  auto row = [&](std::size_t i) {
+    const QueryResult& r = results[i];
+    const Index* first = r.buffer == nullptr ? nullptr : r.buffer->data() + r.offset;
+    return std::pair<const Index*, const Index*>(first, first + (first == nullptr ? 0 : r.count));
+  };
+  // Forward part of row i: kept neighbours j > i (the row is sorted).
+  std::vector<std::size_t> forward_begin(n);
+  std::vector<std::size_t> edge_count(n + 1, 0);
+  // Reverse pairs (j, i), j < i, that query j did not keep because its list
+  // was capped; only possible when j was truncated.
+  tbb::enumerable_thread_specific<std::vector<std::pair<Index, Index>>> extras_local;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
+    auto& extras = extras_local.local();
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      const auto [first, last] = row(i);
+      const Index* fwd = std::upper_bound(first, last, static_cast<Index>(i));
+      forward_begin[i] = static_cast<std::size_t>(fwd - first);
+      edge_count[i] = static_cast<std::size_t>(last - fwd);
+      for (const Index* it = first; it != fwd; ++it) {
+        const auto j = static_cast<std::size_t>(*it);
+        if (!results[j].truncated) continue;
+        const auto [jfirst, jlast] = row(j);
+        if (!std::binary_search(jfirst, jlast, static_cast<Index>(i))) {
+          extras.emplace_back(static_cast<Index>(j), static_cast<Index>(i));
+        }
+      }
+    }
+  });
+  std::vector<std::pair<Index, Index>> extras;
+  for (auto& local : extras_local) extras.insert(extras.end(), local.begin(), local.end());
+  std::sort(extras.begin(), extras.end());
+  // extra_begin[i]: first extra with src i (extras sorted by src).
+  std::vector<std::size_t> extra_begin(n + 1, extras.size());
+  for (std::size_t e = extras.size(); e-- > 0;) extra_begin[static_cast<std::size_t>(extras[e].first)] = e;
+  for (std::size_t i = n; i-- > 0;) extra_begin[i] = std::min(extra_begin[i], extra_begin[i + 1]);
+  for (const auto& extra : extras) ++edge_count[static_cast<std::size_t>(extra.first)];
+
+  // Exclusive prefix sum -> output offsets.
+  std::size_t total = 0;
+  for (std::size_t i = 0; i <= n; ++i) {
+    const std::size_t c = edge_count[i];
+    edge_count[i] = total;
+    total += c;
+  }
+  EdgeList edges;
+  edges.src.resize(total);
+  edges.dst.resize(total);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      const auto [first, last] = row(i);
+      const Index* fwd = first + forward_begin[i];
+      const auto* ex = extras.data() + extra_begin[i];
+      const auto* ex_end = extras.data() + extra_begin[i + 1];
+      std::size_t out = edge_count[i];
+      while (fwd != last || ex != ex_end) {
+        Index j = 0;
+        if (ex == ex_end || (fwd != last && *fwd < ex->second)) {
+          j = *fwd++;
+        } else {
+          j = (ex++)->second;
+        }
+        edges.src[out] = static_cast<std::int64_t>(i);
+        edges.dst[out] = j;
+        ++out;
+      }
+    }
+  });
+  return edges;
+}
+
+}  // namespace
+
+RadiusGraphBuilder::RadiusGraphBuilder(Config config) : config_(config) {
+  if (!(config_.radius >= 0.0F) || !std::isfinite(config_.radius)) {
+    throw Error("RadiusGraphBuilder: radius must be finite and >= 0, got " + std::to_string(config_.radius));
+  }
+  if (config_.leaf_size == 0) throw Error("RadiusGraphBuilder: leaf_size must be >= 1");
+}
+
+EdgeList RadiusGraphBuilder::build(const Matrix& points) const {
+  check_points(points);
+  const std::size_t n = points.rows;
+  if (n < 2 || config_.radius <= 0.0F) return {};
+  const std::size_t cap =
+      config_.max_neighbours == 0 ? std::numeric_limits<std::size_t>::max() : config_.max_neighbours;
+  const double r2 = static_cast<double>(config_.radius) * static_cast<double>(config_.radius);
+  // Float pre-filter threshold, widened by more than the rounding error of a
+  // float sum of `dim` squares, so that the exact test alone decides.
+  const double slack = 1.0 + 8.0 * static_cast<double>(points.cols + 2) * std::ldexp(1.0, -24);
+  const double loose = r2 * slack;
+  const float r2_filter = loose >= static_cast<double>(std::numeric_limits<float>::max())
+                              ? std::numeric_limits<float>::infinity()
+                              : static_cast<float>(loose);
+
+  const KdTree tree = build_tree(points, config_.leaf_size);
+  std::vector<QueryResult> results(n);
+  tbb::enumerable_thread_specific<ThreadState> states;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tree.n_leaves, 4), [&](const auto& range) {
+    ThreadState& state = states.local();
+    for (std::size_t leaf = range.begin(); leaf != range.end(); ++leaf) {
+      search_leaf(tree, points, leaf, r2, r2_filter, cap, state, results);
+    }
+  });
+  return assemble_edges(results);
+}
+
+EdgeList radius_graph_brute_force(const Matrix& points, float radius, std::size_t max_neighbours) {
+  check_points(points);
+  const std::size_t n = points.rows;
+  const std::size_t dim = points.cols;
+  const std::size_t cap = max_neighbours == 0 ? std::numeric_limits<std::size_t>::max() : max_neighbours;
+  const double r2 = static_cast<double>(radius) * static_cast<double>(radius);
+  std::vector<std::vector<Neighbour>> kept(n);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 16), [&](const auto& range) {
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      for (std::size_t j = 0; j < n; ++j) {
+        if (j == i) continue;
+        const double d2 = exact_d2(points.row(i), points.row(j), dim);
+        if (d2 < r2) kept[i].push_back({d2, static_cast<Index>(j)});
+      }
+      cap_and_sort(kept[i], cap);
+    }
+  });
+  std::vector<std::pair<Index, Index>> pairs;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const Neighbour& nb : kept[i]) {
+      const auto a = static_cast<Index>(i);
+      pairs.emplace_back(std::min(a, nb.index), std::max(a, nb.index));
+    }
+  }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  EdgeList edges;
+  edges.reserve(pairs.size());
+  for (const auto& [a, b] : pairs) {
+    edges.src.push_back(a);
+    edges.dst.push_back(b);
+  }
+  return edges;
+}
+
+namespace {
+
+/// Small deterministic generator (splitmix64), identical on every platform.
+class SplitMix {
+ public:
+  explicit SplitMix(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in [0, 1).
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  double uniform(double a, double b) { return a + (b - a) * uniform(); }
+  /// Standard normal (Box-Muller).
+  double normal() {
+    const double u1 = 1.0 - uniform();
+    const double u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
+}  // namespace
+
+Matrix make_track_like_embedding(std::size_t n_points, std::size_t dim, std::uint64_t seed) {
+  Matrix out(n_points, dim);
+  if (n_points == 0 || dim == 0) return out;
+  SplitMix rng(seed);
+  constexpr std::size_t kParams = 3;       // track parameters (like phi, eta, q/pT)
+  constexpr double kAmplitude = 0.5;       // manifold size per dimension
+  constexpr double kFrequency = 1.0;       // manifold curl (cycles per unit parameter)
+  constexpr double kTrackLength = 0.06;    // extent of one track's hits
+  constexpr double kCurvature = 0.02;      // bend of a track's curve
+  constexpr double kHitNoise = 0.006;      // per-dimension Gaussian noise of a hit
+  constexpr double kNoiseFraction = 0.05;  // uniformly scattered noise hits
+  // The smooth map from track parameters to the track centre.
+  std::vector<double> freq(dim * kParams);
+  std::vector<double> phase(dim);
+  for (double& f : freq) f = rng.uniform(-kFrequency, kFrequency);
+  for (double& p : phase) p = rng.uniform(0.0, 2.0 * std::numbers::pi);
+
+  const auto n_noise = static_cast<std::size_t>(kNoiseFraction * static_cast<double>(n_points));
+  const std::size_t n_track_hits = n_points - n_noise;
+  std::vector<double> centre(dim), direction(dim), bend(dim);
+  std::size_t row = 0;
+  while (row < n_track_hits) {
+    const std::size_t hits = std::min<std::size_t>(8 + rng.next() % 9, n_track_hits - row);
+    double u[kParams];
+    for (double& v : u) v = rng.uniform();
+    double dnorm = 0.0;
+    double bnorm = 0.0;
+    for (std::size_t d = 0; d < dim; ++d) {
+      double arg = phase[d];
+      for (std::size_t k = 0; k < kParams; ++k) arg += 2.0 * std::numbers::pi * freq[d * kParams + k] * u[k];
+      centre[d] = kAmplitude * std::sin(arg);
+      direction[d] = rng.normal();
+      bend[d] = rng.normal();
+      dnorm += direction[d] * direction[d];
+      bnorm += bend[d] * bend[d];
+    }
+    dnorm = std::sqrt(dnorm);
+    bnorm = std::sqrt(bnorm);
+    for (std::size_t h = 0; h < hits; ++h, ++row) {
+      const double t = (static_cast<double>(h) + rng.uniform()) / static_cast<double>(hits) - 0.5;
+      for (std::size_t d = 0; d < dim; ++d) {
+        out(row, d) = static_cast<float>(centre[d] + t * kTrackLength * direction[d] / dnorm +
+                                         t * t * kCurvature * bend[d] / bnorm + kHitNoise * rng.normal());
+      }
+    }
+  }
+  for (; row < n_points; ++row) {
+    for (std::size_t d = 0; d < dim; ++d) out(row, d) = static_cast<float>(rng.uniform(-0.6, 0.6));
+  }
+  // Shuffle rows: hit order carries no track information.
+  std::vector<float> tmp(dim);
+  for (std::size_t i = n_points; i-- > 1;) {
+    const std::size_t j = rng.next() % (i + 1);
+    if (j == i) continue;
+    std::copy_n(out.row(i), dim, tmp.data());
+    std::copy_n(out.row(j), dim, out.row(i));
+    std::copy_n(tmp.data(), dim, out.row(j));
+  }
+  return out;
+}
+
+}  // namespace trkx
