@@ -1,0 +1,56 @@
+#pragma once
+/// @file EdgeClassifier.hpp
+/// Edge classification stage (the edge filter and the GNN are both edge
+/// classifiers): an ONNX model with inputs `node_features` [N,F] float32 and
+/// `edge_index` [2,E] int64 and output `edge_score` [E] (or [E,1]) float32 in
+/// [0,1]; the model gathers per-edge inputs itself.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "trkx/pipeline/Graph.hpp"
+#include "trkx/pipeline/OnnxRuntime.hpp"
+
+namespace trkx {
+
+/// Scores edges with an ONNX model. Session built once; classify() is const
+/// and thread-safe; per-thread buffers live in a Workspace.
+class EdgeClassifier {
+ public:
+  struct Config {
+    OnnxConfig onnx;              ///< threads, optimisation, memory mode, IO binding
+    std::size_t chunk_edges = 0;  ///< edges per ONNX call; 0 = all at once. Use ~100000 for a
+                                  ///< per-edge filter (as fast, far less memory); 0 for a GNN,
+                                  ///< whose message passing needs the whole graph.
+  };
+
+  /// Per-thread reusable state: IO binding and the grow-only edge_index
+  /// buffer ([2, chunk] int64, src block then dst block).
+  struct Workspace {
+    std::optional<Ort::IoBinding> binding;
+    std::vector<std::int64_t> edge_index;
+    std::size_t runs = 0;  ///< ONNX calls made through this workspace
+  };
+
+  /// Loads `file` and checks its inputs and output against the contract
+  /// (node_features float32 [N, n_features], edge_index int64 [2, E],
+  /// edge_score float32 [E] or [E, 1]). Throws trkx::ModelError on mismatch.
+  EdgeClassifier(const std::filesystem::path& file, std::size_t n_features, Config config);
+  [[nodiscard]] const Config& config() const { return config_; }
+
+  [[nodiscard]] std::unique_ptr<Workspace> make_workspace() const;
+  /// Returns `edges` with one score per edge (any previous scores replaced).
+  /// Edge indices must be rows of `features`. `workspace` may be null.
+  [[nodiscard]] EdgeList classify(const Matrix& features, const EdgeList& edges,
+                                  Workspace* workspace = nullptr) const;
+
+ private:
+  Config config_;
+  std::size_t n_features_;
+  std::unique_ptr<OnnxModel> model_;
+};
+
+}  // namespace trkx

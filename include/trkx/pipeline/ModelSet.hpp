@@ -1,0 +1,49 @@
+#pragma once
+/// @file ModelSet.hpp
+/// A models directory: pipeline.json plus the ONNX files it names
+/// (docs/model-contract.md).
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trkx {
+
+/// The contents of a models directory's pipeline.json, with model paths made
+/// absolute. Stages whose entry is absent from the JSON are nullopt.
+struct ModelSet {
+  /// "embedding": {"file": ..., "dim": D, "radius": r, "max_neighbours": k}
+  struct EmbeddingEntry {
+    std::filesystem::path file;
+    std::size_t dim = 0;              ///< embedding dimension D
+    float radius = 0.0F;              ///< radius-graph search radius (embedding units)
+    std::size_t max_neighbours = 64;  ///< neighbours kept per hit
+  };
+  /// "filter" / "gnn": {"file": ..., "cut": c}
+  struct ClassifierEntry {
+    std::filesystem::path file;
+    float cut = 0.5F;  ///< edges with score >= cut are kept
+  };
+
+  std::filesystem::path dir;
+  int format_version = 1;
+  std::vector<std::string> node_features;  ///< feature names in column order
+  std::optional<EmbeddingEntry> embedding;
+  std::optional<ClassifierEntry> filter;
+  std::optional<ClassifierEntry> gnn;
+  std::string training_json = "{}";  ///< the free-form "training" object, serialised
+
+  /// Reads `dir`/pipeline.json. With `require_files`, every listed model file
+  /// must exist; without, entries whose file is missing are dropped (used by
+  /// `trkx prepare`, which runs whatever stages exist). Throws trkx::ModelError
+  /// naming the file and the field on any problem.
+  static ModelSet load(const std::filesystem::path& dir, bool require_files = true);
+
+  /// Throws trkx::ModelError (naming both lists) unless node_features equals
+  /// `produced` (the names of the HitFeatures columns).
+  void check_node_features(const std::vector<std::string>& produced) const;
+};
+
+}  // namespace trkx

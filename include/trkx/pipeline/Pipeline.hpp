@@ -1,0 +1,134 @@
+#pragma once
+/// @file Pipeline.hpp
+/// The thin orchestrator of the reconstruction chain:
+///   HitFeatures -> Embedding -> RadiusGraphBuilder (+ outward orientation)
+///   -> EdgeClassifier (filter) -> EdgeClassifier (GNN) -> TrackBuilder.
+/// It owns one instance of each stage (sessions built once), times every
+/// stage, can hand every intermediate graph to a debug hook, and turns an
+/// event without edges into an empty result rather than an error.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trkx/core/EventData.hpp"
+#include "trkx/pipeline/EdgeClassifier.hpp"
+#include "trkx/pipeline/Embedding.hpp"
+#include "trkx/pipeline/Graph.hpp"
+#include "trkx/pipeline/HitFeatures.hpp"
+#include "trkx/pipeline/ModelSet.hpp"
+#include "trkx/pipeline/OnnxRuntime.hpp"
+#include "trkx/pipeline/RadiusGraph.hpp"
+#include "trkx/pipeline/TrackBuilding.hpp"
+
+namespace trkx {
+
+/// Which track builder the last stage uses.
+enum class TrackBuilderKind {
+  kConnectedComponents,  ///< connected components over edges with GNN score >= cut
+  kWalkthrough,          ///< components + walk-through in branching components
+};
+/// Parses "cc" or "walk"; throws trkx::Error otherwise.
+TrackBuilderKind parse_track_builder(const std::string& text);
+
+/// Time, size and memory of one stage for one event.
+struct StageStats {
+  std::string name;                ///< features, embedding, radius_graph, filter, gnn, track_building
+  double wall_seconds = 0;         ///< wall-clock time of the stage
+  double cpu_seconds = 0;          ///< process CPU time during the stage (all threads of the process)
+  std::size_t items_in = 0;        ///< hits (features, embedding, radius_graph) or edges in
+  std::size_t items_out = 0;       ///< rows, edges or tracks out
+  std::size_t peak_rss_bytes = 0;  ///< process peak RSS after the stage (VmHWM)
+};
+
+/// Output of Pipeline::run for one event.
+struct PipelineResult {
+  std::uint64_t event_id = 0;
+  std::size_t n_hits = 0;
+  TrackAssignment tracks;  ///< submission rows (track_id 0 = unassigned); empty if no GNN stage ran
+  TrackLabels labels;      ///< track label per hit index (-1 = none); empty if no GNN stage ran
+  std::vector<StageStats> stages;
+  std::size_t rss_after_bytes = 0;  ///< process resident memory when run() returned (VmRSS)
+  // Intermediate results, kept only with Config::keep_intermediates:
+  Matrix features;      ///< [N, F] node features
+  Matrix embedding;     ///< [N, D]
+  EdgeList candidates;  ///< radius graph, oriented outward; filter scores if the filter ran
+  EdgeList filtered;    ///< candidates with filter score >= filter cut (with filter scores)
+  EdgeList scored;      ///< GNN input edges with GNN scores
+  [[nodiscard]] const StageStats* stage(std::string_view name) const;
+};
+
+/// Runs the stages of a ModelSet on events. Construction loads every ONNX
+/// session once and validates the models (trkx::ModelError); run() is const
+/// and safe to call from several threads at once.
+class Pipeline {
+ public:
+  struct Config {
+    HitFeatures::Config features;  ///< feature scales (must match what the models were trained on)
+    OnnxConfig onnx;               ///< threads, optimisation level, memory mode, IO binding
+    std::size_t embedding_chunk_rows = 200000;  ///< hits per embedding call (0 = all)
+    std::size_t filter_chunk_edges = 100000;    ///< edges per filter call (0 = all)
+    std::size_t gnn_chunk_edges = 0;            ///< edges per GNN call; 0 = whole graph (message passing)
+    TrackBuilderKind track_builder = TrackBuilderKind::kConnectedComponents;
+    float walk_cut = 0.7F;            ///< walk-through: only edges above are followed in branching components
+    std::size_t min_hits = 3;         ///< shorter track candidates are dropped
+    bool allow_partial = false;       ///< accept model sets without embedding / GNN and stop after the
+                                      ///< last stage present (trkx prepare); otherwise both are required
+    bool keep_intermediates = false;  ///< fill PipelineResult's features / embedding / edge lists
+  };
+
+  /// Called after each graph stage with the stage name ("radius_graph",
+  /// "filter", "gnn") and its edges (with scores once classified). May be
+  /// called from several threads at once.
+  using GraphHook =
+      std::function<void(std::uint64_t event_id, std::string_view stage, const EdgeList& edges)>;
+
+  /// Per-thread state of all ONNX stages (IO bindings, reused buffers).
+  struct Workspace {
+    std::unique_ptr<Embedding::Workspace> embedding;
+    std::unique_ptr<EdgeClassifier::Workspace> filter;
+    std::unique_ptr<EdgeClassifier::Workspace> gnn;
+  };
+
+  /// `models` may be default-constructed (no stages) with allow_partial:
+  /// features only. Throws trkx::ModelError for missing required stages,
+  /// feature-name mismatches and model IO mismatches.
+  Pipeline(ModelSet models, Config config);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  [[nodiscard]] const Config& config() const { return config_; }
+  [[nodiscard]] const ModelSet& models() const { return models_; }
+  [[nodiscard]] bool has_embedding() const { return embedding_ != nullptr; }
+  [[nodiscard]] bool has_filter() const { return filter_ != nullptr; }
+  [[nodiscard]] bool has_gnn() const { return gnn_ != nullptr; }
+
+  void set_graph_hook(GraphHook hook) { hook_ = std::move(hook); }
+
+  [[nodiscard]] std::unique_ptr<Workspace> make_workspace() const;
+  /// Runs all available stages on `event` with a caller-owned workspace.
+  [[nodiscard]] PipelineResult run(const Event& event, Workspace& workspace) const;
+  /// Same, borrowing a workspace from an internal pool (one per concurrent caller).
+  [[nodiscard]] PipelineResult run(const Event& event) const;
+
+ private:
+  ModelSet models_;
+  Config config_;
+  HitFeatures features_;
+  std::unique_ptr<Embedding> embedding_;
+  std::unique_ptr<RadiusGraphBuilder> radius_graph_;
+  std::unique_ptr<EdgeClassifier> filter_;
+  std::unique_ptr<EdgeClassifier> gnn_;
+  std::unique_ptr<TrackBuilder> track_builder_;
+  GraphHook hook_;
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<std::unique_ptr<Workspace>> pool_;
+};
+
+}  // namespace trkx

@@ -1,0 +1,110 @@
+#include "trkx/pipeline/EdgeClassifier.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string>
+
+#include "trkx/core/Error.hpp"
+
+namespace trkx {
+
+EdgeClassifier::EdgeClassifier(const std::filesystem::path& file, std::size_t n_features, Config config)
+    : config_(config), n_features_(n_features) {
+  const auto f = static_cast<std::int64_t>(n_features);
+  TensorSpec score{"edge_score", ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, {-1}};
+  score.allow_trailing_unit_dim = true;
+  model_ = std::make_unique<OnnxModel>(
+      file, config_.onnx,
+      std::vector<TensorSpec>{{"node_features", ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, {-1, f}},
+                              {"edge_index", ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, {2, -1}}},
+      std::vector<TensorSpec>{score});
+}
+
+std::unique_ptr<EdgeClassifier::Workspace> EdgeClassifier::make_workspace() const {
+  return std::make_unique<Workspace>();
+}
+
+EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges, Workspace* workspace) const {
+  if (features.cols != n_features_) {
+    throw Error("EdgeClassifier: features have " + std::to_string(features.cols) + " columns, the model " +
+                model_->file().string() + " expects " + std::to_string(n_features_));
+  }
+  EdgeList out;
+  out.src = edges.src;
+  out.dst = edges.dst;
+  out.score.assign(edges.size(), 0.0F);
+  const std::size_t n_edges = edges.size();
+  if (n_edges == 0 || features.rows == 0) return out;
+  const auto n_nodes = static_cast<std::int64_t>(features.rows);
+  for (std::size_t e = 0; e < n_edges; ++e) {
+    if (edges.src[e] < 0 || edges.src[e] >= n_nodes || edges.dst[e] < 0 || edges.dst[e] >= n_nodes) {
+      throw Error("EdgeClassifier: edge " + std::to_string(e) + " (" + std::to_string(edges.src[e]) + " -> " +
+                  std::to_string(edges.dst[e]) + ") refers to a node outside 0.." +
+                  std::to_string(n_nodes - 1));
+    }
+  }
+  std::unique_ptr<Workspace> temporary;
+  if (workspace == nullptr) {
+    temporary = make_workspace();
+    workspace = temporary.get();
+  }
+  Ort::Session& session = model_->session();
+  const auto& mem = model_->cpu_memory();
+  const std::array<std::int64_t, 2> feature_shape = {n_nodes, static_cast<std::int64_t>(n_features_)};
+  // ORT never writes to inputs; the const_cast only satisfies the C API.
+  auto feature_tensor = Ort::Value::CreateTensor<float>(mem, const_cast<float*>(features.data.data()),
+                                                        features.data.size(), feature_shape.data(), 2);
+  const std::size_t chunk = config_.chunk_edges == 0 ? n_edges : config_.chunk_edges;
+  const std::size_t buffer_edges = std::min(chunk, n_edges);
+  if (workspace->edge_index.size() < 2 * buffer_edges)
+    workspace->edge_index.resize(2 * buffer_edges);  // grow-only
+  const bool rank2 = model_->output_rank(0) == 2;
+  try {
+    if (config_.onnx.io_binding && !workspace->binding) workspace->binding.emplace(session);
+    for (std::size_t start = 0; start < n_edges; start += chunk) {
+      const std::size_t n = std::min(chunk, n_edges - start);
+      const bool last = start + n == n_edges;
+      std::int64_t* index = workspace->edge_index.data();
+      std::memcpy(index, edges.src.data() + start, n * sizeof(std::int64_t));
+      std::memcpy(index + n, edges.dst.data() + start, n * sizeof(std::int64_t));
+      const std::array<std::int64_t, 2> index_shape = {2, static_cast<std::int64_t>(n)};
+      auto index_tensor = Ort::Value::CreateTensor<std::int64_t>(mem, index, 2 * n, index_shape.data(), 2);
+      const std::array<std::int64_t, 2> score_shape = {static_cast<std::int64_t>(n), 1};
+      if (config_.onnx.io_binding) {
+        auto& binding = *workspace->binding;
+        auto score_tensor = Ort::Value::CreateTensor<float>(mem, out.score.data() + start, n,
+                                                            score_shape.data(), rank2 ? 2 : 1);
+        binding.ClearBoundInputs();
+        binding.ClearBoundOutputs();
+        binding.BindInput(model_->input_names()[0], feature_tensor);
+        binding.BindInput(model_->input_names()[1], index_tensor);
+        binding.BindOutput(model_->output_names()[0], score_tensor);
+        session.Run(model_->run_options(last), binding);
+        binding.ClearBoundInputs();
+        binding.ClearBoundOutputs();
+      } else {
+        std::array<Ort::Value, 2> inputs = {std::move(feature_tensor), std::move(index_tensor)};
+        auto outputs = session.Run(model_->run_options(last), model_->input_names().data(), inputs.data(), 2,
+                                   model_->output_names().data(), 1);
+        feature_tensor = std::move(inputs[0]);
+        const auto count = outputs[0].GetTensorTypeAndShapeInfo().GetElementCount();
+        if (count != n) {
+          throw ModelError(model_->file().string() + ": output 'edge_score' has " + std::to_string(count) +
+                           " values for " + std::to_string(n) + " edges");
+        }
+        std::memcpy(out.score.data() + start, outputs[0].GetTensorData<float>(), n * sizeof(float));
+      }
+      ++workspace->runs;
+    }
+  } catch (const Ort::Exception& e) {
+    throw ModelError(model_->file().string() + ": inference failed: " + e.what());
+  }
+  if (config_.onnx.memory != OrtMemoryMode::kArena) {
+    workspace->edge_index.clear();
+    workspace->edge_index.shrink_to_fit();
+  }
+  return out;
+}
+
+}  // namespace trkx

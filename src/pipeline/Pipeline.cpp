@@ -1,0 +1,181 @@
+#include "trkx/pipeline/Pipeline.hpp"
+
+#include <unordered_set>
+#include <utility>
+
+#include "trkx/core/Error.hpp"
+#include "trkx/core/Timer.hpp"
+#include "trkx/pipeline/TruthGraph.hpp"
+
+namespace trkx {
+
+TrackBuilderKind parse_track_builder(const std::string& text) {
+  if (text == "cc") return TrackBuilderKind::kConnectedComponents;
+  if (text == "walk") return TrackBuilderKind::kWalkthrough;
+  throw Error("unknown track builder '" + text + "' (expected cc or walk)");
+}
+
+const StageStats* PipelineResult::stage(std::string_view name) const {
+  for (const auto& s : stages) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+Pipeline::Pipeline(ModelSet models, Config config)
+    : models_(std::move(models)), config_(std::move(config)), features_(config_.features) {
+  const bool any_model = models_.embedding || models_.filter || models_.gnn;
+  if (!config_.allow_partial) {
+    if (!models_.embedding) {
+      throw ModelError((models_.dir / "pipeline.json").string() +
+                       ": the pipeline needs an 'embedding' model");
+    }
+    if (!models_.gnn) {
+      throw ModelError((models_.dir / "pipeline.json").string() + ": the pipeline needs a 'gnn' model");
+    }
+  }
+  if (any_model || !models_.node_features.empty()) models_.check_node_features(HitFeatures::feature_names());
+  const std::size_t n_features = HitFeatures::n_features();
+  if (models_.embedding) {
+    Embedding::Config ec;
+    ec.onnx = config_.onnx;
+    ec.chunk_rows = config_.embedding_chunk_rows;
+    embedding_ = std::make_unique<Embedding>(models_.embedding->file, n_features, models_.embedding->dim, ec);
+    RadiusGraphBuilder::Config rc;
+    rc.radius = models_.embedding->radius;
+    rc.max_neighbours = models_.embedding->max_neighbours;
+    radius_graph_ = std::make_unique<RadiusGraphBuilder>(rc);
+  }
+  // Without an embedding there is no graph to classify: the later stages are skipped.
+  if (models_.filter && embedding_) {
+    EdgeClassifier::Config fc;
+    fc.onnx = config_.onnx;
+    fc.chunk_edges = config_.filter_chunk_edges;
+    filter_ = std::make_unique<EdgeClassifier>(models_.filter->file, n_features, fc);
+  }
+  if (models_.gnn && embedding_) {
+    EdgeClassifier::Config gc;
+    gc.onnx = config_.onnx;
+    gc.chunk_edges = config_.gnn_chunk_edges;
+    gnn_ = std::make_unique<EdgeClassifier>(models_.gnn->file, n_features, gc);
+    const float cut = models_.gnn->cut;
+    if (config_.track_builder == TrackBuilderKind::kWalkthrough) {
+      WalkthroughTrackBuilder::Config wc;
+      wc.cut = cut;
+      wc.walk_cut = std::max(config_.walk_cut, cut);
+      wc.min_hits = config_.min_hits;
+      track_builder_ = std::make_unique<WalkthroughTrackBuilder>(wc);
+    } else {
+      ConnectedComponentsTrackBuilder::Config cc;
+      cc.cut = cut;
+      cc.min_hits = config_.min_hits;
+      track_builder_ = std::make_unique<ConnectedComponentsTrackBuilder>(cc);
+    }
+  }
+}
+
+Pipeline::~Pipeline() = default;
+
+std::unique_ptr<Pipeline::Workspace> Pipeline::make_workspace() const {
+  auto ws = std::make_unique<Workspace>();
+  if (embedding_) ws->embedding = embedding_->make_workspace();
+  if (filter_) ws->filter = filter_->make_workspace();
+  if (gnn_) ws->gnn = gnn_->make_workspace();
+  return ws;
+}
+
+PipelineResult Pipeline::run(const Event& event) const {
+  std::unique_ptr<Workspace> ws;
+  {
+    std::lock_guard lock(pool_mutex_);
+    if (!pool_.empty()) {
+      ws = std::move(pool_.back());
+      pool_.pop_back();
+    }
+  }
+  if (!ws) ws = make_workspace();
+  struct Return {
+    const Pipeline* self;
+    std::unique_ptr<Workspace>* ws;
+    ~Return() {
+      std::lock_guard lock(self->pool_mutex_);
+      self->pool_.push_back(std::move(*ws));
+    }
+  } give_back{this, &ws};
+  return run(event, *ws);
+}
+
+PipelineResult Pipeline::run(const Event& event, Workspace& workspace) const {
+  PipelineResult result;
+  result.event_id = event.event_id;
+  const std::size_t n = event.hits.size();
+  result.n_hits = n;
+  const HitsView hits = event.hits.view();
+  const auto record = [&](const char* name, const StageTimer& timer, std::size_t in, std::size_t out) {
+    result.stages.push_back({name, timer.wall_seconds(), timer.cpu_seconds(), in, out, peak_rss_bytes()});
+  };
+  const auto hook = [&](std::string_view stage, const EdgeList& edges) {
+    if (hook_) hook_(event.event_id, stage, edges);
+  };
+
+  StageTimer timer;
+  Matrix features = features_.compute(hits, event.cells.view());
+  record("features", timer, n, features.rows);
+
+  if (embedding_) {
+    timer.reset();
+    Matrix embedded = embedding_->run(features, workspace.embedding.get());
+    record("embedding", timer, n, embedded.rows);
+
+    timer.reset();
+    EdgeList candidates = n > 1 ? radius_graph_->build(embedded) : EdgeList{};
+    orient_outward(candidates, hits);
+    record("radius_graph", timer, n, candidates.size());
+    hook("radius_graph", candidates);
+
+    EdgeList gnn_input;
+    if (filter_) {
+      timer.reset();
+      candidates = filter_->classify(features, candidates, workspace.filter.get());
+      EdgeList filtered = select_edges(candidates, models_.filter->cut);
+      record("filter", timer, candidates.size(), filtered.size());
+      hook("filter", candidates);
+      gnn_input = filtered;
+      if (config_.keep_intermediates) result.filtered = std::move(filtered);
+    } else {
+      gnn_input = candidates;
+    }
+
+    if (gnn_) {
+      timer.reset();
+      EdgeList scored = gnn_->classify(features, gnn_input, workspace.gnn.get());
+      std::size_t passing = 0;
+      for (float s : scored.score) passing += s >= models_.gnn->cut ? 1 : 0;
+      record("gnn", timer, scored.size(), passing);
+      hook("gnn", scored);
+
+      timer.reset();
+      result.labels = track_builder_->build(n, scored);
+      result.tracks.event_id = event.event_id;
+      result.tracks.hit_id.assign(event.hits.hit_id.begin(), event.hits.hit_id.end());
+      result.tracks.track_id.resize(n);
+      std::unordered_set<std::int64_t> distinct;
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::int64_t label = result.labels[i];
+        result.tracks.track_id[i] = label < 0 ? 0 : label + 1;
+        if (label >= 0) distinct.insert(label);
+      }
+      record("track_building", timer, scored.size(), distinct.size());
+      if (config_.keep_intermediates) result.scored = std::move(scored);
+    }
+    if (config_.keep_intermediates) {
+      result.embedding = std::move(embedded);
+      result.candidates = std::move(candidates);
+    }
+  }
+  if (config_.keep_intermediates) result.features = std::move(features);
+  result.rss_after_bytes = current_rss_bytes();
+  return result;
+}
+
+}  // namespace trkx
