@@ -14,5 +14,7 @@ namespace trkx::cli {
 int& exit_code();
 
 void add_version_command(CLI::App& app);
+/// `trkx inspect PREFIX [--write DIR]`: reads one TrackML event, prints a summary, optionally round-trips it.
+void add_inspect_command(CLI::App& app);
 
 }  // namespace trkx::cli

@@ -1,0 +1,654 @@
+#include "trkx/io/TrackML.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+#include <utility>
+
+#include "IdIndex.hpp"
+#include "trkx/core/Error.hpp"
+#include "trkx/io/Csv.hpp"
+
+namespace trkx::io {
+namespace {
+
+namespace fs = std::filesystem;
+using detail::IdIndex;
+constexpr std::uint32_t kNone = IdIndex::kNone;
+
+constexpr const char* kParts[] = {"hits", "cells", "truth", "particles"};
+
+std::string id_text(std::uint64_t id) { return std::to_string(id); }
+
+/// Builds the index of `ids` read by `csv`; a duplicate is an InputError at its line.
+void index_unique_ids(IdIndex& index, std::span<const std::uint64_t> ids, const CsvReader& csv,
+                      const char* column, const char* what) {
+  if (ids.size() >= kNone) csv.fail_file(column, "too many rows");
+  const auto [first, second] = index.build(ids);
+  if (second != kNone) {
+    throw InputError(csv.source(), csv.line_of_row(second), column,
+                     std::string("duplicate ") + what + " " + id_text(ids[second]) + " (first on line " +
+                         std::to_string(csv.line_of_row(first)) + ")");
+  }
+}
+
+// ---- per-file parsers with optional links to other files ---------------------
+
+HitContainer parse_hits_impl(std::string_view text, const std::string& source, IdIndex& index) {
+  CsvReader csv(text, source);
+  const auto c_id = csv.require_column("hit_id");
+  const auto c_x = csv.require_column("x");
+  const auto c_y = csv.require_column("y");
+  const auto c_z = csv.require_column("z");
+  const auto c_vol = csv.require_column("volume_id");
+  const auto c_lay = csv.require_column("layer_id");
+  const auto c_mod = csv.require_column("module_id");
+  HitContainer hits;
+  hits.reserve(csv.estimated_rows());
+  while (csv.next()) {
+    const auto id = csv.get<std::uint64_t>(c_id);
+    if (id == 0) [[unlikely]] {
+      csv.fail_expected(c_id, "a positive hit id");
+    }
+    hits.hit_id.push_back(id);
+    hits.x.push_back(csv.get<float>(c_x));
+    hits.y.push_back(csv.get<float>(c_y));
+    hits.z.push_back(csv.get<float>(c_z));
+    hits.volume_id.push_back(csv.get<std::int32_t>(c_vol));
+    hits.layer_id.push_back(csv.get<std::int32_t>(c_lay));
+    hits.module_id.push_back(csv.get<ModuleId>(c_mod));
+  }
+  index_unique_ids(index, hits.hit_id, csv, "hit_id", "hit id");
+  return hits;
+}
+
+ParticleContainer parse_particles_impl(std::string_view text, const std::string& source, IdIndex& index) {
+  CsvReader csv(text, source);
+  const auto c_id = csv.require_column("particle_id");
+  const auto c_vx = csv.require_column("vx");
+  const auto c_vy = csv.require_column("vy");
+  const auto c_vz = csv.require_column("vz");
+  const auto c_px = csv.require_column("px");
+  const auto c_py = csv.require_column("py");
+  const auto c_pz = csv.require_column("pz");
+  const auto c_q = csv.require_column("q");
+  const auto c_n = csv.require_column("nhits");
+  ParticleContainer particles;
+  particles.reserve(csv.estimated_rows());
+  while (csv.next()) {
+    const auto id = csv.get<ParticleId>(c_id);
+    if (id == 0) [[unlikely]] {
+      csv.fail_expected(c_id, "a non-zero particle id (0 means noise)");
+    }
+    particles.particle_id.push_back(id);
+    particles.vx.push_back(csv.get<float>(c_vx));
+    particles.vy.push_back(csv.get<float>(c_vy));
+    particles.vz.push_back(csv.get<float>(c_vz));
+    particles.px.push_back(csv.get<float>(c_px));
+    particles.py.push_back(csv.get<float>(c_py));
+    particles.pz.push_back(csv.get<float>(c_pz));
+    particles.q.push_back(csv.get<std::int32_t>(c_q));
+    particles.nhits.push_back(csv.get<std::int32_t>(c_n));
+  }
+  index_unique_ids(index, particles.particle_id, csv, "particle_id", "particle id");
+  return particles;
+}
+
+/// Cells; with `hits`, every cell must reference a known hit and the cells are
+/// returned grouped by hit in hit order (stable within a hit).
+CellContainer parse_cells_impl(std::string_view text, const std::string& source, const IdIndex* hits) {
+  CsvReader csv(text, source);
+  const auto c_id = csv.require_column("hit_id");
+  const auto c_ch0 = csv.require_column("ch0");
+  const auto c_ch1 = csv.require_column("ch1");
+  const auto c_val = csv.require_column("value");
+  CellContainer cells;
+  cells.reserve(csv.estimated_rows());
+  std::vector<std::uint32_t> hit_row;
+  bool ordered = true;
+  if (hits != nullptr) hit_row.reserve(csv.estimated_rows());
+  while (csv.next()) {
+    const auto id = csv.get<HitId>(c_id);
+    if (hits != nullptr) {
+      const auto row = hits->find(id);
+      if (row == kNone) [[unlikely]] {
+        csv.fail(c_id, "hit id " + id_text(id) + " not found in the hits file");
+      }
+      if (!hit_row.empty() && row < hit_row.back()) ordered = false;
+      hit_row.push_back(row);
+    }
+    cells.hit_id.push_back(id);
+    cells.ch0.push_back(csv.get<std::int32_t>(c_ch0));
+    cells.ch1.push_back(csv.get<std::int32_t>(c_ch1));
+    cells.value.push_back(csv.get<float>(c_val));
+  }
+  if (ordered) return cells;
+  // Counting sort by hit row (stable): groups each hit's cells in hit order.
+  std::vector<std::uint32_t> start(hits->size() + 1, 0);
+  for (const auto r : hit_row) ++start[r + 1];
+  for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+  std::vector<std::uint32_t> order(hit_row.size());
+  for (std::size_t i = 0; i < hit_row.size(); ++i) order[start[hit_row[i]]++] = static_cast<std::uint32_t>(i);
+  CellContainer sorted;
+  sorted.reserve(order.size());
+  for (const auto i : order) sorted.push_back(cells.hit_id[i], cells.ch0[i], cells.ch1[i], cells.value[i]);
+  return sorted;
+}
+
+/// Truth; with `hits`, one row per known hit, returned in hit order; with
+/// `particles`, every non-zero particle id must be a known particle.
+TruthContainer parse_truth_impl(std::string_view text, const std::string& source, const IdIndex* hits,
+                                const IdIndex* particles) {
+  CsvReader csv(text, source);
+  const auto c_id = csv.require_column("hit_id");
+  const auto c_pid = csv.require_column("particle_id");
+  const auto c_tx = csv.require_column("tx");
+  const auto c_ty = csv.require_column("ty");
+  const auto c_tz = csv.require_column("tz");
+  const auto c_tpx = csv.require_column("tpx");
+  const auto c_tpy = csv.require_column("tpy");
+  const auto c_tpz = csv.require_column("tpz");
+  const auto c_w = csv.require_column("weight");
+  TruthContainer truth;
+  truth.reserve(csv.estimated_rows());
+  std::vector<std::uint32_t> row_of_hit;
+  if (hits != nullptr) row_of_hit.assign(hits->size(), kNone);
+  bool in_hit_order = true;
+  while (csv.next()) {
+    const auto id = csv.get<HitId>(c_id);
+    const auto pid = csv.get<ParticleId>(c_pid);
+    if (hits != nullptr) {
+      const auto hit = hits->find(id);
+      if (hit == kNone) [[unlikely]] {
+        csv.fail(c_id, "hit id " + id_text(id) + " not found in the hits file");
+      }
+      if (row_of_hit[hit] != kNone) [[unlikely]] {
+        csv.fail(c_id, "second truth row for hit id " + id_text(id) + " (first on line " +
+                           std::to_string(csv.line_of_row(row_of_hit[hit])) + ")");
+      }
+      row_of_hit[hit] = static_cast<std::uint32_t>(csv.row());
+      if (hit != csv.row()) in_hit_order = false;
+    }
+    if (particles != nullptr && pid != 0 && particles->find(pid) == kNone) [[unlikely]] {
+      csv.fail(c_pid, "particle id " + id_text(pid) + " not found in the particles file");
+    }
+    truth.hit_id.push_back(id);
+    truth.particle_id.push_back(pid);
+    truth.tx.push_back(csv.get<float>(c_tx));
+    truth.ty.push_back(csv.get<float>(c_ty));
+    truth.tz.push_back(csv.get<float>(c_tz));
+    truth.tpx.push_back(csv.get<float>(c_tpx));
+    truth.tpy.push_back(csv.get<float>(c_tpy));
+    truth.tpz.push_back(csv.get<float>(c_tpz));
+    truth.weight.push_back(csv.get<float>(c_w));
+  }
+  if (hits == nullptr) return truth;
+  if (truth.size() != hits->size()) {
+    const auto missing = static_cast<std::size_t>(std::count(row_of_hit.begin(), row_of_hit.end(), kNone));
+    csv.fail_file("hit_id", "no truth row for " + std::to_string(missing) + " of " +
+                                std::to_string(hits->size()) + " hits (expected one row per hit)");
+  }
+  if (in_hit_order) return truth;
+  TruthContainer sorted;
+  sorted.reserve(truth.size());
+  for (const auto i : row_of_hit) {
+    sorted.push_back(truth.hit_id[i], truth.particle_id[i], truth.tx[i], truth.ty[i], truth.tz[i],
+                     truth.tpx[i], truth.tpy[i], truth.tpz[i], truth.weight[i]);
+  }
+  return sorted;
+}
+
+// ---- files of an event ---------------------------------------------------
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+/// Strips a `-<part>.csv[.gz]` suffix so that a file path works as a prefix.
+fs::path normalize_prefix(const fs::path& input) {
+  std::string s = input.string();
+  for (const char* part : kParts) {
+    for (const char* ext : {".csv", ".csv.gz"}) {
+      const std::string suffix = std::string("-") + part + ext;
+      if (ends_with(s, suffix)) return fs::path(s.substr(0, s.size() - suffix.size()));
+    }
+  }
+  return input;
+}
+
+/// `PREFIX-part.csv` or `PREFIX-part.csv.gz`, whichever exists; nullopt if neither.
+std::optional<fs::path> find_part(const fs::path& prefix, const char* part) {
+  std::error_code ec;
+  fs::path plain = prefix;
+  plain += std::string("-") + part + ".csv";
+  if (fs::is_regular_file(plain, ec)) return plain;
+  fs::path gz = plain;
+  gz += ".gz";
+  if (fs::is_regular_file(gz, ec)) return gz;
+  return std::nullopt;
+}
+
+[[noreturn]] void throw_missing_part(const fs::path& prefix, const char* part) {
+  fs::path plain = prefix;
+  plain += std::string("-") + part + ".csv";
+  throw InputError(plain.string(), 0, "", "no such file (nor .csv.gz)");
+}
+
+std::string prefix_name(std::uint64_t event_id) { return event_prefix_name(event_id); }
+
+template <class T>
+bool same(const std::vector<T>& a, const std::vector<T>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
+}
+
+}  // namespace
+
+// ---- names and listing ----------------------------------------------------
+
+std::optional<std::uint64_t> event_id_from_name(std::string_view name) {
+  if (name.substr(0, 5) != "event") return std::nullopt;
+  name.remove_prefix(5);
+  std::size_t n = 0;
+  while (n < name.size() && name[n] >= '0' && name[n] <= '9') ++n;
+  if (n == 0 || n > 19) return std::nullopt;
+  if (n < name.size() && name[n] != '-') return std::nullopt;
+  std::uint64_t id = 0;
+  const auto result = std::from_chars(name.data(), name.data() + n, id);
+  if (result.ec != std::errc()) return std::nullopt;
+  return id;
+}
+
+std::string event_prefix_name(std::uint64_t event_id) {
+  std::string digits = std::to_string(event_id);
+  if (digits.size() < 9) digits.insert(0, 9 - digits.size(), '0');
+  return "event" + digits;
+}
+
+std::vector<EventFiles> list_events(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw InputError(dir.string(), 0, "", "no such directory");
+  std::vector<EventFiles> events;
+  fs::directory_iterator it(dir, ec);
+  if (ec) throw InputError(dir.string(), 0, "", "cannot list directory: " + ec.message());
+  for (const auto& entry : it) {
+    const std::string name = entry.path().filename().string();
+    if (!ends_with(name, "-hits.csv") && !ends_with(name, "-hits.csv.gz")) continue;
+    const auto id = event_id_from_name(name);
+    if (!id) continue;
+    const std::string stem = name.substr(0, name.find('-'));
+    if (stem.size() + (ends_with(name, ".gz") ? 12 : 9) != name.size()) continue;
+    events.push_back(EventFiles{dir / stem, *id});
+  }
+  std::sort(events.begin(), events.end(), [](const EventFiles& a, const EventFiles& b) {
+    return a.event_id != b.event_id ? a.event_id < b.event_id : a.prefix < b.prefix;
+  });
+  events.erase(std::unique(events.begin(), events.end(),
+                           [](const EventFiles& a, const EventFiles& b) { return a.prefix == b.prefix; }),
+               events.end());
+  return events;
+}
+
+std::vector<EventFiles> resolve_inputs(const std::vector<std::string>& inputs) {
+  std::vector<EventFiles> events;
+  for (const auto& input : inputs) {
+    std::error_code ec;
+    const fs::path path(input);
+    if (fs::is_directory(path, ec)) {
+      auto found = list_events(path);
+      if (found.empty()) {
+        throw InputError(input, 0, "",
+                         "no events in directory (expected eventNNNNNNNNN-hits.csv[.gz] files)");
+      }
+      events.insert(events.end(), found.begin(), found.end());
+      continue;
+    }
+    const fs::path prefix = normalize_prefix(path);
+    if (!find_part(prefix, "hits")) {
+      throw InputError(input, 0, "",
+                       "no such event directory or event prefix (expected " + prefix.filename().string() +
+                           "-hits.csv[.gz])");
+    }
+    events.push_back(EventFiles{prefix, event_id_from_name(prefix.filename().string()).value_or(0)});
+  }
+  std::sort(events.begin(), events.end(), [](const EventFiles& a, const EventFiles& b) {
+    return a.event_id != b.event_id ? a.event_id < b.event_id
+                                    : a.prefix.lexically_normal() < b.prefix.lexically_normal();
+  });
+  events.erase(std::unique(events.begin(), events.end(),
+                           [](const EventFiles& a, const EventFiles& b) {
+                             return a.prefix.lexically_normal() == b.prefix.lexically_normal();
+                           }),
+               events.end());
+  return events;
+}
+
+// ---- events ---------------------------------------------------------------
+
+Event parse_event(const EventText& text) {
+  if (!text.hits) throw InputError("(event " + std::to_string(text.event_id) + ")", 0, "", "no hits file");
+  Event event;
+  event.event_id = text.event_id;
+  IdIndex hit_index;
+  event.hits = parse_hits_impl(text.hits->text, text.hits->name, hit_index);
+  IdIndex particle_index;
+  if (text.particles) {
+    event.particles = parse_particles_impl(text.particles->text, text.particles->name, particle_index);
+  }
+  if (text.cells) event.cells = parse_cells_impl(text.cells->text, text.cells->name, &hit_index);
+  if (text.truth) {
+    event.truth = parse_truth_impl(text.truth->text, text.truth->name, &hit_index,
+                                   text.particles ? &particle_index : nullptr);
+  }
+  event.hits.compute_derived();
+  return event;
+}
+
+Event read_event(const fs::path& prefix_in, const ReadOptions& options) {
+  const fs::path prefix = normalize_prefix(prefix_in);
+  EventText text;
+  text.event_id = event_id_from_name(prefix.filename().string()).value_or(0);
+  const bool wanted[] = {true, options.cells, options.truth, options.particles};
+  std::string data[4];
+  std::optional<TextFile>* slots[] = {&text.hits, &text.cells, &text.truth, &text.particles};
+  for (int i = 0; i < 4; ++i) {
+    if (!wanted[i]) continue;
+    const auto file = find_part(prefix, kParts[i]);
+    if (!file) {
+      if (i == 0 || options.require_all) throw_missing_part(prefix, kParts[i]);
+      continue;
+    }
+    data[i] = read_file(*file);
+    *slots[i] = TextFile{file->string(), data[i]};
+  }
+  return parse_event(text);
+}
+
+void write_event(const Event& event, const fs::path& dir, bool gzip) {
+  const std::string ext = gzip ? ".csv.gz" : ".csv";
+  const fs::path prefix = dir / prefix_name(event.event_id);
+  auto write_part = [&](const char* part, const std::string& csv) {
+    fs::path file = prefix;
+    file += std::string("-") + part + ext;
+    write_file_atomic(file, csv, gzip);
+  };
+  write_part("hits", format_hits(event.hits));
+  if (event.cells.size() > 0) write_part("cells", format_cells(event.cells));
+  if (event.truth.size() > 0) write_part("truth", format_truth(event.truth));
+  if (event.particles.size() > 0) write_part("particles", format_particles(event.particles));
+}
+
+bool identical(const Event& a, const Event& b) {
+  const auto& h = a.hits;
+  const auto& g = b.hits;
+  const auto& c = a.cells;
+  const auto& d = b.cells;
+  const auto& t = a.truth;
+  const auto& u = b.truth;
+  const auto& p = a.particles;
+  const auto& q = b.particles;
+  return a.event_id == b.event_id && same(h.hit_id, g.hit_id) && same(h.x, g.x) && same(h.y, g.y) &&
+         same(h.z, g.z) && same(h.volume_id, g.volume_id) && same(h.layer_id, g.layer_id) &&
+         same(h.module_id, g.module_id) && same(h.r, g.r) && same(h.phi, g.phi) && same(h.eta, g.eta) &&
+         same(c.hit_id, d.hit_id) && same(c.ch0, d.ch0) && same(c.ch1, d.ch1) && same(c.value, d.value) &&
+         same(t.hit_id, u.hit_id) && same(t.particle_id, u.particle_id) && same(t.tx, u.tx) &&
+         same(t.ty, u.ty) && same(t.tz, u.tz) && same(t.tpx, u.tpx) && same(t.tpy, u.tpy) &&
+         same(t.tpz, u.tpz) && same(t.weight, u.weight) && same(p.particle_id, q.particle_id) &&
+         same(p.vx, q.vx) && same(p.vy, q.vy) && same(p.vz, q.vz) && same(p.px, q.px) && same(p.py, q.py) &&
+         same(p.pz, q.pz) && same(p.q, q.q) && same(p.nhits, q.nhits);
+}
+
+// ---- single-file parsers ---------------------------------------------------
+
+HitContainer parse_hits(std::string_view text, const std::string& source) {
+  IdIndex index;
+  return parse_hits_impl(text, source, index);
+}
+
+CellContainer parse_cells(std::string_view text, const std::string& source) {
+  return parse_cells_impl(text, source, nullptr);
+}
+
+TruthContainer parse_truth(std::string_view text, const std::string& source) {
+  return parse_truth_impl(text, source, nullptr, nullptr);
+}
+
+ParticleContainer parse_particles(std::string_view text, const std::string& source) {
+  IdIndex index;
+  return parse_particles_impl(text, source, index);
+}
+
+DetectorGeometry parse_detectors(std::string_view text, const std::string& source) {
+  CsvReader csv(text, source);
+  const auto c_vol = csv.require_column("volume_id");
+  const auto c_lay = csv.require_column("layer_id");
+  const auto c_mod = csv.require_column("module_id");
+  static constexpr const char* kDoubles[] = {
+      "cx",       "cy",           "cz",           "rot_xu",    "rot_xv",  "rot_xw",
+      "rot_yu",   "rot_yv",       "rot_yw",       "rot_zu",    "rot_zv",  "rot_zw",
+      "module_t", "module_minhu", "module_maxhu", "module_hv", "pitch_u", "pitch_v"};
+  std::size_t col[18];
+  for (std::size_t i = 0; i < 18; ++i) col[i] = csv.require_column(kDoubles[i]);
+  DetectorGeometry geometry;
+  std::unordered_map<ModuleKey, std::size_t, ModuleKeyHash> seen;
+  seen.reserve(csv.estimated_rows());
+  while (csv.next()) {
+    const ModuleKey key{csv.get<std::int32_t>(c_vol), csv.get<std::int32_t>(c_lay), csv.get<ModuleId>(c_mod)};
+    double v[18];
+    for (std::size_t i = 0; i < 18; ++i) v[i] = csv.get<double>(col[i]);
+    const auto [it, inserted] = seen.emplace(key, csv.line());
+    if (!inserted) {
+      csv.fail(c_mod, "duplicate module (volume " + std::to_string(key.volume) + ", layer " +
+                          std::to_string(key.layer) + ", module " + std::to_string(key.module) +
+                          "), first on line " + std::to_string(it->second));
+    }
+    geometry.push_back(key, {v[0], v[1], v[2]}, {v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]},
+                       v[12], v[13], v[14], v[15], v[16], v[17]);
+  }
+  geometry.build_index();
+  return geometry;
+}
+
+std::vector<TrackAssignment> parse_submissions(std::string_view text, const std::string& source) {
+  CsvReader csv(text, source);
+  const auto c_ev = csv.require_column("event_id");
+  const auto c_hit = csv.require_column("hit_id");
+  const auto c_trk = csv.require_column("track_id");
+  std::vector<TrackAssignment> events;
+  std::vector<std::vector<std::uint32_t>> rows;
+  std::unordered_map<std::uint64_t, std::size_t> slot_of_event;
+  std::size_t last = 0;
+  while (csv.next()) {
+    const auto event_id = csv.get<std::uint64_t>(c_ev);
+    const auto hit = csv.get<HitId>(c_hit);
+    const auto track = csv.get<std::int64_t>(c_trk);
+    if (events.empty() || events[last].event_id != event_id) {
+      const auto [it, inserted] = slot_of_event.emplace(event_id, events.size());
+      if (inserted) {
+        events.emplace_back().event_id = event_id;
+        rows.emplace_back();
+      }
+      last = it->second;
+    }
+    events[last].hit_id.push_back(hit);
+    events[last].track_id.push_back(track);
+    rows[last].push_back(static_cast<std::uint32_t>(csv.row()));
+  }
+  for (std::size_t e = 0; e < events.size(); ++e) {
+    IdIndex index;
+    const auto [first, second] = index.build(events[e].hit_id);
+    if (second != kNone) {
+      throw InputError(source, csv.line_of_row(rows[e][second]), "hit_id",
+                       "duplicate hit id " + id_text(events[e].hit_id[second]) + " in event " +
+                           id_text(events[e].event_id) + " (first on line " +
+                           std::to_string(csv.line_of_row(rows[e][first])) + ")");
+    }
+  }
+  return events;
+}
+
+// ---- formatting -----------------------------------------------------------
+
+std::string format_hits(const HitContainer& hits) {
+  std::string out;
+  out.reserve(64 + hits.size() * 48);
+  out += "hit_id,x,y,z,volume_id,layer_id,module_id\n";
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    append_number(out, hits.hit_id[i]);
+    out += ',';
+    append_number(out, hits.x[i]);
+    out += ',';
+    append_number(out, hits.y[i]);
+    out += ',';
+    append_number(out, hits.z[i]);
+    out += ',';
+    append_number(out, hits.volume_id[i]);
+    out += ',';
+    append_number(out, hits.layer_id[i]);
+    out += ',';
+    append_number(out, hits.module_id[i]);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string format_cells(const CellContainer& cells) {
+  std::string out;
+  out.reserve(32 + cells.size() * 28);
+  out += "hit_id,ch0,ch1,value\n";
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    append_number(out, cells.hit_id[i]);
+    out += ',';
+    append_number(out, cells.ch0[i]);
+    out += ',';
+    append_number(out, cells.ch1[i]);
+    out += ',';
+    append_number(out, cells.value[i]);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string format_truth(const TruthContainer& truth) {
+  std::string out;
+  out.reserve(64 + truth.size() * 96);
+  out += "hit_id,particle_id,tx,ty,tz,tpx,tpy,tpz,weight\n";
+  for (std::size_t i = 0; i < truth.size(); ++i) {
+    append_number(out, truth.hit_id[i]);
+    out += ',';
+    append_number(out, truth.particle_id[i]);
+    for (const auto* column :
+         {&truth.tx, &truth.ty, &truth.tz, &truth.tpx, &truth.tpy, &truth.tpz, &truth.weight}) {
+      out += ',';
+      append_number(out, (*column)[i]);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+std::string format_particles(const ParticleContainer& particles) {
+  std::string out;
+  out.reserve(64 + particles.size() * 96);
+  out += "particle_id,vx,vy,vz,px,py,pz,q,nhits\n";
+  for (std::size_t i = 0; i < particles.size(); ++i) {
+    append_number(out, particles.particle_id[i]);
+    for (const auto* column :
+         {&particles.vx, &particles.vy, &particles.vz, &particles.px, &particles.py, &particles.pz}) {
+      out += ',';
+      append_number(out, (*column)[i]);
+    }
+    out += ',';
+    append_number(out, particles.q[i]);
+    out += ',';
+    append_number(out, particles.nhits[i]);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string format_detectors(const DetectorGeometry& geometry) {
+  std::string out;
+  out.reserve(256 + geometry.size() * 200);
+  out +=
+      "volume_id,layer_id,module_id,cx,cy,cz,rot_xu,rot_xv,rot_xw,rot_yu,rot_yv,rot_yw,rot_zu,rot_zv,rot_zw,"
+      "module_t,module_minhu,module_maxhu,module_hv,pitch_u,pitch_v\n";
+  for (std::size_t i = 0; i < geometry.size(); ++i) {
+    append_number(out, geometry.volume_id[i]);
+    out += ',';
+    append_number(out, geometry.layer_id[i]);
+    out += ',';
+    append_number(out, geometry.module_id[i]);
+    for (const double v : geometry.center[i]) {
+      out += ',';
+      append_number(out, v);
+    }
+    for (const double v : geometry.rot[i]) {
+      out += ',';
+      append_number(out, v);
+    }
+    for (const double v : {geometry.thickness[i], geometry.min_hu[i], geometry.max_hu[i], geometry.hv[i],
+                           geometry.pitch_u[i], geometry.pitch_v[i]}) {
+      out += ',';
+      append_number(out, v);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+std::string format_submissions(std::span<const TrackAssignment> tracks) {
+  std::size_t rows = 0;
+  for (const auto& t : tracks) rows += t.size();
+  std::string out;
+  out.reserve(32 + rows * 24);
+  out += "event_id,hit_id,track_id\n";
+  for (const auto& t : tracks) {
+    TRKX_CHECK(t.hit_id.size() == t.track_id.size(), "TrackAssignment: hit_id and track_id differ in size");
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      append_number(out, t.event_id);
+      out += ',';
+      append_number(out, t.hit_id[i]);
+      out += ',';
+      append_number(out, t.track_id[i]);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+// ---- file wrappers --------------------------------------------------------
+
+DetectorGeometry read_detectors(const fs::path& file) {
+  const std::string data = read_file(file);
+  return parse_detectors(data, file.string());
+}
+
+void write_detectors(const DetectorGeometry& geometry, const fs::path& file) {
+  write_file_atomic(file, format_detectors(geometry), ends_with(file.string(), ".gz"));
+}
+
+std::vector<TrackAssignment> read_submissions(const fs::path& file) {
+  const std::string data = read_file(file);
+  return parse_submissions(data, file.string());
+}
+
+TrackAssignment read_submission(const fs::path& file) {
+  auto events = read_submissions(file);
+  if (events.empty()) return TrackAssignment{};
+  if (events.size() > 1) {
+    throw InputError(file.string(), 0, "event_id",
+                     "expected the rows of one event, found " + std::to_string(events.size()) +
+                         " events (use read_submissions)");
+  }
+  return std::move(events.front());
+}
+
+void write_submission(const TrackAssignment& tracks, const fs::path& file) {
+  write_submissions(std::span<const TrackAssignment>(&tracks, 1), file);
+}
+
+void write_submissions(std::span<const TrackAssignment> tracks, const fs::path& file) {
+  write_file_atomic(file, format_submissions(tracks), ends_with(file.string(), ".gz"));
+}
+
+}  // namespace trkx::io
