@@ -14,6 +14,10 @@ namespace trkx::cli {
 int& exit_code();
 
 void add_version_command(CLI::App& app);
+/// `trkx prepare --input DIR... --output DIR [--models DIR]`: training arrays (docs/model-contract.md).
+void add_prepare_command(CLI::App& app);
+/// `trkx reconstruct --input DIR... --models DIR --output DIR [...]`: submissions + JSON report.
+void add_reconstruct_command(CLI::App& app);
 /// `trkx inspect PREFIX [--write DIR]`: reads one TrackML event, prints a summary, optionally round-trips it.
 void add_inspect_command(CLI::App& app);
 

@@ -1,0 +1,233 @@
+// `trkx reconstruct`: events in, one TrackML submission per event out, plus a
+// JSON report of per-stage times, edge counts and memory.
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "Commands.hpp"
+#include "trkx/core/Error.hpp"
+#include "trkx/core/Logging.hpp"
+#include "trkx/core/Progress.hpp"
+#include "trkx/core/Timer.hpp"
+#include "trkx/io/TrackML.hpp"
+#include "trkx/pipeline/EventLoop.hpp"
+#include "trkx/pipeline/ModelSet.hpp"
+#include "trkx/pipeline/Pipeline.hpp"
+
+namespace trkx::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ReconstructOptions {
+  std::vector<std::string> inputs;
+  std::string models;
+  std::string output;
+  std::string report;  // default: OUTPUT/report.json
+  std::size_t threads = 0;
+  bool resume = false;
+  bool dump_graphs = false;
+  std::string track_builder = "cc";
+  std::string memory = "arena";
+  bool no_io_binding = false;
+  int optimization = 99;
+  std::size_t filter_chunk = 100000;
+};
+
+fs::path submission_path(const fs::path& out, std::uint64_t event_id) {
+  return out / (io::event_prefix_name(event_id) + "-submission.csv");
+}
+
+/// Writes one graph as `<dir>/event<id>-graph-<stage>.csv` (src,dst,score;
+/// hit row indices), the format `trkx evaluate --graphs` reads.
+void dump_graph(const fs::path& dir, std::uint64_t event_id, std::string_view stage, const EdgeList& edges) {
+  std::string text;
+  text.reserve(32 * edges.size() + 32);
+  const bool scored = edges.score.size() == edges.size();
+  text += scored ? "src,dst,score\n" : "src,dst\n";
+  char line[96];
+  for (std::size_t e = 0; e < edges.size(); ++e) {
+    const int n =
+        scored ? std::snprintf(line, sizeof(line), "%lld,%lld,%.7g\n", static_cast<long long>(edges.src[e]),
+                               static_cast<long long>(edges.dst[e]), static_cast<double>(edges.score[e]))
+               : std::snprintf(line, sizeof(line), "%lld,%lld\n", static_cast<long long>(edges.src[e]),
+                               static_cast<long long>(edges.dst[e]));
+    text.append(line, static_cast<std::size_t>(n));
+  }
+  write_text_atomic(dir / (io::event_prefix_name(event_id) + "-graph-" + std::string(stage) + ".csv"), text);
+}
+
+nlohmann::json stage_json(const StageStats& s) {
+  return {{"name", s.name},         {"wall_seconds", s.wall_seconds}, {"cpu_seconds", s.cpu_seconds},
+          {"items_in", s.items_in}, {"items_out", s.items_out},       {"peak_rss_bytes", s.peak_rss_bytes}};
+}
+
+void run_reconstruct(const ReconstructOptions& opt) {
+  const auto all_events = io::resolve_inputs(opt.inputs);
+  if (all_events.empty()) throw Error("reconstruct: no events found in the inputs");
+  const fs::path out_dir = opt.output;
+  fs::create_directories(out_dir);
+
+  std::vector<io::EventFiles> events;
+  std::vector<std::uint64_t> skipped;
+  for (const auto& e : all_events) {
+    if (opt.resume && fs::is_regular_file(submission_path(out_dir, e.event_id))) {
+      skipped.push_back(e.event_id);
+    } else {
+      events.push_back(e);
+    }
+  }
+  if (!skipped.empty()) TRKX_LOG_INFO("reconstruct: --resume skips {} finished event(s)", skipped.size());
+
+  const ThreadPlan plan = plan_threads(opt.threads, events.size());
+  Pipeline::Config config;
+  config.onnx.intra_op_threads = plan.intra_op_threads;
+  config.onnx.memory = parse_memory_mode(opt.memory);
+  config.onnx.io_binding = !opt.no_io_binding;
+  config.onnx.optimization_level = opt.optimization;
+  // Several events in flight: idle intra-op threads must not spin on the shared cores.
+  config.onnx.allow_spinning = plan.concurrent_events == 1;
+  config.filter_chunk_edges = opt.filter_chunk;
+  config.track_builder = parse_track_builder(opt.track_builder);
+  Pipeline pipeline(ModelSet::load(opt.models), config);
+  const fs::path graphs_dir = out_dir / "graphs";
+  if (opt.dump_graphs) {
+    fs::create_directories(graphs_dir);
+    pipeline.set_graph_hook(
+        [&graphs_dir](std::uint64_t event_id, std::string_view stage, const EdgeList& edges) {
+          dump_graph(graphs_dir, event_id, stage, edges);
+        });
+  }
+  TRKX_LOG_INFO("reconstruct: {} event(s), {} at a time, {} intra-op thread(s) each, memory mode {}",
+                events.size(), plan.concurrent_events, plan.intra_op_threads, to_string(config.onnx.memory));
+
+  io::ReadOptions read;
+  read.cells = true;
+  read.truth = false;
+  read.particles = false;
+  std::mutex mutex;
+  std::map<std::uint64_t, nlohmann::json> per_event;
+  std::map<std::string, double> stage_wall_sum;
+  std::map<std::string, double> stage_cpu_sum;
+  const StageTimer total;
+  ProgressBar progress(events.size(), "reconstruct");
+  const auto failures = for_each_item(
+      events.size(), plan.concurrent_events,
+      [&](std::size_t i) {
+        const StageTimer event_timer;
+        const Event event = io::read_event(events[i].prefix, read);
+        const double read_seconds = event_timer.wall_seconds();
+        const PipelineResult result = pipeline.run(event);
+        TrackAssignment tracks = result.tracks;
+        tracks.event_id = events[i].event_id;
+        io::write_submission(tracks, submission_path(out_dir, events[i].event_id));
+        nlohmann::json j = {{"event_id", events[i].event_id},
+                            {"input", events[i].prefix.string()},
+                            {"n_hits", result.n_hits},
+                            {"read_seconds", read_seconds},
+                            {"wall_seconds", event_timer.wall_seconds()},
+                            {"rss_after_bytes", result.rss_after_bytes},
+                            {"stages", nlohmann::json::array()}};
+        for (const auto& s : result.stages) j["stages"].push_back(stage_json(s));
+        std::lock_guard lock(mutex);
+        for (const auto& s : result.stages) {
+          stage_wall_sum[s.name] += s.wall_seconds;
+          stage_cpu_sum[s.name] += s.cpu_seconds;
+        }
+        per_event[events[i].event_id] = std::move(j);
+      },
+      &progress);
+  progress.finish();
+  const double wall = total.wall_seconds();
+
+  nlohmann::json report;
+  report["models"] = opt.models;
+  report["config"] = {{"threads", opt.threads},
+                      {"concurrent_events", plan.concurrent_events},
+                      {"intra_op_threads", plan.intra_op_threads},
+                      {"memory", to_string(config.onnx.memory)},
+                      {"io_binding", config.onnx.io_binding},
+                      {"optimization_level", config.onnx.optimization_level},
+                      {"filter_chunk_edges", config.filter_chunk_edges},
+                      {"track_builder", opt.track_builder}};
+  report["events"] = nlohmann::json::array();
+  for (auto& [id, j] : per_event) report["events"].push_back(std::move(j));
+  report["failed"] = nlohmann::json::array();
+  for (const auto& f : failures) {
+    TRKX_LOG_ERROR("reconstruct: {}: {}", events[f.index].prefix.string(), f.error);
+    report["failed"].push_back({{"event_id", events[f.index].event_id},
+                                {"input", events[f.index].prefix.string()},
+                                {"error", f.error}});
+  }
+  report["skipped"] = skipped;
+  const std::size_t n_done = per_event.size();
+  nlohmann::json mean_wall = nlohmann::json::object();
+  nlohmann::json mean_cpu = nlohmann::json::object();
+  for (const auto& [name, sum] : stage_wall_sum) {
+    mean_wall[name] = n_done ? sum / static_cast<double>(n_done) : 0.0;
+    mean_cpu[name] = n_done ? stage_cpu_sum[name] / static_cast<double>(n_done) : 0.0;
+  }
+  report["summary"] = {{"n_inputs", all_events.size()},
+                       {"n_reconstructed", n_done},
+                       {"n_failed", failures.size()},
+                       {"n_skipped", skipped.size()},
+                       {"wall_seconds", wall},
+                       {"events_per_second", wall > 0 ? static_cast<double>(n_done) / wall : 0.0},
+                       {"mean_stage_wall_seconds", mean_wall},
+                       {"mean_stage_cpu_seconds", mean_cpu},
+                       {"peak_rss_bytes", peak_rss_bytes()}};
+  const fs::path report_path = opt.report.empty() ? out_dir / "report.json" : fs::path(opt.report);
+  write_text_atomic(report_path, report.dump(2) + "\n");
+  TRKX_LOG_INFO("reconstruct: {} reconstructed, {} failed, {} skipped in {:.2f} s; report {}", n_done,
+                failures.size(), skipped.size(), wall, report_path.string());
+  if (!failures.empty()) exit_code() = 1;
+}
+
+}  // namespace
+
+void add_reconstruct_command(CLI::App& app) {
+  auto opt = std::make_shared<ReconstructOptions>();
+  auto* cmd = app.add_subcommand(
+      "reconstruct",
+      "Reconstruct tracks: one TrackML submission per event (OUTPUT/event<id>-submission.csv) and a "
+      "JSON report with per-stage times, edge counts and peak memory");
+  cmd->add_option("--input", opt->inputs, "Event directories or event prefixes (DIR/event000001000)")
+      ->required()
+      ->expected(1, -1);
+  cmd->add_option("--models", opt->models, "Models directory with pipeline.json and the ONNX files")
+      ->required();
+  cmd->add_option("--output", opt->output, "Output directory")->required();
+  cmd->add_option("--report", opt->report, "JSON report file (default OUTPUT/report.json)");
+  cmd->add_option(
+         "--threads", opt->threads,
+         "Cores to use (0 = all): several events run concurrently with one ONNX thread each; a single "
+         "event gets all cores")
+      ->capture_default_str();
+  cmd->add_flag("--resume", opt->resume, "Skip events whose submission already exists in OUTPUT");
+  cmd->add_flag(
+      "--dump-graphs", opt->dump_graphs,
+      "Write every intermediate graph as OUTPUT/graphs/event<id>-graph-<stage>.csv (src,dst,score)");
+  cmd->add_option("--track-builder", opt->track_builder, "cc (connected components) or walk (walk-through)")
+      ->check(CLI::IsMember({"cc", "walk"}))
+      ->capture_default_str();
+  cmd->add_option("--memory", opt->memory,
+                  "ONNX Runtime memory: arena (keep, fastest), release (shrink after each event), no-arena")
+      ->check(CLI::IsMember({"arena", "release", "no-arena"}))
+      ->capture_default_str();
+  cmd->add_flag("--no-io-binding", opt->no_io_binding, "Use plain Session::Run instead of IO binding");
+  cmd->add_option("--optimization", opt->optimization, "ONNX graph optimisation level: 0, 1, 2 or 99 (all)")
+      ->check(CLI::IsMember({0, 1, 2, 99}))
+      ->capture_default_str();
+  cmd->add_option("--filter-chunk", opt->filter_chunk, "Edges per filter call (0 = all at once)")
+      ->capture_default_str();
+  cmd->callback([opt] { run_reconstruct(*opt); });
+}
+
+}  // namespace trkx::cli
