@@ -1,0 +1,76 @@
+#pragma once
+/// @file Simulator.hpp
+/// The detector simulation: event generation, transport and detector
+/// response for one crossing at a time. Every event is a pure function of
+/// (run seed, event id), so events may be made in any order on any number
+/// of threads with identical results.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "trkx/core/EventData.hpp"
+#include "trkx/core/Geometry.hpp"
+#include "trkx/sim/DetectorResponse.hpp"
+#include "trkx/sim/EventGenerator.hpp"
+#include "trkx/sim/Propagator.hpp"
+#include "trkx/sim/TrackingGeometry.hpp"
+
+namespace trkx::sim {
+
+/// Numbers that characterise one simulated event.
+struct EventSummary {
+  std::uint64_t event_id = 0;
+  std::size_t hits = 0;
+  std::size_t noise_hits = 0;
+  std::size_t cells = 0;
+  std::size_t particles = 0;             ///< charged particles with at least one hit
+  std::size_t secondaries = 0;           ///< ... produced more than 1 mm from the beam line
+  std::size_t particles_pt_above_1 = 0;  ///< ... with pT > 1 GeV
+  double mean_pt = 0;                    ///< mean pT of the particles [GeV]
+  double weight_sum = 0;                 ///< sum of the truth weights (1 unless empty)
+  [[nodiscard]] double noise_fraction() const { return hits ? static_cast<double>(noise_hits) / hits : 0.0; }
+  [[nodiscard]] double hits_per_particle() const {
+    return particles ? static_cast<double>(hits - noise_hits) / particles : 0.0;
+  }
+};
+
+/// Computes the summary of an event (from its hits, truth and particles).
+[[nodiscard]] EventSummary summarize(const Event& event);
+/// Formats per-event averages of `summaries` as a short multi-line report.
+[[nodiscard]] std::string format_summary(const std::vector<EventSummary>& summaries);
+
+/// Orchestrates generator, propagator and detector response.
+class Simulator {
+ public:
+  struct Config {
+    std::uint64_t seed = 1;  ///< run seed; event streams derive from (seed, event id)
+    EventGenerator::Config physics;
+    Propagator::Config propagation;
+    DetectorResponse::Config response;
+    TrackingGeometry::Config navigation;
+  };
+
+  /// Simulates on `detector` (e.g. trackml_detector() or io::read_detectors()).
+  Simulator(DetectorGeometry detector, Config config);
+  [[nodiscard]] const Config& config() const { return config_; }
+  [[nodiscard]] const DetectorGeometry& detector() const { return geometry_->detector(); }
+  [[nodiscard]] const TrackingGeometry& tracking_geometry() const { return *geometry_; }
+
+  /// Simulates one event. Thread-safe; depends only on the seed and `event_id`.
+  [[nodiscard]] Event simulate(std::uint64_t event_id) const;
+
+  /// Simulates the given particles (e.g. a single test particle) without the
+  /// generator: transport, secondaries and detector response.
+  [[nodiscard]] Event simulate_particles(std::uint64_t event_id, std::vector<SimParticle> particles) const;
+
+ private:
+  Config config_;
+  std::unique_ptr<TrackingGeometry> geometry_;
+  EventGenerator generator_;
+  Propagator propagator_;
+  DetectorResponse response_;
+};
+
+}  // namespace trkx::sim
