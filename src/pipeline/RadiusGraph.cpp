@@ -14,6 +14,10 @@
 #include <utility>
 #include <vector>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "trkx/core/Error.hpp"
 
 namespace trkx {
@@ -101,18 +105,22 @@ struct KdTree {
   std::vector<Index> slot_index;  ///< point index per slot, -1 for padding
 };
 
-void build_node(KdTree& tree, const Matrix& points, std::size_t node, std::size_t level) {
+/// Splits node `node` (rows [begin, end) of `work`, a row-major copy of the
+/// points kept in tree order together with `tree.order`) at the median of
+/// its widest dimension, then recurses; subtrees run in parallel.
+void build_node(KdTree& tree, std::vector<float>& work, std::size_t node, std::size_t level) {
+  if (level == tree.depth) return;
   const auto b = static_cast<std::size_t>(tree.begin[node]);
   const auto e = static_cast<std::size_t>(tree.end[node]);
-  if (level == tree.depth) return;
   const std::size_t dim = tree.dim;
-  // Split dimension: largest extent of the points in this node.
+  const std::size_t count = e - b;
   std::size_t split = 0;
-  if (dim > 1) {
-    std::vector<float> mn(dim, std::numeric_limits<float>::max());
-    std::vector<float> mx(dim, std::numeric_limits<float>::lowest());
-    for (std::size_t p = b; p < e; ++p) {
-      const float* row = points.row(static_cast<std::size_t>(tree.order[p]));
+  if (dim > 1 && count > 1) {
+    std::vector<float> mn(work.begin() + static_cast<std::ptrdiff_t>(b * dim),
+                          work.begin() + static_cast<std::ptrdiff_t>((b + 1) * dim));
+    std::vector<float> mx(mn);
+    for (std::size_t p = b + 1; p < e; ++p) {
+      const float* row = work.data() + p * dim;
       for (std::size_t d = 0; d < dim; ++d) {
         mn[d] = std::min(mn[d], row[d]);
         mx[d] = std::max(mx[d], row[d]);
@@ -126,26 +134,40 @@ void build_node(KdTree& tree, const Matrix& points, std::size_t node, std::size_
       }
     }
   }
-  const std::size_t mid = b + (e - b) / 2;
-  auto first = tree.order.begin() + static_cast<std::ptrdiff_t>(b);
-  std::nth_element(first, tree.order.begin() + static_cast<std::ptrdiff_t>(mid),
-                   tree.order.begin() + static_cast<std::ptrdiff_t>(e), [&](Index x, Index y) {
-                     const float vx = points(static_cast<std::size_t>(x), split);
-                     const float vy = points(static_cast<std::size_t>(y), split);
-                     return vx < vy || (vx == vy && x < y);
-                   });
+  // Median split on contiguous 64-bit keys (order-preserving bits of the
+  // coordinate, then the row's position), then permute the rows.
+  const std::size_t half = count / 2;
+  if (count > 1) {
+    std::vector<std::uint64_t> keys(count);
+    for (std::size_t k = 0; k < count; ++k) {
+      const auto bits = std::bit_cast<std::uint32_t>(work[(b + k) * dim + split]);
+      const std::uint32_t ordered = (bits & 0x80000000U) != 0 ? ~bits : bits | 0x80000000U;
+      keys[k] = (static_cast<std::uint64_t>(ordered) << 32) | k;
+    }
+    std::nth_element(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(half), keys.end());
+    std::vector<float> rows(count * dim);
+    std::vector<Index> order(count);
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::size_t from = b + static_cast<std::size_t>(keys[k] & 0xFFFFFFFFU);
+      std::copy_n(work.data() + from * dim, dim, rows.data() + k * dim);
+      order[k] = tree.order[from];
+    }
+    std::copy(rows.begin(), rows.end(), work.begin() + static_cast<std::ptrdiff_t>(b * dim));
+    std::copy(order.begin(), order.end(), tree.order.begin() + static_cast<std::ptrdiff_t>(b));
+  }
+  const std::size_t mid = b + half;
   const std::size_t left = 2 * node + 1;
   const std::size_t right = 2 * node + 2;
   tree.begin[left] = static_cast<Index>(b);
   tree.end[left] = static_cast<Index>(mid);
   tree.begin[right] = static_cast<Index>(mid);
   tree.end[right] = static_cast<Index>(e);
-  if (e - b > 16384) {
-    tbb::parallel_invoke([&] { build_node(tree, points, left, level + 1); },
-                         [&] { build_node(tree, points, right, level + 1); });
+  if (count > 16384) {
+    tbb::parallel_invoke([&] { build_node(tree, work, left, level + 1); },
+                         [&] { build_node(tree, work, right, level + 1); });
   } else {
-    build_node(tree, points, left, level + 1);
-    build_node(tree, points, right, level + 1);
+    build_node(tree, work, left, level + 1);
+    build_node(tree, work, right, level + 1);
   }
 }
 
@@ -164,7 +186,8 @@ KdTree build_tree(const Matrix& points, std::size_t leaf_size) {
   tree.order.resize(n);
   for (std::size_t i = 0; i < n; ++i) tree.order[i] = static_cast<Index>(i);
   tree.end[0] = static_cast<Index>(n);
-  build_node(tree, points, 0, 0);
+  std::vector<float> work(points.data);
+  build_node(tree, work, 0, 0);
 
   // Leaf blocks and leaf boxes.
   tree.slot_offset.resize(tree.n_leaves);
@@ -191,9 +214,8 @@ KdTree build_tree(const Matrix& points, std::size_t leaf_size) {
       float* lo = tree.lo.data() + node * dim;
       float* hi = tree.hi.data() + node * dim;
       for (std::size_t j = 0; j < e - b; ++j) {
-        const Index idx = tree.order[b + j];
-        tree.slot_index[tree.slot_offset[l] + j] = idx;
-        const float* row = points.row(static_cast<std::size_t>(idx));
+        tree.slot_index[tree.slot_offset[l] + j] = tree.order[b + j];
+        const float* row = work.data() + (b + j) * dim;
         for (std::size_t d = 0; d < dim; ++d) {
           block[d * pc + j] = row[d];
           lo[d] = std::min(lo[d], row[d]);
@@ -225,41 +247,122 @@ inline float box_box_d2(const float* alo, const float* ahi, const float* blo, co
   return sum;
 }
 
-/// Lower bound of the squared distance between a point and a box (float).
-inline float point_box_d2(const float* q, const float* lo, const float* hi, std::size_t dim) {
-  float sum = 0.0F;
-  for (std::size_t d = 0; d < dim; ++d) {
-    const float gap = std::max({0.0F, lo[d] - q[d], q[d] - hi[d]});
-    sum += gap * gap;
+/// Neighbour indices of many queries, in chunks that never move once
+/// written (so results can point into them).
+class NeighbourStore {
+ public:
+  /// Returns room for `count` contiguous entries.
+  Index* allocate(std::size_t count) {
+    if (chunks_.empty() || used_ + count > chunks_.back().size()) {
+      chunks_.emplace_back(std::max(count, kChunk));
+      used_ = 0;
+    }
+    Index* out = chunks_.back().data() + used_;
+    used_ += count;
+    return out;
   }
-  return sum;
-}
+
+ private:
+  static constexpr std::size_t kChunk = std::size_t{1} << 16;
+  std::vector<std::vector<Index>> chunks_;
+  std::size_t used_ = 0;
+};
 
 /// Per-thread scratch and output of the search.
 struct ThreadState {
-  std::vector<Index> neighbours;        ///< kept neighbour lists, concatenated
+  NeighbourStore store;                 ///< kept neighbour lists
   std::vector<Neighbour> found;         ///< current query's neighbours
   std::vector<std::size_t> candidates;  ///< candidate leaves of the current query leaf
+  std::vector<float> box_lo, box_hi;    ///< their boxes, SoA [d * padded + c]
   std::vector<std::size_t> stack;
 };
 
-/// Where query i's kept neighbour list lives.
+/// Query i's kept neighbour list, sorted by index.
 struct QueryResult {
-  const std::vector<Index>* buffer = nullptr;
-  std::size_t offset = 0;
+  const Index* first = nullptr;
   std::uint32_t count = 0;
   bool truncated = false;
 };
 
+/// Squared float distances between `q` and kLanes points stored as columns
+/// `col[d * stride + l]`; writes them to `acc` and returns the bit mask of
+/// lanes with distance <= limit.
+inline std::uint32_t point_distances(const float* col, std::size_t stride, const float* q, std::size_t dim,
+                                     float limit, float* acc) {
+#if defined(__AVX512F__)
+  __m512 sum = _mm512_setzero_ps();
+  for (std::size_t d = 0; d < dim; ++d) {
+    const __m512 diff = _mm512_sub_ps(_mm512_loadu_ps(col + d * stride), _mm512_set1_ps(q[d]));
+    sum = _mm512_fmadd_ps(diff, diff, sum);
+  }
+  _mm512_storeu_ps(acc, sum);
+  return _mm512_cmple_ps_mask(sum, _mm512_set1_ps(limit));
+#else
+  float sum[kLanes] = {};
+  for (std::size_t d = 0; d < dim; ++d) {
+    const float qd = q[d];
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      const float diff = col[d * stride + l] - qd;
+      sum[l] += diff * diff;
+    }
+  }
+  std::uint32_t mask = 0;
+  for (std::size_t l = 0; l < kLanes; ++l) {
+    acc[l] = sum[l];
+    mask |= static_cast<std::uint32_t>(sum[l] <= limit) << l;
+  }
+  return mask;
+#endif
+}
+
+/// Lower bounds of the squared distance between `q` and kLanes boxes stored
+/// as columns `lo/hi[d * stride + l]`; returns the mask of lanes <= limit.
+inline std::uint32_t box_distances(const float* lo, const float* hi, std::size_t stride, const float* q,
+                                   std::size_t dim, float limit) {
+#if defined(__AVX512F__)
+  constexpr auto kAllLanes = static_cast<__mmask16>(0xFFFF);  // masked max: avoids a GCC 12 false warning
+  __m512 sum = _mm512_setzero_ps();
+  for (std::size_t d = 0; d < dim; ++d) {
+    const __m512 qd = _mm512_set1_ps(q[d]);
+    const __m512 below = _mm512_sub_ps(_mm512_loadu_ps(lo + d * stride), qd);
+    const __m512 above = _mm512_sub_ps(qd, _mm512_loadu_ps(hi + d * stride));
+    const __m512 gap =
+        _mm512_maskz_max_ps(kAllLanes, _mm512_maskz_max_ps(kAllLanes, below, above), _mm512_setzero_ps());
+    sum = _mm512_fmadd_ps(gap, gap, sum);
+  }
+  return _mm512_cmple_ps_mask(sum, _mm512_set1_ps(limit));
+#else
+  float sum[kLanes] = {};
+  for (std::size_t d = 0; d < dim; ++d) {
+    const float qd = q[d];
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      const float gap = std::max(std::max(lo[d * stride + l] - qd, qd - hi[d * stride + l]), 0.0F);
+      sum[l] += gap * gap;
+    }
+  }
+  std::uint32_t mask = 0;
+  for (std::size_t l = 0; l < kLanes; ++l) mask |= static_cast<std::uint32_t>(sum[l] <= limit) << l;
+  return mask;
+#endif
+}
+
+/// Float thresholds bracketing the exact test d2 < r2: a float distance
+/// below `inside` is certainly within, above `outside` certainly not.
+struct Thresholds {
+  double r2;
+  float inside;
+  float outside;
+};
+
 /// Scans one query leaf: finds its candidate leaves, then every query's
 /// neighbours; records them in `state` and `results`.
-void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, double r2, float r2_loose,
+void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, const Thresholds& t,
                  std::size_t cap, ThreadState& state, std::vector<QueryResult>& results) {
   const std::size_t dim = tree.dim;
   const std::size_t qnode = tree.first_leaf + leaf;
+  if (tree.begin[qnode] == tree.end[qnode]) return;
   const float* qlo = tree.lo.data() + qnode * dim;
   const float* qhi = tree.hi.data() + qnode * dim;
-  if (tree.begin[qnode] == tree.end[qnode]) return;
 
   // Candidate leaves: box-to-box distance below the radius.
   state.candidates.clear();
@@ -269,7 +372,7 @@ void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, dou
     const std::size_t node = state.stack.back();
     state.stack.pop_back();
     if (tree.begin[node] == tree.end[node]) continue;
-    if (box_box_d2(qlo, qhi, tree.lo.data() + node * dim, tree.hi.data() + node * dim, dim) > r2_loose)
+    if (box_box_d2(qlo, qhi, tree.lo.data() + node * dim, tree.hi.data() + node * dim, dim) > t.outside)
       continue;
     if (node >= tree.first_leaf) {
       state.candidates.push_back(node - tree.first_leaf);
@@ -278,50 +381,85 @@ void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, dou
       state.stack.push_back(2 * node + 1);
     }
   }
+  // Their boxes as SoA, padded with empty boxes that are infinitely far.
+  const std::size_t n_cand = state.candidates.size();
+  const std::size_t cpad = (n_cand + kLanes - 1) / kLanes * kLanes;
+  state.box_lo.assign(cpad * dim, std::numeric_limits<float>::infinity());
+  state.box_hi.assign(cpad * dim, -std::numeric_limits<float>::infinity());
+  for (std::size_t c = 0; c < n_cand; ++c) {
+    const std::size_t cnode = tree.first_leaf + state.candidates[c];
+    for (std::size_t d = 0; d < dim; ++d) {
+      state.box_lo[d * cpad + c] = tree.lo[cnode * dim + d];
+      state.box_hi[d * cpad + c] = tree.hi[cnode * dim + d];
+    }
+  }
 
+  alignas(64) float acc[kLanes];
   for (Index p = tree.begin[qnode]; p < tree.end[qnode]; ++p) {
     const Index qi = tree.order[static_cast<std::size_t>(p)];
     const float* q = points.row(static_cast<std::size_t>(qi));
     state.found.clear();
-    for (const std::size_t c : state.candidates) {
-      const std::size_t cnode = tree.first_leaf + c;
-      if (point_box_d2(q, tree.lo.data() + cnode * dim, tree.hi.data() + cnode * dim, dim) > r2_loose)
-        continue;
-      const std::size_t pc = tree.padded_count[c];
-      const float* block = tree.coords.data() + tree.slot_offset[c] * dim;
-      const Index* slot_index = tree.slot_index.data() + tree.slot_offset[c];
-      for (std::size_t base = 0; base < pc; base += kLanes) {
-        float acc[kLanes] = {};
-        for (std::size_t d = 0; d < dim; ++d) {
-          const float qd = q[d];
-          const float* col = block + d * pc + base;
-          for (std::size_t l = 0; l < kLanes; ++l) {
-            const float diff = col[l] - qd;
-            acc[l] += diff * diff;
+    for (std::size_t cbase = 0; cbase < cpad; cbase += kLanes) {
+      std::uint32_t leaves =
+          box_distances(state.box_lo.data() + cbase, state.box_hi.data() + cbase, cpad, q, dim, t.outside);
+      while (leaves != 0) {
+        const std::size_t c = state.candidates[cbase + static_cast<std::size_t>(std::countr_zero(leaves))];
+        leaves &= leaves - 1;
+        const std::size_t pc = tree.padded_count[c];
+        const float* block = tree.coords.data() + tree.slot_offset[c] * dim;
+        const Index* slot_index = tree.slot_index.data() + tree.slot_offset[c];
+        for (std::size_t base = 0; base < pc; base += kLanes) {
+          std::uint32_t mask = point_distances(block + base, pc, q, dim, t.outside, acc);
+          while (mask != 0) {
+            const auto l = static_cast<std::size_t>(std::countr_zero(mask));
+            mask &= mask - 1;
+            const Index j = slot_index[base + l];
+            if (j < 0 || j == qi) continue;
+            // Clear cases are decided in float; the exact distance is only
+            // needed near the radius (here) and for capping (below).
+            if (acc[l] < t.inside) {
+              state.found.push_back({-1.0, j});
+            } else {
+              const double d2 = exact_d2_strided(q, block + base + l, pc, dim);
+              if (d2 < t.r2) state.found.push_back({d2, j});
+            }
           }
-        }
-        std::uint32_t mask = 0;
-        for (std::size_t l = 0; l < kLanes; ++l) {
-          mask |= static_cast<std::uint32_t>(acc[l] <= r2_loose) << l;
-        }
-        while (mask != 0) {
-          const auto l = static_cast<std::size_t>(std::countr_zero(mask));
-          mask &= mask - 1;
-          const Index j = slot_index[base + l];
-          if (j < 0 || j == qi) continue;
-          const double d2 = exact_d2_strided(q, block + base + l, pc, dim);
-          if (d2 < r2) state.found.push_back({d2, j});
         }
       }
     }
     QueryResult& result = results[static_cast<std::size_t>(qi)];
     result.truncated = state.found.size() > cap;
-    cap_and_sort(state.found, cap);
-    result.buffer = &state.neighbours;
-    result.offset = state.neighbours.size();
+    if (result.truncated) {
+      for (Neighbour& nb : state.found) {
+        if (nb.d2 < 0.0) nb.d2 = exact_d2(q, points.row(static_cast<std::size_t>(nb.index)), dim);
+      }
+      std::nth_element(state.found.begin(), state.found.begin() + static_cast<std::ptrdiff_t>(cap),
+                       state.found.end(), nearer);
+      state.found.resize(cap);
+    }
+    Index* out = state.store.allocate(state.found.size());
+    for (std::size_t k = 0; k < state.found.size(); ++k) out[k] = state.found[k].index;
+    std::sort(out, out + state.found.size());
+    result.first = out;
     result.count = static_cast<std::uint32_t>(state.found.size());
-    for (const Neighbour& nb : state.found) state.neighbours.push_back(nb.index);
   }
+}
+
+/// The float filter bounds: the float sum of `dim` squares differs from the
+/// exact value by less than (dim + 2) * 2^-24 relative; the margin is 8x that.
+Thresholds make_thresholds(float radius, std::size_t dim) {
+  Thresholds t{};
+  t.r2 = static_cast<double>(radius) * static_cast<double>(radius);
+  const double slack = 8.0 * static_cast<double>(dim + 2) * std::ldexp(1.0, -24);
+  const double outside = t.r2 * (1.0 + slack);
+  t.outside = outside >= static_cast<double>(std::numeric_limits<float>::max())
+                  ? std::numeric_limits<float>::infinity()
+                  : static_cast<float>(outside);
+  const double inside = t.r2 * (1.0 - slack);
+  t.inside = inside >= static_cast<double>(std::numeric_limits<float>::max())
+                 ? std::numeric_limits<float>::max()
+                 : static_cast<float>(inside);
+  return t;
 }
 
 /// Turns per-query kept neighbour lists into the union edge list, sorted by
@@ -330,8 +468,7 @@ EdgeList assemble_edges(const std::vector<QueryResult>& results) {
   const std::size_t n = results.size();
   auto row = [&](std::size_t i) {
     const QueryResult& r = results[i];
-    const Index* first = r.buffer == nullptr ? nullptr : r.buffer->data() + r.offset;
-    return std::pair<const Index*, const Index*>(first, first + (first == nullptr ? 0 : r.count));
+    return std::pair<const Index*, const Index*>(r.first, r.first + r.count);
   };
   // Forward part of row i: kept neighbours j > i (the row is sorted).
   std::vector<std::size_t> forward_begin(n);
@@ -413,22 +550,14 @@ EdgeList RadiusGraphBuilder::build(const Matrix& points) const {
   if (n < 2 || config_.radius <= 0.0F) return {};
   const std::size_t cap =
       config_.max_neighbours == 0 ? std::numeric_limits<std::size_t>::max() : config_.max_neighbours;
-  const double r2 = static_cast<double>(config_.radius) * static_cast<double>(config_.radius);
-  // Float pre-filter threshold, widened by more than the rounding error of a
-  // float sum of `dim` squares, so that the exact test alone decides.
-  const double slack = 1.0 + 8.0 * static_cast<double>(points.cols + 2) * std::ldexp(1.0, -24);
-  const double loose = r2 * slack;
-  const float r2_filter = loose >= static_cast<double>(std::numeric_limits<float>::max())
-                              ? std::numeric_limits<float>::infinity()
-                              : static_cast<float>(loose);
-
+  const Thresholds thresholds = make_thresholds(config_.radius, points.cols);
   const KdTree tree = build_tree(points, config_.leaf_size);
   std::vector<QueryResult> results(n);
   tbb::enumerable_thread_specific<ThreadState> states;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tree.n_leaves, 4), [&](const auto& range) {
     ThreadState& state = states.local();
     for (std::size_t leaf = range.begin(); leaf != range.end(); ++leaf) {
-      search_leaf(tree, points, leaf, r2, r2_filter, cap, state, results);
+      search_leaf(tree, points, leaf, thresholds, cap, state, results);
     }
   });
   return assemble_edges(results);
