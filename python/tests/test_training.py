@@ -1,0 +1,109 @@
+"""Training loops on synthetic events: losses decrease, checkpoints resume, results are written."""
+
+import json
+
+import torch
+
+from trkx_train.data import DataError, edge_keys, is_true_pair, load_event, load_events
+from trkx_train.losses import contrastive_hinge_loss
+from trkx_train.train import TrainConfig, choose_cut, cut_table, induced_subgraph, train_stage
+
+import pytest
+
+SMALL = {"embedding": {"hidden": 32, "n_layers": 2, "dim": 4},
+         "filter": {"hidden": 32, "n_layers": 2},
+         "gnn": {"hidden": 16, "n_steps": 2}}
+
+
+def tc(**kw):
+    base = dict(epochs=4, steps_per_event=8, queries=256, positives=1024, max_edges=20000, lr=1e-2, threads=2)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def losses(stage_dir):
+    return [json.loads(l)["train_loss"] for l in (stage_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("stage", ["embedding", "filter", "gnn"])
+def test_loss_decreases_and_result_written(synthetic_data, tmp_path, stage):
+    train, val = synthetic_data
+    res = train_stage(stage, train, val, tmp_path / stage, tc(), SMALL[stage])
+    ls = losses(tmp_path / stage)
+    assert len(ls) == 4
+    assert ls[-1] < 0.9 * ls[0], ls
+    assert res["epochs_completed"] == 4
+    if stage == "embedding":
+        assert res["radius"] > 0 and 0.9 < res["sampled_efficiency"] <= 1.0
+    else:
+        assert 0 < res["cut"] < 1
+        at_cut = [r for r in res["table"] if r["cut"] == res["cut"]][0]
+        assert at_cut["efficiency"] >= 0.97
+
+
+def test_resume_continues_from_checkpoint(synthetic_data, tmp_path):
+    train, val = synthetic_data
+    out = tmp_path / "filter"
+    train_stage("filter", train, val, out, tc(epochs=2), SMALL["filter"])
+    assert len(losses(out)) == 2
+    (out / "result.json").unlink()  # pretend the run was interrupted after epoch 2 of 3
+    train_stage("filter", train, val, out, tc(epochs=3), SMALL["filter"])
+    assert len(losses(out)) == 3
+    assert "resumed from" in (out / "train.log").read_text()
+    # finished stages are not retrained
+    before = (out / "metrics.jsonl").read_text()
+    train_stage("filter", train, val, out, tc(epochs=3), SMALL["filter"])
+    assert (out / "metrics.jsonl").read_text() == before
+
+
+def test_time_budget_stops_cleanly(synthetic_data, tmp_path):
+    train, val = synthetic_data
+    res = train_stage("embedding", train, val, tmp_path / "e", tc(epochs=50, max_minutes=1e-4), SMALL["embedding"])
+    assert res["stopped_by_time_budget"] and res["epochs_completed"] == 1
+
+
+def test_contrastive_loss_values():
+    a = torch.zeros(4, 2)
+    b = torch.tensor([[0.5, 0.0], [0.0, 0.0], [0.3, 0.4], [2.0, 0.0]])
+    y = torch.tensor([1.0, 1.0, 0.0, 0.0])
+    # positives: mean(0.25, 0) ; negatives: mean((1 - 0.5)^2, 0)
+    assert abs(float(contrastive_hinge_loss(a, b, y, margin=1.0)) - (0.125 + 0.125)) < 1e-5
+
+
+def test_true_pair_lookup_is_orientation_free():
+    te = torch.tensor([[0, 3, 5], [1, 4, 2]])
+    keys = edge_keys(te, 10).sort().values
+    got = is_true_pair(keys, torch.tensor([1, 4, 2, 0, 7]), torch.tensor([0, 3, 5, 2, 8]), 10)
+    assert got.tolist() == [True, True, True, False, False]
+
+
+def test_cut_choice_reaches_target():
+    g = torch.Generator().manual_seed(0)
+    y = (torch.rand(10000, generator=g) < 0.2).float()
+    s = torch.clamp(0.6 * y + 0.5 * torch.rand(10000, generator=g), 0, 1)
+    c = choose_cut(s, y, 0.95)
+    row = cut_table(s, y, [c])[0]
+    assert 0.95 <= row["efficiency"] <= 0.96
+
+
+def test_induced_subgraph_respects_budget():
+    g = torch.Generator().manual_seed(0)
+    e = torch.randint(0, 5000, (2, 40000), generator=g)
+    sel = induced_subgraph(e, 5000, 5000, g)
+    assert 0 < sel.numel() <= 7500
+    assert induced_subgraph(e, 5000, 50000, g).numel() == 40000
+
+
+def test_loader_rejects_broken_events(synthetic_data, tmp_path):
+    train, _ = synthetic_data
+    ev = load_events(train, "candidate")
+    assert ev[0].edges.shape[0] == 2 and ev[0].edges.shape[1] == ev[0].y.shape[0]
+    with pytest.raises(DataError, match="meta.json"):
+        load_events(tmp_path)
+    import shutil
+    import numpy as np
+    bad = tmp_path / "event000000001"
+    shutil.copytree(train / "event000001000", bad)
+    np.save(bad / "candidate_y.npy", np.zeros(3, np.float32))
+    with pytest.raises(DataError, match="does not match"):
+        load_event(bad, "candidate")

@@ -1,0 +1,196 @@
+"""ONNX export of trained stages, checks of the exported graphs, and pipeline.json.
+
+Exported interfaces (docs/model-contract.md):
+
+    embedding.onnx  node_features [N,F] float32 -> embedding [N,D] float32
+    filter.onnx     node_features [N,F] float32, edge_index [2,E] int64 -> edge_score [E] float32 in [0,1]
+    gnn.onnx        node_features [N,F] float32, edge_index [2,E] int64 -> edge_score [E] float32 in [0,1]
+
+N and E are dynamic; opset 17.  Every ScatterElements node must carry
+reduction="add" (sum aggregation); :func:`check_onnx` refuses a graph where
+one does not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import torch
+
+from .models import Probabilities
+from .train import load_stage_model
+
+OPSET = 17
+FILES = {"embedding": "embedding.onnx", "filter": "filter.onnx", "gnn": "gnn.onnx"}
+INPUTS = {"embedding": ["node_features"], "filter": ["node_features", "edge_index"],
+          "gnn": ["node_features", "edge_index"]}
+OUTPUTS = {"embedding": "embedding", "filter": "edge_score", "gnn": "edge_score"}
+
+
+class ExportError(RuntimeError):
+    """An exported model does not satisfy the contract."""
+
+
+def _example_inputs(stage: str, n_features: int, n_nodes: int = 97, n_edges: int = 389) -> tuple:
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(n_nodes, n_features, generator=g)
+    if stage == "embedding":
+        return (x,)
+    return (x, torch.randint(0, n_nodes, (2, n_edges), generator=g))
+
+
+def exportable(stage: str, model: torch.nn.Module) -> torch.nn.Module:
+    """The module that is exported: the embedding as is, edge networks with the sigmoid."""
+    return model if stage == "embedding" else Probabilities(model)
+
+
+def export_model(stage: str, model: torch.nn.Module, node_features: list[str], out_file: Path,
+                 opset: int = OPSET, extra_metadata: dict[str, str] | None = None) -> Path:
+    """Exports one network to ``out_file`` (atomically) and checks it with :func:`check_onnx`."""
+    out_file = Path(out_file)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    module = exportable(stage, model).eval()
+    args = _example_inputs(stage, len(node_features))
+    dynamic = {"node_features": {0: "n_nodes"}}
+    if stage == "embedding":
+        dynamic["embedding"] = {0: "n_nodes"}
+    else:
+        dynamic["edge_index"] = {1: "n_edges"}
+        dynamic["edge_score"] = {0: "n_edges"}
+    tmp = out_file.with_suffix(".onnx.tmp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, args, str(tmp), opset_version=opset, input_names=INPUTS[stage],
+                          output_names=[OUTPUTS[stage]], dynamic_axes=dynamic, do_constant_folding=True)
+    m = onnx.load(str(tmp))
+    meta = {"trkx_stage": stage, "trkx_node_features": json.dumps(node_features)}
+    meta.update(extra_metadata or {})
+    for k, v in meta.items():
+        p = m.metadata_props.add()
+        p.key, p.value = k, v
+    m.producer_name = "trkx_train"
+    onnx.save(m, str(tmp))
+    check_onnx(tmp, stage, len(node_features))
+    os.replace(tmp, out_file)
+    return out_file
+
+
+def scatter_reductions(model_file: Path) -> list[str]:
+    """The ``reduction`` attribute of every ScatterElements node ("none" when absent)."""
+    m = onnx.load(str(model_file))
+    out = []
+    for node in m.graph.node:
+        if node.op_type == "ScatterElements":
+            red = [a.s.decode() for a in node.attribute if a.name == "reduction"]
+            out.append(red[0] if red else "none")
+    return out
+
+
+def check_onnx(model_file: Path, stage: str, n_features: int) -> None:
+    """Checks an exported model against the contract (names, dtypes, ranks, dynamic
+    axes, opset, ScatterElements reductions); raises ExportError naming the problem."""
+    m = onnx.load(str(model_file))
+    onnx.checker.check_model(m)
+    where = f"{model_file}"
+    opset = max((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")), default=0)
+    if opset < 17:
+        raise ExportError(f"{where}: opset {opset} < 17")
+    ins = [(i.name, i.type.tensor_type) for i in m.graph.input]
+    want = INPUTS[stage]
+    if [n for n, _ in ins] != want:
+        raise ExportError(f"{where}: inputs {[n for n, _ in ins]}, expected {want}")
+    for name, tt in ins:
+        dims = [d.dim_param or d.dim_value for d in tt.shape.dim]
+        if name == "node_features":
+            if tt.elem_type != onnx.TensorProto.FLOAT or len(dims) != 2 or dims[1] != n_features \
+                    or not isinstance(dims[0], str):
+                raise ExportError(f"{where}: node_features must be float32 [N, {n_features}] with dynamic N, got {dims}")
+        else:
+            if tt.elem_type != onnx.TensorProto.INT64 or len(dims) != 2 or dims[0] != 2 or not isinstance(dims[1], str):
+                raise ExportError(f"{where}: edge_index must be int64 [2, E] with dynamic E, got {dims}")
+    outs = [o.name for o in m.graph.output]
+    if outs != [OUTPUTS[stage]]:
+        raise ExportError(f"{where}: outputs {outs}, expected {[OUTPUTS[stage]]}")
+    bad = [r for r in scatter_reductions(model_file) if r != "add"]
+    if bad:
+        raise ExportError(f"{where}: {len(bad)} ScatterElements node(s) without reduction='add' ({bad})")
+
+
+def run_onnx(model_file: Path, inputs: dict[str, np.ndarray], threads: int = 2) -> np.ndarray:
+    """Runs an exported model in ONNX Runtime (CPU); returns its single output."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(str(model_file), so, providers=["CPUExecutionProvider"])
+    return sess.run(None, inputs)[0]
+
+
+def compare_torch_onnx(stage: str, model: torch.nn.Module, model_file: Path, x: torch.Tensor,
+                       edges: torch.Tensor | None = None) -> dict[str, float]:
+    """Max absolute difference between PyTorch and ONNX Runtime outputs on (x, edges)."""
+    module = exportable(stage, model).eval()
+    with torch.no_grad():
+        ref = (module(x) if stage == "embedding" else module(x, edges)).numpy()
+    feeds = {"node_features": x.numpy()}
+    if stage != "embedding":
+        feeds["edge_index"] = edges.numpy()
+    got = run_onnx(model_file, feeds)
+    if got.shape != ref.shape:
+        raise ExportError(f"{model_file}: ONNX output shape {got.shape} != torch {ref.shape}")
+    diff = float(np.abs(got - ref).max()) if ref.size else 0.0
+    return {"max_abs_diff": diff, "n_nodes": int(x.shape[0]), "n_edges": int(edges.shape[1]) if edges is not None else 0}
+
+
+def export_stage(stage_dir: Path, models_dir: Path) -> dict[str, Any]:
+    """Exports the trained network of ``stage_dir`` into ``models_dir``; returns
+    {"file", "stage", "node_features", "result" (the stage's result.json)}."""
+    stage_dir = Path(stage_dir)
+    model, spec = load_stage_model(stage_dir)
+    stage = spec["stage"]
+    result = json.loads((stage_dir / "result.json").read_text())
+    out = export_model(stage, model, spec["node_features"], Path(models_dir) / FILES[stage])
+    return {"file": out.name, "stage": stage, "node_features": spec["node_features"], "result": result,
+            "spec": spec}
+
+
+def update_pipeline_json(models_dir: Path, node_features: list[str], stage: str, entry: dict[str, Any],
+                         training: dict[str, Any] | None = None) -> Path:
+    """Adds or replaces one stage entry of ``models_dir``/pipeline.json (created if absent).
+    Refuses to mix stages trained on different feature lists."""
+    path = Path(models_dir) / "pipeline.json"
+    doc: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    if doc.get("node_features") not in (None, node_features):
+        raise ExportError(f"{path}: node_features {doc['node_features']} differ from the new {stage} model's "
+                          f"{node_features}; export all stages from one data set")
+    doc["format_version"] = 1
+    doc["node_features"] = node_features
+    doc[stage] = entry
+    tr = doc.get("training", {})
+    tr.update(training or {})
+    doc["training"] = tr
+    ordered = {k: doc[k] for k in ("format_version", "node_features", "embedding", "filter", "gnn", "training")
+               if k in doc}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(ordered, indent=2) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def pipeline_entry(info: dict[str, Any], overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The pipeline.json entry of an exported stage (radius / cut chosen on validation events)."""
+    r = info["result"]
+    if info["stage"] == "embedding":
+        e = {"file": info["file"], "dim": int(info["spec"]["model"]["dim"]), "radius": round(float(r["radius"]), 6),
+             "max_neighbours": int(r["max_neighbours"])}
+    else:
+        e = {"file": info["file"], "cut": round(float(r["cut"]), 6)}
+    e.update(overrides or {})
+    return e

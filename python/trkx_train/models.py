@@ -1,0 +1,301 @@
+"""The three networks of the pipeline (PyTorch modules).
+
+All networks take ``node_features`` [N, F] float32 exactly as written by
+``trkx prepare``; each standardises them internally with per-feature mean and
+standard deviation measured on the training events (stored as buffers, so
+they travel inside the exported ONNX graph and exist nowhere else).
+
+Edge networks take ``edge_index`` [2, E] int64 (row 0 = source, row 1 =
+destination) and gather the two ends themselves: the first layer on a pair
+(x_src, x_dst) is computed as ``A x_src + B x_dst + c`` by projecting every
+node once and gathering the projections, which equals a linear layer on the
+concatenation [x_src, x_dst] at a fraction of the cost per edge.
+
+``forward`` returns logits (training); :class:`Probabilities` wraps a model
+with the sigmoid for export, so exported scores are probabilities in [0, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+import math
+from typing import Any
+
+import torch
+from torch import nn
+
+from .scatter import scatter_add_rows
+
+
+class InputTransform(nn.Module):
+    """Standardises node features with constants measured on the training data.
+
+    Every column becomes (x - mean) / std; azimuthal columns (named in
+    ``PERIODIC_FEATURES``) are in addition given as (cos a, sin a) with
+    a = 2 pi (x - min) / (max - min) (the feature covers one full turn), so
+    hits on both sides of phi = +-pi stay close.  For edges, ``pair_periodic``
+    gives (sin, cos) of the wrapped angle difference dst - src.  All constants
+    are buffers, so they travel inside the exported ONNX graph and exist
+    nowhere else.
+    """
+
+    PERIODIC_FEATURES = ("phi",)
+
+    def __init__(self, feature_names: list[str]) -> None:
+        super().__init__()
+        n = len(feature_names)
+        periodic = [i for i, f in enumerate(feature_names) if f in self.PERIODIC_FEATURES]
+        keep = list(range(n))
+        self.register_buffer("mean", torch.zeros(n))
+        self.register_buffer("std", torch.ones(n))
+        self.register_buffer("keep", torch.tensor(keep, dtype=torch.int64))
+        self.register_buffer("periodic", torch.tensor(periodic, dtype=torch.int64))
+        self.register_buffer("turn_offset", torch.zeros(len(periodic)))
+        self.register_buffer("turn_scale", torch.ones(len(periodic)))
+        self.n_out = len(keep) + 2 * len(periodic)
+
+    def set_stats(self, x: torch.Tensor) -> None:
+        """Measures the constants on training hits x [N, F]."""
+        xd = x.double()
+        self.mean.copy_(xd.mean(0).float())
+        self.std.copy_(torch.clamp(xd.std(0), min=1e-6).float())
+        if self.periodic.numel():
+            p = xd[:, self.periodic]
+            lo, hi = p.min(0).values, p.max(0).values
+            self.turn_offset.copy_(lo.float())
+            self.turn_scale.copy_((2 * math.pi / torch.clamp(hi - lo, min=1e-6)).float())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = ((x - self.mean) / self.std).index_select(1, self.keep)
+        if self.periodic.numel() == 0:
+            return z
+        a = self.angles(x)
+        return torch.cat([z, torch.cos(a), torch.sin(a)], dim=1)
+
+    @property
+    def n_periodic(self) -> int:
+        return int(self.periodic.numel())
+
+    def angles(self, x: torch.Tensor) -> torch.Tensor:
+        """Periodic columns as angles [rad], [N, n_periodic]."""
+        return (x.index_select(1, self.periodic) - self.turn_offset) * self.turn_scale
+
+    def pair_periodic(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+        """(sin d, cos d) of the angle difference d = a_dst - a_src of every edge, [E, 2 n_periodic]."""
+        a = self.angles(x)
+        c, s = torch.cos(a), torch.sin(a)
+        cs, ss = c.index_select(0, edge_index[0]), s.index_select(0, edge_index[0])
+        cd, sd = c.index_select(0, edge_index[1]), s.index_select(0, edge_index[1])
+        return torch.cat([sd * cs - cd * ss, cd * cs + sd * ss], dim=1)
+
+
+def _hidden_block(width: int, layer_norm: bool) -> list[nn.Module]:
+    return ([nn.LayerNorm(width)] if layer_norm else []) + [nn.ReLU()]
+
+
+def make_mlp(n_in: int, widths: list[int], n_out: int, layer_norm: bool) -> nn.Sequential:
+    """Linear -> [LayerNorm] -> ReLU for every hidden width, then a plain Linear to n_out."""
+    layers: list[nn.Module] = []
+    prev = n_in
+    for w in widths:
+        layers += [nn.Linear(prev, w)] + _hidden_block(w, layer_norm)
+        prev = w
+    layers.append(nn.Linear(prev, n_out))
+    return nn.Sequential(*layers)
+
+
+class PairLinear(nn.Module):
+    """Linear layer on the concatenation [u_src, u_dst] of an edge's two end nodes,
+    computed as (node projection A u)[src] + (node projection B u)[dst] + bias."""
+
+    def __init__(self, n_in: int, n_out: int) -> None:
+        super().__init__()
+        self.src = nn.Linear(n_in, n_out, bias=True)
+        self.dst = nn.Linear(n_in, n_out, bias=False)
+
+    def forward(self, nodes: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+        a = self.src(nodes)
+        b = self.dst(nodes)
+        return a.index_select(0, edge_index[0]) + b.index_select(0, edge_index[1])
+
+
+class HitPairInput(nn.Module):
+    """First layer of an edge network on raw hits: linear in [t(x_src), t(x_dst), sin d, cos d]
+    with t the InputTransform and d the wrapped azimuth difference of the two hits."""
+
+    def __init__(self, transform: InputTransform, n_out: int) -> None:
+        super().__init__()
+        self.pair = PairLinear(transform.n_out, n_out)
+        self.angle = nn.Linear(2 * transform.n_periodic, n_out, bias=False) if transform.n_periodic else None
+
+    def forward(self, transform: InputTransform, x_raw: torch.Tensor, x: torch.Tensor,
+                edge_index: torch.Tensor) -> torch.Tensor:
+        out = self.pair(x, edge_index)
+        if self.angle is not None:
+            out = out + self.angle(transform.pair_periodic(x_raw, edge_index))
+        return out
+
+
+# ----------------------------------------------------------------- configs
+@dataclass
+class EmbeddingConfig:
+    """Metric-learning MLP: F -> hidden x n_layers -> dim."""
+
+    hidden: int = 128
+    n_layers: int = 3
+    dim: int = 8
+    layer_norm: bool = True
+
+
+@dataclass
+class FilterConfig:
+    """Edge filter MLP on (x_src, x_dst, azimuth difference) -> hidden x n_layers -> 1."""
+
+    hidden: int = 64
+    n_layers: int = 3
+    layer_norm: bool = True
+
+
+@dataclass
+class GNNConfig:
+    """Interaction network: encoders, n_steps residual message-passing steps, edge decoder."""
+
+    hidden: int = 64
+    n_steps: int = 4
+    layer_norm: bool = True
+    shared_weights: bool = False  # one edge/node network for all steps (recurrent) or one per step
+
+
+@dataclass
+class ModelSpec:
+    """Everything needed to rebuild a network: stage name, input feature names and config."""
+
+    stage: str
+    node_features: list[str]
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------- embedding
+class EmbeddingNet(nn.Module):
+    """Maps hit features [N, F] to points [N, dim] where consecutive hits of one particle are close."""
+
+    def __init__(self, feature_names: list[str], cfg: EmbeddingConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.norm = InputTransform(feature_names)
+        self.net = make_mlp(self.norm.n_out, [cfg.hidden] * cfg.n_layers, cfg.dim, cfg.layer_norm)
+
+    def forward(self, node_features: torch.Tensor) -> torch.Tensor:
+        return self.net(self.norm(node_features))
+
+
+# ----------------------------------------------------------------- filter
+class EdgeFilterNet(nn.Module):
+    """Scores every edge from its two hits' features; returns logits [E]."""
+
+    def __init__(self, feature_names: list[str], cfg: FilterConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.norm = InputTransform(feature_names)
+        self.first = HitPairInput(self.norm, cfg.hidden)
+        self.first_act = nn.Sequential(*_hidden_block(cfg.hidden, cfg.layer_norm))
+        self.rest = make_mlp(cfg.hidden, [cfg.hidden] * (cfg.n_layers - 1), 1, cfg.layer_norm)
+
+    def forward(self, node_features: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+        x = self.norm(node_features)
+        e = self.first_act(self.first(self.norm, node_features, x, edge_index))
+        return self.rest(e).squeeze(-1)
+
+
+# ----------------------------------------------------------------- GNN
+class _EdgeUpdate(nn.Module):
+    """e' = MLP([h_src, h_dst, e]) with the first layer split into node-side and edge-side parts."""
+
+    def __init__(self, hidden: int, layer_norm: bool) -> None:
+        super().__init__()
+        self.pair = PairLinear(hidden, hidden)
+        self.edge = nn.Linear(hidden, hidden, bias=False)
+        self.act = nn.Sequential(*_hidden_block(hidden, layer_norm))
+        self.out = nn.Linear(hidden, hidden)
+
+    def forward(self, h: torch.Tensor, e: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+        return self.out(self.act(self.pair(h, edge_index) + self.edge(e)))
+
+
+class _NodeUpdate(nn.Module):
+    """h' = MLP([h, sum of incoming edge states, sum of outgoing edge states])."""
+
+    def __init__(self, hidden: int, layer_norm: bool) -> None:
+        super().__init__()
+        self.net = make_mlp(3 * hidden, [hidden], hidden, layer_norm)
+
+    def forward(self, h: torch.Tensor, e: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+        m_in = scatter_add_rows(e, edge_index[1], h)
+        m_out = scatter_add_rows(e, edge_index[0], h)
+        return self.net(torch.cat([h, m_in, m_out], dim=1))
+
+
+class InteractionGNN(nn.Module):
+    """Interaction network on a hit graph; returns one logit per edge [E].
+
+    node encoder F -> H -> H; edge encoder on (x_src, x_dst, azimuth difference) -> H -> H;
+    n_steps of residual edge update then residual node update (sum
+    aggregation over incoming and outgoing edges, scatter-add); decoder on
+    (h_src, h_dst, e) -> H -> 1.
+    """
+
+    def __init__(self, feature_names: list[str], cfg: GNNConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        h = cfg.hidden
+        ln = cfg.layer_norm
+        self.norm = InputTransform(feature_names)
+        self.node_encoder = nn.Sequential(make_mlp(self.norm.n_out, [h], h, ln), *_hidden_block(h, ln))
+        self.edge_encoder_first = HitPairInput(self.norm, h)
+        self.edge_encoder = nn.Sequential(*_hidden_block(h, ln), nn.Linear(h, h), *_hidden_block(h, ln))
+        n_nets = 1 if cfg.shared_weights else cfg.n_steps
+        self.edge_updates = nn.ModuleList(_EdgeUpdate(h, ln) for _ in range(n_nets))
+        self.node_updates = nn.ModuleList(_NodeUpdate(h, ln) for _ in range(n_nets))
+        self.decoder_first = _EdgeUpdate(h, ln)
+        self.decoder_out = nn.Sequential(nn.ReLU(), nn.Linear(h, 1))
+
+    def forward(self, node_features: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+        x = self.norm(node_features)
+        h = self.node_encoder(x)
+        e = self.edge_encoder(self.edge_encoder_first(self.norm, node_features, x, edge_index))
+        for step in range(self.cfg.n_steps):
+            k = 0 if self.cfg.shared_weights else step
+            e = e + self.edge_updates[k](h, e, edge_index)
+            h = h + self.node_updates[k](h, e, edge_index)
+        return self.decoder_out(self.decoder_first(h, e, edge_index)).squeeze(-1)
+
+
+class Probabilities(nn.Module):
+    """Wraps an edge network so that it returns sigmoid(logits) (what is exported)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, node_features: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.model(node_features, edge_index))
+
+
+STAGES = ("embedding", "filter", "gnn")
+
+
+def build_model(spec: ModelSpec) -> nn.Module:
+    """Builds the network of ``spec.stage`` with ``spec.config`` (dict of the stage's config fields)."""
+    if spec.stage == "embedding":
+        return EmbeddingNet(spec.node_features, EmbeddingConfig(**spec.config))
+    if spec.stage == "filter":
+        return EdgeFilterNet(spec.node_features, FilterConfig(**spec.config))
+    if spec.stage == "gnn":
+        return InteractionGNN(spec.node_features, GNNConfig(**spec.config))
+    raise ValueError(f"unknown stage {spec.stage!r}, expected one of {STAGES}")
+
+
+def default_config(stage: str) -> dict[str, Any]:
+    """Default config of a stage as a plain dict."""
+    cls = {"embedding": EmbeddingConfig, "filter": FilterConfig, "gnn": GNNConfig}[stage]
+    return asdict(cls())

@@ -1,0 +1,458 @@
+"""Training loops of the three stages, with checkpoints, resume, logs and progress.
+
+A stage trains into its own directory (e.g. ``runs/<name>/embedding``):
+
+    spec.json        stage, feature names, network config, training config
+    checkpoint.pt    model + optimiser + scheduler + epoch + history (written every epoch, atomically)
+    metrics.jsonl    one JSON line per epoch (train loss, validation metrics, wall time)
+    train.log        human-readable progress
+    result.json      written when training finished: chosen radius / cut, validation numbers
+
+Running the same command again resumes from checkpoint.pt; if result.json
+exists the stage is complete and nothing is done.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from . import data as D
+from .losses import contrastive_hinge_loss, weighted_bce
+from .models import ModelSpec, build_model, default_config
+
+
+@dataclass
+class TrainConfig:
+    """Training hyper-parameters (stage-specific ones are ignored by the other stages)."""
+
+    epochs: int = 10
+    lr: float = 2e-3
+    lr_final_fraction: float = 0.05  # cosine decay of the learning rate down to lr * this
+    weight_decay: float = 1e-5
+    seed: int = 0
+    threads: int = 2
+    max_minutes: float = 0.0  # stop (and finish cleanly) after this much training time; 0 = no limit
+    steps_per_event: int = 1  # optimiser steps per training event and epoch
+    max_val_events: int = 5
+    # embedding
+    queries: int = 2048  # query hits per step for hard-negative mining
+    hard_negatives: int = 16  # nearest neighbours of each query (in embedding space) used as negatives
+    random_negatives: int = 4  # random partners per query
+    positives: int = 16384  # true edges per step
+    margin: float = 1.0  # hinge margin = training radius in embedding units
+    neg_weight: float = 1.0
+    target_efficiency: float = 0.975  # embedding: radius chosen so that this fraction of true edges is kept;
+    #                                   filter/gnn: cut chosen so that this fraction of input true edges passes
+    max_neighbours: int = 64  # k cap of the radius graph
+    # edge classifiers
+    max_edges: int = 200000  # edges per optimiser step (filter: random subset; gnn: induced subgraph)
+    pos_weight: float = 0.0  # weight of true edges in the BCE; 0 = automatic (#false / #true, at most 10)
+
+
+def _now() -> float:
+    return time.perf_counter()
+
+
+class StageLog:
+    """Writes progress lines to stdout and train.log, and epoch records to metrics.jsonl."""
+
+    def __init__(self, out_dir: Path, stage: str) -> None:
+        self.stage = stage
+        self.log = open(out_dir / "train.log", "a", buffering=1)
+        self.metrics = open(out_dir / "metrics.jsonl", "a", buffering=1)
+
+    def info(self, msg: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} [{self.stage}] {msg}"
+        print(line, flush=True)
+        self.log.write(line + "\n")
+
+    def record(self, rec: dict[str, Any]) -> None:
+        self.metrics.write(json.dumps(rec) + "\n")
+
+    def close(self) -> None:
+        self.log.close()
+        self.metrics.close()
+
+
+def _atomic_save(obj: Any, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def _lr_factor(epoch: int, epochs: int, final: float) -> float:
+    t = min(1.0, epoch / max(1, epochs))
+    return final + (1 - final) * 0.5 * (1 + math.cos(math.pi * t))
+
+
+def load_stage_model(stage_dir: Path) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuilds the trained network of a stage directory; returns (model in eval mode, spec dict)."""
+    stage_dir = Path(stage_dir)
+    spec = json.loads((stage_dir / "spec.json").read_text())
+    model = build_model(ModelSpec(spec["stage"], spec["node_features"], spec["model"]))
+    state = torch.load(stage_dir / "checkpoint.pt", map_location="cpu")
+    model.load_state_dict(state["model"])
+    model.eval()
+    return model, spec
+
+
+# ------------------------------------------------------------------ embedding
+def _embed_all(model: torch.nn.Module, x: torch.Tensor, chunk: int = 65536) -> torch.Tensor:
+    with torch.no_grad():
+        return torch.cat([model(x[i:i + chunk]) for i in range(0, x.shape[0], chunk)])
+
+
+def _nearest(emb: torch.Tensor, queries: torch.Tensor, k: int, chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+    """k nearest hits (excluding itself) of each query: (distances [Q,k], indices [Q,k])."""
+    ds, js = [], []
+    k = min(k, emb.shape[0] - 1)
+    for i in range(0, queries.numel(), chunk):
+        q = queries[i:i + chunk]
+        d = torch.cdist(emb[q], emb)
+        d[torch.arange(q.numel()), q] = float("inf")
+        dv, jv = torch.topk(d, k, dim=1, largest=False)
+        ds.append(dv)
+        js.append(jv)
+    return torch.cat(ds), torch.cat(js)
+
+
+def _embedding_pairs(model, ev: D.PreparedEvent, tc: TrainConfig, true_keys: torch.Tensor, gen: torch.Generator):
+    n = ev.n_hits
+    te = ev.true_edges
+    t = te.shape[1]
+    pos = te[:, torch.randperm(t, generator=gen)[: min(tc.positives, t)]]
+    q = torch.randperm(n, generator=gen)[: min(tc.queries, n)]
+    emb = _embed_all(model, ev.x)
+    _, nn_idx = _nearest(emb, q, tc.hard_negatives)
+    hard_i = q.repeat_interleave(nn_idx.shape[1])
+    hard_j = nn_idx.reshape(-1)
+    rnd_i = q.repeat_interleave(tc.random_negatives)
+    rnd_j = torch.randint(0, n, (rnd_i.numel(),), generator=gen)
+    i = torch.cat([pos[0], hard_i, rnd_i])
+    j = torch.cat([pos[1], hard_j, rnd_j])
+    keep = i != j
+    i, j = i[keep], j[keep]
+    y = D.is_true_pair(true_keys, i, j, n).float()
+    return i, j, y
+
+
+def _embedding_validation(model, events: list[D.PreparedEvent], tc: TrainConfig, gen: torch.Generator) -> dict:
+    """Loss on sampled pairs, plus efficiency (fraction of true edges with d < r) and
+    mean neighbours within r per hit, for radii r = margin * f."""
+    model.eval()
+    fracs = [0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0]
+    losses, dist_true, counts = [], [], {f: [] for f in fracs}
+    for ev in events:
+        keys = D.edge_keys(ev.true_edges, ev.n_hits).sort().values
+        i, j, y = _embedding_pairs(model, ev, tc, keys, gen)
+        emb = _embed_all(model, ev.x)
+        losses.append(float(contrastive_hinge_loss(emb[i], emb[j], y, tc.margin, tc.neg_weight)))
+        te = ev.true_edges
+        dist_true.append((emb[te[0]] - emb[te[1]]).norm(dim=1))
+        q = torch.randperm(ev.n_hits, generator=gen)[:500]
+        d = torch.cdist(emb[q], emb)
+        for f in fracs:
+            counts[f].append(((d < f * tc.margin).sum(1) - 1).float())
+    dt = torch.cat(dist_true)
+    out = {"val_loss": float(np.mean(losses))}
+    for f in fracs:
+        r = f * tc.margin
+        out[f"eff@{r:.3g}"] = float((dt < r).float().mean())
+        out[f"nbrs@{r:.3g}"] = float(torch.cat(counts[f]).mean())
+    model.train()
+    return out
+
+
+def choose_radius(model, events: list[D.PreparedEvent], target: float, max_neighbours: int,
+                  n_sample: int = 4000, seed: int = 0) -> dict:
+    """Smallest radius at which the radius graph with the k cap keeps ``target`` of the true
+    edges of ``events``; also estimates the candidate edges per hit at that radius.
+
+    A true edge (i, j) survives when d(i, j) < r and j is among the k nearest of i
+    or i among the k nearest of j (the C++ RadiusGraphBuilder's rule), estimated on
+    a random sample of true edges."""
+    gen = torch.Generator().manual_seed(seed)
+    model.eval()
+    need_d, per_hit = [], []
+    for ev in events:
+        emb = _embed_all(model, ev.x)
+        te = ev.true_edges
+        pick = torch.randperm(te.shape[1], generator=gen)[: n_sample // max(1, len(events))]
+        a, b = te[0, pick], te[1, pick]
+        dab = (emb[a] - emb[b]).norm(dim=1)
+        # distance of the k-th nearest neighbour of a and of b: j within i's k nearest iff d <= kth(i)
+        _, _ = None, None
+        kth = []
+        for nodes in (a, b):
+            dk, _ = _nearest(emb, nodes, max_neighbours)
+            kth.append(dk[:, -1])
+        ok_cap = (dab <= kth[0]) | (dab <= kth[1])
+        # an edge blocked by the cap can never be recovered: give it infinite distance
+        need_d.append(torch.where(ok_cap, dab, torch.full_like(dab, float("inf"))))
+        q = torch.randperm(ev.n_hits, generator=gen)[:500]
+        dq, _ = _nearest(emb, q, max_neighbours)
+        per_hit.append(dq)
+    need = torch.cat(need_d).sort().values
+    idx = min(need.numel() - 1, int(math.ceil(target * need.numel())) - 1)
+    radius = float(need[idx]) * 1.0001
+    if not math.isfinite(radius):
+        radius = float(need[torch.isfinite(need)].max()) * 1.0001
+    dq = torch.cat(per_hit)
+    directed = float((dq < radius).sum(1).float().mean())
+    eff = float((need < radius).float().mean())
+    model.train()
+    return {"radius": radius, "max_neighbours": max_neighbours, "sampled_efficiency": eff,
+            "neighbours_per_hit": directed}
+
+
+# ------------------------------------------------------------------ edge classifiers
+def _auto_pos_weight(events: list[D.PreparedEvent]) -> float:
+    n_true = sum(float(e.y.sum()) for e in events)
+    n_all = sum(e.y.numel() for e in events)
+    return float(min(10.0, max(1.0, (n_all - n_true) / max(1.0, n_true))))
+
+
+def induced_subgraph(edges: torch.Tensor, n: int, max_edges: int, gen: torch.Generator) -> torch.Tensor:
+    """Indices of edges of a connected region grown breadth-first from random seed
+    nodes until it holds about ``max_edges`` edges (all edges when E <= max_edges)."""
+    e = edges.shape[1]
+    if e <= max_edges:
+        return torch.arange(e)
+    inside = torch.zeros(n, dtype=torch.bool)
+    n_seeds = max(1, int(n * max_edges / e / 20))
+    inside[torch.randint(0, n, (n_seeds,), generator=gen)] = True
+    chosen = torch.arange(0)
+    for _ in range(32):
+        both = inside[edges[0]] & inside[edges[1]]
+        if int(both.sum()) >= max_edges:
+            break
+        chosen = both.nonzero().squeeze(1)
+        touch = inside[edges[0]] | inside[edges[1]]
+        inside[edges[0, touch]] = True
+        inside[edges[1, touch]] = True
+        if int((inside[edges[0]] & inside[edges[1]]).sum()) > 1.5 * max_edges:
+            break
+    both = (inside[edges[0]] & inside[edges[1]]).nonzero().squeeze(1)
+    if both.numel() > 1.5 * max_edges:
+        # overshoot: keep the previous (smaller) ring or trim randomly
+        both = chosen if chosen.numel() > max_edges // 4 else both[torch.randperm(both.numel(), generator=gen)[:max_edges]]
+    return both
+
+
+def edge_scores(model, ev: D.PreparedEvent, chunk: int = 1_000_000) -> torch.Tensor:
+    """Probabilities of all edges of an event (the filter in chunks; the GNN needs the whole graph)."""
+    model.eval()
+    with torch.no_grad():
+        if model.__class__.__name__ == "EdgeFilterNet":
+            out = [torch.sigmoid(model(ev.x, ev.edges[:, i:i + chunk])) for i in range(0, ev.edges.shape[1], chunk)]
+            return torch.cat(out) if out else torch.zeros(0)
+        return torch.sigmoid(model(ev.x, ev.edges))
+
+
+def cut_table(scores: torch.Tensor, y: torch.Tensor, cuts: list[float] | None = None) -> list[dict]:
+    """Efficiency (fraction of input true edges kept) and purity (true fraction of kept edges) per cut."""
+    cuts = cuts or [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    n_true = max(1.0, float(y.sum()))
+    rows = []
+    for c in cuts:
+        kept = scores >= c
+        tp = float((kept & (y > 0.5)).sum())
+        rows.append({"cut": c, "efficiency": tp / n_true, "purity": tp / max(1.0, float(kept.sum())),
+                     "kept_fraction": float(kept.float().mean()) if kept.numel() else 0.0})
+    return rows
+
+
+def choose_cut(scores: torch.Tensor, y: torch.Tensor, target: float) -> float:
+    """Largest cut keeping at least ``target`` of the true edges (scores of true edges' quantile)."""
+    s = scores[y > 0.5].sort().values
+    if s.numel() == 0:
+        return 0.5
+    k = int(math.floor((1 - target) * s.numel()))
+    return float(max(1e-4, min(0.99, float(s[k]) * 0.9999)))
+
+
+def _edge_validation(model, events, tc: TrainConfig, pos_weight: float) -> dict:
+    scores, ys, losses = [], [], []
+    for ev in events:
+        s = edge_scores(model, ev)
+        logit = torch.logit(s.clamp(1e-7, 1 - 1e-7))
+        losses.append(float(weighted_bce(logit, ev.y, pos_weight)))
+        scores.append(s)
+        ys.append(ev.y)
+    s, y = torch.cat(scores), torch.cat(ys)
+    cut = choose_cut(s, y, tc.target_efficiency)
+    at = cut_table(s, y, [cut])[0]
+    at05 = cut_table(s, y, [0.5])[0]
+    model.train()
+    return {"val_loss": float(np.mean(losses)), "cut": cut, "eff@cut": at["efficiency"],
+            "pur@cut": at["purity"], "eff@0.5": at05["efficiency"], "pur@0.5": at05["purity"]}
+
+
+# ------------------------------------------------------------------ driver
+def _set_seeds(seed: int) -> torch.Generator:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: TrainConfig,
+                model_cfg: dict[str, Any] | None = None, train_limit: int | None = None) -> dict:
+    """Trains one stage (embedding, filter or gnn) into ``out_dir``; resumes from its
+    checkpoint; returns result.json's content.  The filter reads candidate edges,
+    the GNN filtered edges."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result_path = out_dir / "result.json"
+    if result_path.exists():
+        return json.loads(result_path.read_text())
+    torch.set_num_threads(max(1, tc.threads))
+    log = StageLog(out_dir, stage)
+    edge_set = {"embedding": "true", "filter": "candidate", "gnn": "filtered"}[stage]
+    t_load = _now()
+    meta = D.read_meta(train_dir)
+    train_events = D.load_events(train_dir, edge_set, train_limit)
+    val_events = D.load_events(val_dir, edge_set, tc.max_val_events)
+    n_features = train_events[0].x.shape[1]
+    if n_features != len(meta["node_features"]):
+        raise D.DataError(f"{train_dir}: node_features.npy has {n_features} columns, meta.json names "
+                          f"{len(meta['node_features'])}")
+    log.info(f"loaded {len(train_events)} training events (mean {np.mean([e.n_hits for e in train_events]):.0f} hits"
+             + (f", {np.mean([e.edges.shape[1] for e in train_events]):.0f} edges" if edge_set != "true" else "")
+             + f") and {len(val_events)} validation events in {_now() - t_load:.1f} s")
+
+    spec_path = out_dir / "spec.json"
+    if spec_path.exists():
+        spec = json.loads(spec_path.read_text())
+        if spec["node_features"] != meta["node_features"]:
+            raise D.DataError(f"{spec_path}: features {spec['node_features']} != data {meta['node_features']}")
+    else:
+        mc = default_config(stage)
+        mc.update(model_cfg or {})
+        spec = {"stage": stage, "n_features": n_features, "node_features": meta["node_features"], "model": mc,
+                "train": asdict(tc), "train_data": str(train_dir), "val_data": str(val_dir),
+                "train_events": [e.event_id for e in train_events], "val_events": [e.event_id for e in val_events]}
+        _write_json(spec_path, spec)
+    model = build_model(ModelSpec(stage, spec["node_features"], spec["model"]))
+    gen = _set_seeds(tc.seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+    start_epoch, history, elapsed = 0, [], 0.0
+    ckpt_path = out_dir / "checkpoint.pt"
+    if ckpt_path.exists():
+        st = torch.load(ckpt_path, map_location="cpu")
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["optimizer"])
+        start_epoch, history, elapsed = st["epoch"], st["history"], st["elapsed"]
+        gen.set_state(st["generator"])
+        torch.set_rng_state(st["torch_rng"])
+        log.info(f"resumed from {ckpt_path} after epoch {start_epoch} ({elapsed / 60:.1f} min trained)")
+    else:
+        model.norm.set_stats(torch.cat([e.x for e in train_events]))
+    n_params = sum(p.numel() for p in model.parameters())
+    log.info(f"model {spec['model']} ({n_params} parameters); training {asdict(tc)}")
+
+    pos_weight = tc.pos_weight
+    if stage != "embedding" and pos_weight <= 0:
+        pos_weight = _auto_pos_weight(train_events)
+    true_keys = {id(e): D.edge_keys(e.true_edges, e.n_hits).sort().values for e in train_events} \
+        if stage == "embedding" else {}
+
+    def step_loss(ev: D.PreparedEvent) -> torch.Tensor:
+        if stage == "embedding":
+            i, j, y = _embedding_pairs(model, ev, tc, true_keys[id(ev)], gen)
+            nodes, inv = torch.unique(torch.cat([i, j]), return_inverse=True)
+            emb = model(ev.x[nodes])
+            return contrastive_hinge_loss(emb[inv[: i.numel()]], emb[inv[i.numel():]], y, tc.margin, tc.neg_weight)
+        if stage == "filter":
+            pick = torch.randperm(ev.edges.shape[1], generator=gen)[: tc.max_edges]
+        else:
+            pick = induced_subgraph(ev.edges, ev.n_hits, tc.max_edges, gen)
+        return weighted_bce(model(ev.x, ev.edges[:, pick]), ev.y[pick], pos_weight)
+
+    stopped_early = False
+    epoch = start_epoch
+    for epoch in range(start_epoch, tc.epochs):
+        for g in opt.param_groups:
+            g["lr"] = tc.lr * _lr_factor(epoch, tc.epochs, tc.lr_final_fraction)
+        order = torch.randperm(len(train_events), generator=gen).tolist()
+        n_steps = len(order) * tc.steps_per_event
+        t0 = _now()
+        losses = []
+        model.train()
+        last_print = t0
+        for k in range(n_steps):
+            ev = train_events[order[k % len(order)]]
+            loss = step_loss(ev)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+            opt.step()
+            losses.append(float(loss))
+            now = _now()
+            if now - last_print > 30 or k == n_steps - 1:
+                rate = (k + 1) / (now - t0)
+                log.info(f"epoch {epoch + 1}/{tc.epochs} step {k + 1}/{n_steps} loss {np.mean(losses[-50:]):.4f} "
+                         f"{rate:.2f} steps/s, epoch eta {(n_steps - k - 1) / rate:.0f} s")
+                last_print = now
+            if tc.max_minutes > 0 and elapsed + (now - t0) > tc.max_minutes * 60:
+                stopped_early = True
+                log.info(f"time budget of {tc.max_minutes} min reached after step {k + 1} of epoch {epoch + 1}")
+                break
+        elapsed += _now() - t0
+        tv = _now()
+        if stage == "embedding":
+            val = _embedding_validation(model, val_events, tc, torch.Generator().manual_seed(1234))
+        else:
+            val = _edge_validation(model, val_events, tc, pos_weight)
+        rec = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "steps": len(losses),
+               "lr": opt.param_groups[0]["lr"], "train_minutes": elapsed / 60, "val_seconds": _now() - tv, **val}
+        history.append(rec)
+        log.record(rec)
+        log.info("validation " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                           for k, v in rec.items()))
+        _atomic_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch + 1,
+                      "history": history, "elapsed": elapsed, "generator": gen.get_state(),
+                      "torch_rng": torch.get_rng_state()}, ckpt_path)
+        if stopped_early:
+            break
+
+    # final choice of the operating point on the validation events
+    if stage == "embedding":
+        choice = choose_radius(model, val_events, tc.target_efficiency, tc.max_neighbours, seed=tc.seed)
+    else:
+        s = torch.cat([edge_scores(model, ev) for ev in val_events])
+        y = torch.cat([ev.y for ev in val_events])
+        cut = choose_cut(s, y, tc.target_efficiency)
+        choice = {"cut": cut, "table": cut_table(s, y, sorted({cut, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9}))}
+    result = {"stage": stage, "epochs_completed": len(history), "epochs_planned": tc.epochs,
+              "stopped_by_time_budget": stopped_early, "train_minutes": elapsed / 60,
+              "train_events": len(train_events), "val_events": len(val_events),
+              "pos_weight": pos_weight if stage != "embedding" else None,
+              "n_parameters": n_params, **choice, "last_validation": history[-1] if history else {}}
+    _write_json(result_path, result)
+    log.info(f"done: {json.dumps({k: v for k, v in result.items() if k not in ('table', 'last_validation')})}")
+    log.close()
+    return result
+
+
+def config_from_args(values: dict[str, Any]) -> TrainConfig:
+    """TrainConfig from a dict holding (a subset of) its field names; other keys are ignored."""
+    names = {f.name for f in fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in values.items() if k in names and v is not None})
