@@ -1,0 +1,292 @@
+// Pipeline inference per event on a simulated pile-up-200 event (trkx::sim)
+// with realistic-width random-weight models (make_test_models.py --realistic):
+// embedding 7->256x4->8, filter 14->256->256->1, GNN-sized (node encoder,
+// one message-passing step, 128->192->64->64 edge network).
+//
+//   .deps/venv/bin/python tests/pipeline/data/make_test_models.py --realistic build/<dir>/bench_models
+//   TRKX_BENCH_MODELS=build/<dir>/bench_models build/<dir>/bench/bench_pipeline
+//
+// Each benchmark reports the peak resident memory growth during its runs
+// (peak RSS is reset through /proc/self/clear_refs before each benchmark) and
+// the resident memory left after the last run.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "trkx/core/Timer.hpp"
+#include "trkx/pipeline/EdgeClassifier.hpp"
+#include "trkx/pipeline/Embedding.hpp"
+#include "trkx/pipeline/HitFeatures.hpp"
+#include "trkx/pipeline/ModelSet.hpp"
+#include "trkx/pipeline/Pipeline.hpp"
+#include "trkx/pipeline/RadiusGraph.hpp"
+#include "trkx/pipeline/TruthGraph.hpp"
+#include "trkx/sim/DetectorBuilder.hpp"
+#include "trkx/sim/Simulator.hpp"
+
+namespace {
+
+using namespace trkx;
+namespace fs = std::filesystem;
+
+constexpr std::size_t kNeighbours = 20;  // candidate edges per hit the radius is calibrated to
+constexpr double kFilterKeep = 0.15;     // fraction of candidates the calibrated filter cut keeps
+constexpr int kThreads = 2;              // intra-op threads (the machine's cores)
+
+/// Everything computed once: event, features, calibrated model set and graphs.
+struct Setup {
+  Event event;
+  Matrix features;
+  ModelSet models;
+  EdgeList candidates;  // oriented radius graph
+  EdgeList filtered;    // candidates passing the calibrated filter cut
+  std::string error;
+};
+
+fs::path models_dir() {
+  if (const char* env = std::getenv("TRKX_BENCH_MODELS")) return env;
+  return fs::path(TRKX_BINARY_DIR) / "bench_models";
+}
+
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+/// Radius at which a hit has ~k neighbours: median over a sample of hits of
+/// the distance to their k-th nearest neighbour (brute force).
+float calibrate_radius(const Matrix& points, std::size_t k) {
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<std::size_t> pick(0, points.rows - 1);
+  std::vector<float> kth;
+  std::vector<float> d(points.rows);
+  for (int s = 0; s < 200; ++s) {
+    const std::size_t q = pick(rng);
+    for (std::size_t j = 0; j < points.rows; ++j) {
+      float sum = 0;
+      for (std::size_t c = 0; c < points.cols; ++c) {
+        const float diff = points(q, c) - points(j, c);
+        sum += diff * diff;
+      }
+      d[j] = sum;
+    }
+    std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(k), d.end());
+    kth.push_back(std::sqrt(d[k]));
+  }
+  std::nth_element(kth.begin(), kth.begin() + static_cast<std::ptrdiff_t>(kth.size() / 2), kth.end());
+  return kth[kth.size() / 2];
+}
+
+const Setup& setup() {
+  static const std::unique_ptr<Setup> s = [] {
+    auto out = std::make_unique<Setup>();
+    const fs::path dir = models_dir();
+    if (!fs::is_regular_file(dir / "pipeline.json")) {
+      out->error =
+          "no models in " + dir.string() +
+          "; run tests/pipeline/data/make_test_models.py --realistic DIR and set TRKX_BENCH_MODELS=DIR";
+      return out;
+    }
+    sim::Simulator::Config sc;
+    sc.seed = 11;
+    out->event = sim::Simulator(sim::trackml_detector(), sc).simulate(1);
+    out->features = HitFeatures().compute(out->event.hits.view(), out->event.cells.view());
+    out->models = ModelSet::load(dir);
+    // Feature ranges of the simulated event (are the scales O(1)?).
+    for (std::size_t c = 0; c < out->features.cols; ++c) {
+      float lo = 1e30F;
+      float hi = -1e30F;
+      double sum = 0;
+      for (std::size_t i = 0; i < out->features.rows; ++i) {
+        lo = std::min(lo, out->features(i, c));
+        hi = std::max(hi, out->features(i, c));
+        sum += out->features(i, c);
+      }
+      std::fprintf(stderr, "feature %-16s min %8.4f mean %8.4f max %8.4f\n",
+                   HitFeatures::feature_names()[c].c_str(), static_cast<double>(lo),
+                   sum / static_cast<double>(out->features.rows), static_cast<double>(hi));
+    }
+    OnnxConfig onnx;
+    onnx.intra_op_threads = kThreads;
+    const Embedding embedding(out->models.embedding->file, HitFeatures::n_features(),
+                              out->models.embedding->dim, {.onnx = onnx});
+    const Matrix embedded = embedding.run(out->features);
+    out->models.embedding->radius = calibrate_radius(embedded, kNeighbours);
+    out->models.embedding->max_neighbours = 64;
+    out->candidates = RadiusGraphBuilder({out->models.embedding->radius, 64}).build(embedded);
+    orient_outward(out->candidates, out->event.hits.view());
+    const EdgeClassifier filter(out->models.filter->file, HitFeatures::n_features(),
+                                {.onnx = onnx, .chunk_edges = 100000});
+    const EdgeList scored = filter.classify(out->features, out->candidates);
+    std::vector<float> sorted = scored.score;
+    const auto keep_at =
+        static_cast<std::ptrdiff_t>((1.0 - kFilterKeep) * static_cast<double>(sorted.size()));
+    std::nth_element(sorted.begin(), sorted.begin() + keep_at, sorted.end());
+    out->models.filter->cut = sorted.empty() ? 0.5F : sorted[static_cast<std::size_t>(keep_at)];
+    out->filtered = select_edges(scored, out->models.filter->cut);
+    std::fprintf(stderr, "event: %zu hits; radius %.4f -> %zu candidates; filter cut %.4f -> %zu edges\n",
+                 out->event.hits.size(), static_cast<double>(out->models.embedding->radius),
+                 out->candidates.size(), static_cast<double>(out->models.filter->cut), out->filtered.size());
+    return out;
+  }();
+  return *s;
+}
+
+bool ready(benchmark::State& state) {
+  if (!setup().error.empty()) {
+    state.SkipWithError(setup().error.c_str());
+    return false;
+  }
+  return true;
+}
+
+OnnxConfig onnx_config(const benchmark::State& state) {
+  OnnxConfig c;
+  c.intra_op_threads = kThreads;
+  c.memory = static_cast<OrtMemoryMode>(state.range(0));
+  c.io_binding = state.range(1) != 0;
+  c.optimization_level = static_cast<int>(state.range(2));
+  return c;
+}
+
+/// Process CPU time (all threads) per iteration [ms]: robust against other
+/// load on the machine, unlike wall time.
+class ProcessCpu {
+ public:
+  ProcessCpu() : start_(std::clock()) {}
+  void report(benchmark::State& state) const {
+    state.counters["process_cpu_ms"] =
+        static_cast<double>(std::clock() - start_) * 1e3 / CLOCKS_PER_SEC /
+        static_cast<double>(std::max<benchmark::IterationCount>(1, state.iterations()));
+  }
+
+ private:
+  std::clock_t start_;
+};
+
+void memory_counters(benchmark::State& state, std::size_t rss_before) {
+  state.counters["peak_rss_growth_MB"] =
+      static_cast<double>(peak_rss_bytes() - std::min(peak_rss_bytes(), rss_before)) / 1e6;
+  state.counters["rss_after_MB"] = static_cast<double>(current_rss_bytes()) / 1e6;
+}
+
+void BM_Embedding(benchmark::State& state) {
+  if (!ready(state)) return;
+  const auto& s = setup();
+  const Embedding embedding(s.models.embedding->file, HitFeatures::n_features(), s.models.embedding->dim,
+                            {.onnx = onnx_config(state), .chunk_rows = 200000});
+  auto ws = embedding.make_workspace();
+  (void)embedding.run(s.features, ws.get());  // warm-up
+  reset_peak_rss();
+  const std::size_t before = current_rss_bytes();
+  const ProcessCpu cpu;
+  for (auto _ : state) benchmark::DoNotOptimize(embedding.run(s.features, ws.get()));
+  state.counters["hits"] = static_cast<double>(s.features.rows);
+  cpu.report(state);
+  memory_counters(state, before);
+}
+
+void BM_Filter(benchmark::State& state) {
+  if (!ready(state)) return;
+  const auto& s = setup();
+  const auto chunk = static_cast<std::size_t>(state.range(3));
+  const EdgeClassifier filter(s.models.filter->file, HitFeatures::n_features(),
+                              {.onnx = onnx_config(state), .chunk_edges = chunk});
+  auto ws = filter.make_workspace();
+  (void)filter.classify(s.features, s.candidates, ws.get());
+  reset_peak_rss();
+  const std::size_t before = current_rss_bytes();
+  const ProcessCpu cpu;
+  for (auto _ : state) benchmark::DoNotOptimize(filter.classify(s.features, s.candidates, ws.get()));
+  state.counters["edges"] = static_cast<double>(s.candidates.size());
+  cpu.report(state);
+  memory_counters(state, before);
+}
+
+void BM_Gnn(benchmark::State& state) {
+  if (!ready(state)) return;
+  const auto& s = setup();
+  const EdgeClassifier gnn(s.models.gnn->file, HitFeatures::n_features(), {.onnx = onnx_config(state)});
+  auto ws = gnn.make_workspace();
+  (void)gnn.classify(s.features, s.filtered, ws.get());
+  reset_peak_rss();
+  const std::size_t before = current_rss_bytes();
+  const ProcessCpu cpu;
+  for (auto _ : state) benchmark::DoNotOptimize(gnn.classify(s.features, s.filtered, ws.get()));
+  state.counters["edges"] = static_cast<double>(s.filtered.size());
+  cpu.report(state);
+  memory_counters(state, before);
+}
+
+/// The whole chain on the event, per-stage wall times as counters [ms].
+void BM_Pipeline(benchmark::State& state) {
+  if (!ready(state)) return;
+  const auto& s = setup();
+  Pipeline::Config config;
+  config.onnx = onnx_config(state);
+  const Pipeline pipeline(s.models, config);
+  auto ws = pipeline.make_workspace();
+  (void)pipeline.run(s.event, *ws);
+  reset_peak_rss();
+  const std::size_t before = current_rss_bytes();
+  PipelineResult last;
+  const ProcessCpu cpu;
+  for (auto _ : state) last = pipeline.run(s.event, *ws);
+  for (const auto& st : last.stages) {
+    state.counters[st.name + "_ms"] = st.wall_seconds * 1e3;
+    if (st.name == "radius_graph") state.counters["candidates"] = static_cast<double>(st.items_out);
+    if (st.name == "filter") state.counters["filtered"] = static_cast<double>(st.items_out);
+  }
+  state.counters["hits"] = static_cast<double>(last.n_hits);
+  cpu.report(state);
+  memory_counters(state, before);
+}
+
+constexpr int kArena = static_cast<int>(OrtMemoryMode::kArena);
+constexpr int kRelease = static_cast<int>(OrtMemoryMode::kRelease);
+constexpr int kNoArena = static_cast<int>(OrtMemoryMode::kNoArena);
+
+// Args: memory mode (0 arena, 1 release, 2 no-arena), IO binding, optimisation level[, filter chunk].
+BENCHMARK(BM_Embedding)
+    ->ArgNames({"mem", "bind", "opt"})
+    ->Args({kArena, 1, 99})
+    ->Args({kArena, 0, 99})
+    ->Args({kRelease, 1, 99})
+    ->Args({kNoArena, 1, 99})
+    ->Args({kArena, 1, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
+BENCHMARK(BM_Filter)
+    ->ArgNames({"mem", "bind", "opt", "chunk"})
+    ->Args({kArena, 1, 99, 100000})
+    ->Args({kArena, 0, 99, 100000})
+    ->Args({kArena, 1, 99, 0})
+    ->Args({kRelease, 1, 99, 100000})
+    ->Args({kNoArena, 1, 99, 100000})
+    ->Args({kArena, 1, 0, 100000})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK(BM_Gnn)
+    ->ArgNames({"mem", "bind", "opt"})
+    ->Args({kArena, 1, 99})
+    ->Args({kArena, 0, 99})
+    ->Args({kRelease, 1, 99})
+    ->Args({kNoArena, 1, 99})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
+BENCHMARK(BM_Pipeline)
+    ->ArgNames({"mem", "bind", "opt"})
+    ->Args({kArena, 1, 99})
+    ->Args({kRelease, 1, 99})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
+
+}  // namespace
+
+BENCHMARK_MAIN();
