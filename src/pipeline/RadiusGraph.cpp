@@ -25,8 +25,8 @@ namespace {
 
 using Index = std::int32_t;
 
-/// Points per SIMD batch in the distance kernel (one AVX-512 register of floats).
-constexpr std::size_t kLanes = 16;
+/// Points (and boxes) per batch of the distance kernels: two AVX-512 registers of floats.
+constexpr std::size_t kLanes = 32;
 
 /// A neighbour candidate: exact squared distance and point index.
 struct Neighbour {
@@ -286,17 +286,45 @@ struct QueryResult {
 
 /// Squared float distances between `q` and kLanes points stored as columns
 /// `col[d * stride + l]`; writes them to `acc` and returns the bit mask of
-/// lanes with distance <= limit.
+/// lanes with distance <= limit. (Float only: a filter, see Thresholds.)
 inline std::uint32_t point_distances(const float* col, std::size_t stride, const float* q, std::size_t dim,
                                      float limit, float* acc) {
 #if defined(__AVX512F__)
-  __m512 sum = _mm512_setzero_ps();
-  for (std::size_t d = 0; d < dim; ++d) {
-    const __m512 diff = _mm512_sub_ps(_mm512_loadu_ps(col + d * stride), _mm512_set1_ps(q[d]));
-    sum = _mm512_fmadd_ps(diff, diff, sum);
+  // Four independent accumulators (two halves x even/odd dimensions) keep
+  // the FMA pipeline busy.
+  __m512 a0 = _mm512_setzero_ps();
+  __m512 a1 = _mm512_setzero_ps();
+  __m512 b0 = _mm512_setzero_ps();
+  __m512 b1 = _mm512_setzero_ps();
+  std::size_t d = 0;
+  for (; d + 1 < dim; d += 2) {
+    const __m512 q0 = _mm512_set1_ps(q[d]);
+    const __m512 q1 = _mm512_set1_ps(q[d + 1]);
+    const float* c0 = col + d * stride;
+    const float* c1 = c0 + stride;
+    const __m512 x0 = _mm512_sub_ps(_mm512_loadu_ps(c0), q0);
+    const __m512 y0 = _mm512_sub_ps(_mm512_loadu_ps(c0 + 16), q0);
+    const __m512 x1 = _mm512_sub_ps(_mm512_loadu_ps(c1), q1);
+    const __m512 y1 = _mm512_sub_ps(_mm512_loadu_ps(c1 + 16), q1);
+    a0 = _mm512_fmadd_ps(x0, x0, a0);
+    b0 = _mm512_fmadd_ps(y0, y0, b0);
+    a1 = _mm512_fmadd_ps(x1, x1, a1);
+    b1 = _mm512_fmadd_ps(y1, y1, b1);
   }
-  _mm512_storeu_ps(acc, sum);
-  return _mm512_cmple_ps_mask(sum, _mm512_set1_ps(limit));
+  if (d < dim) {
+    const __m512 q0 = _mm512_set1_ps(q[d]);
+    const __m512 x0 = _mm512_sub_ps(_mm512_loadu_ps(col + d * stride), q0);
+    const __m512 y0 = _mm512_sub_ps(_mm512_loadu_ps(col + d * stride + 16), q0);
+    a0 = _mm512_fmadd_ps(x0, x0, a0);
+    b0 = _mm512_fmadd_ps(y0, y0, b0);
+  }
+  const __m512 a = _mm512_add_ps(a0, a1);
+  const __m512 b = _mm512_add_ps(b0, b1);
+  _mm512_storeu_ps(acc, a);
+  _mm512_storeu_ps(acc + 16, b);
+  const __m512 lim = _mm512_set1_ps(limit);
+  return static_cast<std::uint32_t>(_mm512_cmple_ps_mask(a, lim)) |
+         (static_cast<std::uint32_t>(_mm512_cmple_ps_mask(b, lim)) << 16);
 #else
   float sum[kLanes] = {};
   for (std::size_t d = 0; d < dim; ++d) {
@@ -320,17 +348,29 @@ inline std::uint32_t point_distances(const float* col, std::size_t stride, const
 inline std::uint32_t box_distances(const float* lo, const float* hi, std::size_t stride, const float* q,
                                    std::size_t dim, float limit) {
 #if defined(__AVX512F__)
-  constexpr auto kAllLanes = static_cast<__mmask16>(0xFFFF);  // masked max: avoids a GCC 12 false warning
-  __m512 sum = _mm512_setzero_ps();
+  constexpr auto kAll = static_cast<__mmask16>(0xFFFF);  // masked max: avoids a GCC 12 false warning
+  const __m512 zero = _mm512_setzero_ps();
+  __m512 a = zero;
+  __m512 b = zero;
   for (std::size_t d = 0; d < dim; ++d) {
     const __m512 qd = _mm512_set1_ps(q[d]);
-    const __m512 below = _mm512_sub_ps(_mm512_loadu_ps(lo + d * stride), qd);
-    const __m512 above = _mm512_sub_ps(qd, _mm512_loadu_ps(hi + d * stride));
-    const __m512 gap =
-        _mm512_maskz_max_ps(kAllLanes, _mm512_maskz_max_ps(kAllLanes, below, above), _mm512_setzero_ps());
-    sum = _mm512_fmadd_ps(gap, gap, sum);
+    const float* l0 = lo + d * stride;
+    const float* h0 = hi + d * stride;
+    const __m512 ga = _mm512_maskz_max_ps(kAll,
+                                          _mm512_maskz_max_ps(kAll, _mm512_sub_ps(_mm512_loadu_ps(l0), qd),
+                                                              _mm512_sub_ps(qd, _mm512_loadu_ps(h0))),
+                                          zero);
+    const __m512 gb =
+        _mm512_maskz_max_ps(kAll,
+                            _mm512_maskz_max_ps(kAll, _mm512_sub_ps(_mm512_loadu_ps(l0 + 16), qd),
+                                                _mm512_sub_ps(qd, _mm512_loadu_ps(h0 + 16))),
+                            zero);
+    a = _mm512_fmadd_ps(ga, ga, a);
+    b = _mm512_fmadd_ps(gb, gb, b);
   }
-  return _mm512_cmple_ps_mask(sum, _mm512_set1_ps(limit));
+  const __m512 lim = _mm512_set1_ps(limit);
+  return static_cast<std::uint32_t>(_mm512_cmple_ps_mask(a, lim)) |
+         (static_cast<std::uint32_t>(_mm512_cmple_ps_mask(b, lim)) << 16);
 #else
   float sum[kLanes] = {};
   for (std::size_t d = 0; d < dim; ++d) {
@@ -344,6 +384,30 @@ inline std::uint32_t box_distances(const float* lo, const float* hi, std::size_t
   for (std::size_t l = 0; l < kLanes; ++l) mask |= static_cast<std::uint32_t>(sum[l] <= limit) << l;
   return mask;
 #endif
+}
+
+/// Sorts `count` distinct indices in place (ascending). Short lists (the
+/// usual case) use a branch-free rank sort.
+inline void sort_distinct(Index* data, std::size_t count) {
+#if defined(__AVX512F__)
+  constexpr std::size_t kMax = 64;
+  if (count > 1 && count <= kMax) {
+    alignas(64) Index buf[kMax];
+    std::copy_n(data, count, buf);
+    std::fill(buf + count, buf + kMax, std::numeric_limits<Index>::max());
+    const std::size_t vectors = (count + 15) / 16;
+    __m512i v[kMax / 16];
+    for (std::size_t k = 0; k < vectors; ++k) v[k] = _mm512_load_si512(buf + 16 * k);
+    for (std::size_t i = 0; i < count; ++i) {
+      const __m512i x = _mm512_set1_epi32(buf[i]);
+      int rank = 0;
+      for (std::size_t k = 0; k < vectors; ++k) rank += std::popcount(_mm512_cmplt_epi32_mask(v[k], x));
+      data[rank] = buf[i];
+    }
+    return;
+  }
+#endif
+  std::sort(data, data + count);
 }
 
 /// Float thresholds bracketing the exact test d2 < r2: a float distance
@@ -439,7 +503,7 @@ void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, con
     }
     Index* out = state.store.allocate(state.found.size());
     for (std::size_t k = 0; k < state.found.size(); ++k) out[k] = state.found[k].index;
-    std::sort(out, out + state.found.size());
+    sort_distinct(out, state.found.size());
     result.first = out;
     result.count = static_cast<std::uint32_t>(state.found.size());
   }
@@ -476,6 +540,8 @@ EdgeList assemble_edges(const std::vector<QueryResult>& results) {
   // Reverse pairs (j, i), j < i, that query j did not keep because its list
   // was capped; only possible when j was truncated.
   tbb::enumerable_thread_specific<std::vector<std::pair<Index, Index>>> extras_local;
+  const bool any_truncated =
+      std::any_of(results.begin(), results.end(), [](const QueryResult& r) { return r.truncated; });
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
     auto& extras = extras_local.local();
     for (std::size_t i = range.begin(); i != range.end(); ++i) {
@@ -483,6 +549,7 @@ EdgeList assemble_edges(const std::vector<QueryResult>& results) {
       const Index* fwd = std::upper_bound(first, last, static_cast<Index>(i));
       forward_begin[i] = static_cast<std::size_t>(fwd - first);
       edge_count[i] = static_cast<std::size_t>(last - fwd);
+      if (!any_truncated) continue;
       for (const Index* it = first; it != fwd; ++it) {
         const auto j = static_cast<std::size_t>(*it);
         if (!results[j].truncated) continue;

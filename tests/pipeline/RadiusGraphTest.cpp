@@ -16,7 +16,7 @@ namespace {
 
 /// Radius giving ~30 neighbours per point for make_track_like_embedding at
 /// 100k points in 8-D (the benchmark's working point).
-constexpr float kTrackRadius = 0.07F;
+constexpr float kTrackRadius = 0.09F;
 
 using Pairs = std::vector<std::pair<std::int64_t, std::int64_t>>;
 
@@ -92,14 +92,13 @@ TEST(RadiusGraph, MatchesBruteForceOnUniformPoints) {
     float radius;
   };
   // Radii chosen for roughly 5-60 neighbours per point.
-  const Case cases[] = {
-      {1500, 1, 0.01F}, {1500, 2, 0.08F}, {1200, 3, 0.15F}, {1000, 8, 0.55F}, {700, 11, 0.8F}};
+  const Case cases[] = {{1000, 1, 0.01F}, {1000, 2, 0.1F}, {800, 3, 0.17F}, {700, 8, 0.6F}, {500, 11, 0.85F}};
   std::uint64_t seed = 1;
   for (const Case& c : cases) {
     const Matrix m = uniform_points(c.n, c.dim, seed++);
     for (const std::size_t cap : {std::size_t{0}, std::size_t{5}, std::size_t{64}}) {
       const Pairs expected = pairs_of(radius_graph_brute_force(m, c.radius, cap));
-      ASSERT_FALSE(expected.empty());
+      ASSERT_GT(expected.size(), 2 * c.n) << "too few pairs to be a meaningful check";
       for (const std::size_t leaf : {std::size_t{1}, std::size_t{7}, std::size_t{32}, std::size_t{5000}}) {
         EXPECT_EQ(pairs_of(build(m, c.radius, cap, leaf)), expected)
             << "n=" << c.n << " dim=" << c.dim << " cap=" << cap << " leaf=" << leaf;
@@ -109,10 +108,10 @@ TEST(RadiusGraph, MatchesBruteForceOnUniformPoints) {
 }
 
 TEST(RadiusGraph, MatchesBruteForceOnTrackLikeEmbedding) {
-  const Matrix m = make_track_like_embedding(5000, 8, 42);
+  const Matrix m = make_track_like_embedding(3000, 8, 42);
   for (const std::size_t cap : {std::size_t{0}, std::size_t{8}}) {
     const Pairs expected = pairs_of(radius_graph_brute_force(m, 2.0F * kTrackRadius, cap));
-    ASSERT_GT(expected.size(), 5000U);
+    ASSERT_GT(expected.size(), 3000U);
     EXPECT_EQ(pairs_of(build(m, 2.0F * kTrackRadius, cap)), expected) << "cap=" << cap;
   }
 }
@@ -129,7 +128,7 @@ struct MatrixAdaptor {
 };
 
 TEST(RadiusGraph, MatchesNanoflannOnTrackLikeEmbedding) {
-  const Matrix m = make_track_like_embedding(20000, 8, 7);
+  const Matrix m = make_track_like_embedding(12000, 8, 7);
   const float radius = 1.5F * kTrackRadius;
   // Double accumulation of float differences: the same distance definition.
   using Tree = nanoflann::KDTreeSingleIndexAdaptor<nanoflann::L2_Adaptor<float, MatrixAdaptor, double>,
@@ -147,12 +146,12 @@ TEST(RadiusGraph, MatchesNanoflannOnTrackLikeEmbedding) {
     }
   }
   std::sort(expected.begin(), expected.end());
-  ASSERT_GT(expected.size(), 20000U);
+  ASSERT_GT(expected.size(), 12000U);
   EXPECT_EQ(pairs_of(build(m, radius, 0)), expected);
 }
 
 TEST(RadiusGraph, ResultDoesNotDependOnThreadCount) {
-  const Matrix m = make_track_like_embedding(20000, 8, 3);
+  const Matrix m = make_track_like_embedding(10000, 8, 3);
   const RadiusGraphBuilder builder({.radius = kTrackRadius, .max_neighbours = 6});
   EdgeList one;
   {

@@ -58,7 +58,7 @@ EdgeList radius_graph_brute_force(const Matrix& points, float radius, std::size_
 /// with Gaussian noise) whose centres lie on a smooth 3-parameter manifold
 /// curled through `dim` dimensions, plus 5% uniform noise hits; coordinates
 /// are of order 1. Deterministic for a given seed on every platform. With
-/// dim = 8, radius 0.07 gives roughly 30 neighbours per point at 100k points
+/// dim = 8, radius 0.09 gives about 30 neighbours per point at 100k points
 /// (see bench/bench_graph.cpp).
 Matrix make_track_like_embedding(std::size_t n_points, std::size_t dim, std::uint64_t seed);
 
