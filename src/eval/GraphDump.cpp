@@ -1,6 +1,7 @@
 #include "trkx/eval/GraphDump.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <fstream>
 #include <optional>
@@ -75,8 +76,17 @@ std::vector<GraphDumpFile> find_graph_dumps(const std::filesystem::path& dir, st
     });
     if (valid) dumps.push_back({stage, entry.path()});
   }
-  std::sort(dumps.begin(), dumps.end(),
-            [](const GraphDumpFile& a, const GraphDumpFile& b) { return a.stage < b.stage; });
+  // Pipeline order first, then any other stage by name.
+  const auto rank = [](const std::string& stage) {
+    static const std::array<std::string_view, 3> kOrder = {"radius_graph", "filter", "gnn"};
+    const auto it = std::find(kOrder.begin(), kOrder.end(), stage);
+    return static_cast<std::size_t>(it - kOrder.begin());
+  };
+  std::sort(dumps.begin(), dumps.end(), [&](const GraphDumpFile& a, const GraphDumpFile& b) {
+    const auto ra = rank(a.stage);
+    const auto rb = rank(b.stage);
+    return ra != rb ? ra < rb : a.stage < b.stage;
+  });
   return dumps;
 }
 

@@ -146,8 +146,9 @@ std::string EvaluationReport::summary() const {
                            : fmt::format("TrackML score:     {:.4f} (mean over events)\n", score);
   const TrackingPerformance& t = tracking_;
   for (std::size_t i = 0; i < t.pt_thresholds.size(); ++i) {
-    out += fmt::format("efficiency pT>{:<4g}: {}  [particles with >= {} hits, |eta| <= {:g}]\n",
-                       t.pt_thresholds[i], format_ratio(t.efficiency[i]), tracking_config_.min_particle_hits,
+    const std::string label = fmt::format("efficiency pT>{:g}:", t.pt_thresholds[i]);
+    out += fmt::format("{:<19}{}  [particles with >= {} hits, |eta| <= {:g}]\n", label,
+                       format_ratio(t.efficiency[i]), tracking_config_.min_particle_hits,
                        tracking_config_.eta_max);
   }
   out += fmt::format("fake rate:         {}  [tracks with >= {} hits]\n", format_ratio(t.fake_rate),

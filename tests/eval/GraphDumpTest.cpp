@@ -62,9 +62,9 @@ TEST(GraphDump, FindsTheDumpsOfOneEvent) {
   }
   const auto dumps = find_graph_dumps(dir, 1000);
   ASSERT_EQ(dumps.size(), 2U);
-  EXPECT_EQ(dumps[0].stage, "gnn");
-  EXPECT_EQ(dumps[1].stage, "radius_graph");
-  const EdgeList edges = read_graph_dump(dumps[0].file, testing::four_particle_event());
+  EXPECT_EQ(dumps[0].stage, "radius_graph");  // pipeline order, not alphabetical
+  EXPECT_EQ(dumps[1].stage, "gnn");
+  const EdgeList edges = read_graph_dump(dumps[1].file, testing::four_particle_event());
   EXPECT_EQ(edges.size(), 1U);
   EXPECT_TRUE(find_graph_dumps(dir / "missing", 1000).empty());
   EXPECT_THROW((void)read_graph_dump(dir / "missing.csv", testing::four_particle_event()), InputError);

@@ -28,8 +28,9 @@ struct GraphDumpFile {
   std::filesystem::path file;
 };
 
-/// The graph dumps of event `event_id` in `dir`, sorted by stage name
-/// (empty if there are none or `dir` does not exist).
+/// The graph dumps of event `event_id` in `dir`, in pipeline order
+/// (radius_graph, filter, gnn), then other stages by name; empty if there
+/// are none or `dir` does not exist.
 std::vector<GraphDumpFile> find_graph_dumps(const std::filesystem::path& dir, std::uint64_t event_id);
 
 /// Parses a graph dump held in memory; edges are returned as hit indices of

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Plots the JSON written by `trkx evaluate --output FILE.json`.
+
+Usage:
+    /work/main/.deps/venv/bin/python scripts/plot_evaluation.py evaluation.json --output plots/
+
+Writes PNG files into the output directory:
+    efficiency_vs_pt.png    tracking efficiency per pT bin (log x), binomial error bars
+    efficiency_vs_eta.png   tracking efficiency per eta bin (particles above the headline pT threshold)
+    edge_metrics.png        per-stage edge efficiency and purity (only if the JSON has graph stages)
+    score_per_event.png     TrackML score of every event
+Empty bins (denominator 0, efficiency null) are left out. Only matplotlib is needed.
+"""
+import argparse
+import json
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def _points(hist):
+    """Bin centres, half widths, efficiencies and errors of the filled bins."""
+    edges = hist["edges"]
+    xs, xerr, ys, yerr = [], [], [], []
+    for i, eff in enumerate(hist["efficiency"]):
+        if eff is None:
+            continue
+        lo, hi = edges[i], edges[i + 1]
+        xs.append(0.5 * (lo + hi))
+        xerr.append(0.5 * (hi - lo))
+        ys.append(eff)
+        yerr.append(hist["uncertainty"][i] or 0.0)
+    return xs, xerr, ys, yerr
+
+
+def plot_efficiency(hist, title, xlabel, path, logx=False):
+    xs, xerr, ys, yerr = _points(hist)
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    ax.errorbar(xs, ys, xerr=xerr, yerr=yerr, fmt="o", ms=4, capsize=2, color="tab:blue")
+    ax.set_xlim(hist["edges"][0], hist["edges"][-1])
+    ax.set_ylim(0.0, 1.05)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("tracking efficiency")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    total_num = sum(hist["numerator"])
+    total_den = sum(hist["denominator"])
+    ax.text(0.02, 0.04, f"{total_num} / {total_den} particles", transform=ax.transAxes, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_edges(stages, path):
+    names = [s["stage"] for s in stages]
+    series = [("efficiency", "efficiency"), ("efficiency_pt", "efficiency (pT cut)"), ("purity", "purity"),
+              ("same_particle_purity", "same-particle purity")]
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    for k, (key, label) in enumerate(series):
+        xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(names))]
+        ys = [s[key]["value"] if s[key]["value"] is not None else 0.0 for s in stages]
+        es = [s[key]["uncertainty"] or 0.0 for s in stages]
+        ax.bar(xs, ys, width, yerr=es, label=label, capsize=2)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names)
+    ax.set_ylim(0.0, 1.35)
+    ax.set_ylabel("fraction")
+    ax.set_title("edge efficiency and purity per stage")
+    ax.legend(fontsize=8, loc="upper center", ncol=2)
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_scores(per_event, mean, path):
+    ids = [e["event_id"] for e in per_event]
+    scores = [e["score"] if e["score"] is not None else float("nan") for e in per_event]
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    ax.plot(range(len(ids)), scores, "o", ms=4)
+    if mean is not None:
+        ax.axhline(mean, color="tab:red", lw=1, label=f"mean {mean:.4f}")
+        ax.legend(fontsize=8)
+    ax.set_xticks(range(len(ids)))
+    ax.set_xticklabels([str(i) for i in ids], rotation=90 if len(ids) > 8 else 0, fontsize=7)
+    ax.set_ylim(0.0, 1.05)
+    ax.set_xlabel("event")
+    ax.set_ylabel("TrackML score")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("json", help="evaluation JSON written by trkx evaluate --output")
+    parser.add_argument("--output", "-o", default=".", help="directory for the PNG files")
+    args = parser.parse_args(argv)
+
+    with open(args.json) as f:
+        doc = json.load(f)
+    if doc.get("format_version") != 1:
+        sys.exit(f"{args.json}: expected format_version 1, found {doc.get('format_version')!r}")
+    os.makedirs(args.output, exist_ok=True)
+    tracking = doc["tracking"]
+    head = doc["config"]["pt_thresholds"][0]
+    written = []
+
+    path = os.path.join(args.output, "efficiency_vs_pt.png")
+    plot_efficiency(tracking["efficiency_vs_pt"], "efficiency vs pT", "pT [GeV]", path, logx=True)
+    written.append(path)
+    path = os.path.join(args.output, "efficiency_vs_eta.png")
+    plot_efficiency(tracking["efficiency_vs_eta"], f"efficiency vs eta (pT > {head:g} GeV)", "eta", path)
+    written.append(path)
+    if doc.get("edges"):
+        path = os.path.join(args.output, "edge_metrics.png")
+        plot_edges(doc["edges"], path)
+        written.append(path)
+    per_event = doc["trackml_score"]["per_event"]
+    if per_event:
+        path = os.path.join(args.output, "score_per_event.png")
+        plot_scores(per_event, doc["trackml_score"]["mean"], path)
+        written.append(path)
+    for p in written:
+        print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
