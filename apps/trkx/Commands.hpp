@@ -14,6 +14,8 @@ namespace trkx::cli {
 int& exit_code();
 
 void add_version_command(CLI::App& app);
+/// `trkx evaluate --truth DIR --tracks DIR [--graphs DIR] [--output FILE.json] [--plots DIR]`.
+void add_evaluate_command(CLI::App& app);
 /// `trkx prepare --input DIR... --output DIR [--models DIR]`: training arrays (docs/model-contract.md).
 void add_prepare_command(CLI::App& app);
 /// `trkx reconstruct --input DIR... --models DIR --output DIR [...]`: submissions + JSON report.
