@@ -5,7 +5,8 @@ hits, ids from 101, two noise hits), twice:
   event 1000: kP1 split 3 + 2 -> TrackML score 1 - 2 x 0.05 = 0.90
   event 1001: perfect reconstruction -> score 1.00          (mean 0.95)
 and graph dumps for event 1000 (hit indices): radius_graph (no score),
-gnn (scored; 3 of 4 true kP1 edges pass 0.5).
+gnn (scored; 3 of 4 true kP1 edges pass 0.5); all_submissions.csv holds
+both submissions in one file.
 Run from this directory: python3 make_tiny_events.py
 """
 import math
@@ -26,6 +27,7 @@ def write(path, rows):
         out.write("\n".join(rows) + "\n")
 
 
+all_submissions = ["event_id,hit_id,track_id"]
 for event in (1000, 1001):
     prefix = f"event{event:09d}"
     hits = ["hit_id,x,y,z,volume_id,layer_id,module_id"]
@@ -58,6 +60,10 @@ for event in (1000, 1001):
             submission.append(f"{event},{101 + 5 * p + k},{track_of[p][k]}")
     submission += [f"{event},121,0", f"{event},122,0"]
     write(f"tracks/{prefix}-submission.csv", submission)
+    all_submissions += submission[1:]
+
+# Both events in one file, as a TrackML challenge submission.
+write("all_submissions.csv", all_submissions)
 
 # Graph dumps of event 1000. Truth: 16 consecutive pairs (4 per particle).
 # radius_graph: all 16 true pairs + (0,5) + (20,21): efficiency 16/16, purity 16/18.
