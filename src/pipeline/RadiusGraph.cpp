@@ -65,6 +65,9 @@ void check_points(const Matrix& points) {
     throw Error("radius graph: matrix data size " + std::to_string(points.data.size()) +
                 " != rows x cols = " + std::to_string(points.rows) + " x " + std::to_string(points.cols));
   }
+  if (points.cols == 0 && points.rows > 0) {
+    throw Error("radius graph: points have no coordinates (0 columns)");
+  }
   if (points.rows >= static_cast<std::size_t>(std::numeric_limits<Index>::max())) {
     throw Error("radius graph: too many points (" + std::to_string(points.rows) + ")");
   }
@@ -105,22 +108,34 @@ struct KdTree {
   std::vector<Index> slot_index;  ///< point index per slot, -1 for padding
 };
 
-/// Splits node `node` (rows [begin, end) of `work`, a row-major copy of the
-/// points kept in tree order together with `tree.order`) at the median of
-/// its widest dimension, then recurses; subtrees run in parallel.
-void build_node(KdTree& tree, std::vector<float>& work, std::size_t node, std::size_t level) {
+/// Working arrays of the tree build, each indexed by row position, so that
+/// concurrently built subtrees (disjoint position ranges) never share data.
+struct BuildScratch {
+  std::vector<float> work;          ///< row-major copy of the points, kept in tree order
+  std::vector<float> rows;          ///< permutation buffer for `work`
+  std::vector<std::uint64_t> keys;  ///< median-split keys
+  std::vector<Index> order;         ///< permutation buffer for `tree.order`
+};
+
+/// Splits node `node` (rows [begin, end) of `scratch.work`, kept in tree
+/// order together with `tree.order`) at the median of its widest dimension,
+/// then recurses; large subtrees run in parallel.
+void build_node(KdTree& tree, BuildScratch& scratch, std::size_t node, std::size_t level) {
   if (level == tree.depth) return;
   const auto b = static_cast<std::size_t>(tree.begin[node]);
   const auto e = static_cast<std::size_t>(tree.end[node]);
   const std::size_t dim = tree.dim;
   const std::size_t count = e - b;
+  const float* work = scratch.work.data();
   std::size_t split = 0;
   if (dim > 1 && count > 1) {
-    std::vector<float> mn(work.begin() + static_cast<std::ptrdiff_t>(b * dim),
-                          work.begin() + static_cast<std::ptrdiff_t>((b + 1) * dim));
-    std::vector<float> mx(mn);
+    // Extents, computed in this node's box slots (recomputed tight later).
+    float* mn = tree.lo.data() + node * dim;
+    float* mx = tree.hi.data() + node * dim;
+    std::copy_n(work + b * dim, dim, mn);
+    std::copy_n(work + b * dim, dim, mx);
     for (std::size_t p = b + 1; p < e; ++p) {
-      const float* row = work.data() + p * dim;
+      const float* row = work + p * dim;
       for (std::size_t d = 0; d < dim; ++d) {
         mn[d] = std::min(mn[d], row[d]);
         mx[d] = std::max(mx[d], row[d]);
@@ -134,26 +149,26 @@ void build_node(KdTree& tree, std::vector<float>& work, std::size_t node, std::s
       }
     }
   }
-  // Median split on contiguous 64-bit keys (order-preserving bits of the
-  // coordinate, then the row's position), then permute the rows.
+  // Median split on 64-bit keys (order-preserving bits of the coordinate,
+  // then the row's offset), then permute the rows accordingly.
   const std::size_t half = count / 2;
   if (count > 1) {
-    std::vector<std::uint64_t> keys(count);
+    std::uint64_t* keys = scratch.keys.data() + b;
     for (std::size_t k = 0; k < count; ++k) {
       const auto bits = std::bit_cast<std::uint32_t>(work[(b + k) * dim + split]);
       const std::uint32_t ordered = (bits & 0x80000000U) != 0 ? ~bits : bits | 0x80000000U;
       keys[k] = (static_cast<std::uint64_t>(ordered) << 32) | k;
     }
-    std::nth_element(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(half), keys.end());
-    std::vector<float> rows(count * dim);
-    std::vector<Index> order(count);
+    std::nth_element(keys, keys + half, keys + count);
+    float* rows = scratch.rows.data() + b * dim;
+    Index* order = scratch.order.data() + b;
     for (std::size_t k = 0; k < count; ++k) {
       const std::size_t from = b + static_cast<std::size_t>(keys[k] & 0xFFFFFFFFU);
-      std::copy_n(work.data() + from * dim, dim, rows.data() + k * dim);
+      std::copy_n(work + from * dim, dim, rows + k * dim);
       order[k] = tree.order[from];
     }
-    std::copy(rows.begin(), rows.end(), work.begin() + static_cast<std::ptrdiff_t>(b * dim));
-    std::copy(order.begin(), order.end(), tree.order.begin() + static_cast<std::ptrdiff_t>(b));
+    std::copy_n(rows, count * dim, scratch.work.data() + b * dim);
+    std::copy_n(order, count, tree.order.data() + b);
   }
   const std::size_t mid = b + half;
   const std::size_t left = 2 * node + 1;
@@ -163,11 +178,11 @@ void build_node(KdTree& tree, std::vector<float>& work, std::size_t node, std::s
   tree.begin[right] = static_cast<Index>(mid);
   tree.end[right] = static_cast<Index>(e);
   if (count > 16384) {
-    tbb::parallel_invoke([&] { build_node(tree, work, left, level + 1); },
-                         [&] { build_node(tree, work, right, level + 1); });
+    tbb::parallel_invoke([&] { build_node(tree, scratch, left, level + 1); },
+                         [&] { build_node(tree, scratch, right, level + 1); });
   } else {
-    build_node(tree, work, left, level + 1);
-    build_node(tree, work, right, level + 1);
+    build_node(tree, scratch, left, level + 1);
+    build_node(tree, scratch, right, level + 1);
   }
 }
 
@@ -183,11 +198,15 @@ KdTree build_tree(const Matrix& points, std::size_t leaf_size) {
   const std::size_t n_nodes = 2 * tree.n_leaves - 1;
   tree.begin.assign(n_nodes, 0);
   tree.end.assign(n_nodes, 0);
+  tree.lo.assign(n_nodes * dim, std::numeric_limits<float>::max());
+  tree.hi.assign(n_nodes * dim, std::numeric_limits<float>::lowest());
   tree.order.resize(n);
   for (std::size_t i = 0; i < n; ++i) tree.order[i] = static_cast<Index>(i);
   tree.end[0] = static_cast<Index>(n);
-  std::vector<float> work(points.data);
-  build_node(tree, work, 0, 0);
+  BuildScratch scratch{points.data, std::vector<float>(n * dim), std::vector<std::uint64_t>(n),
+                       std::vector<Index>(n)};
+  build_node(tree, scratch, 0, 0);
+  const std::vector<float>& work = scratch.work;
 
   // Leaf blocks and leaf boxes.
   tree.slot_offset.resize(tree.n_leaves);
@@ -202,8 +221,6 @@ KdTree build_tree(const Matrix& points, std::size_t leaf_size) {
   }
   tree.coords.assign(slots * dim, std::numeric_limits<float>::infinity());
   tree.slot_index.assign(slots, -1);
-  tree.lo.assign(n_nodes * dim, std::numeric_limits<float>::max());
-  tree.hi.assign(n_nodes * dim, std::numeric_limits<float>::lowest());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tree.n_leaves, 64), [&](const auto& range) {
     for (std::size_t l = range.begin(); l != range.end(); ++l) {
       const std::size_t node = tree.first_leaf + l;

@@ -61,11 +61,10 @@ class UnionFind {
       const Index p = load(x);
       if (p == x) return x;
       const Index gp = load(p);
-      if (gp != p) {
-        Index expected = p;
-        std::atomic_ref<Index>(parent_[static_cast<std::size_t>(x)])
-            .compare_exchange_weak(expected, gp, std::memory_order_relaxed);
-      }
+      // Path halving. x is no root, so only other halvings write parent[x],
+      // and all of them write an ancestor of x: a plain atomic store is safe.
+      if (gp != p)
+        std::atomic_ref<Index>(parent_[static_cast<std::size_t>(x)]).store(gp, std::memory_order_relaxed);
       x = gp;
     }
   }

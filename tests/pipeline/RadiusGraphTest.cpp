@@ -177,6 +177,7 @@ TEST(RadiusGraph, RejectsBadInput) {
   EXPECT_THROW((void)build(m, 1.0F, 0), Error);
   EXPECT_THROW(RadiusGraphBuilder({.radius = -1.0F}), Error);
   EXPECT_THROW(RadiusGraphBuilder({.radius = 1.0F, .max_neighbours = 4, .leaf_size = 0}), Error);
+  EXPECT_THROW((void)build(Matrix(3, 0), 1.0F, 0), Error);
   Matrix broken(3, 2);
   broken.data.pop_back();
   EXPECT_THROW((void)build(broken, 1.0F, 0), Error);
