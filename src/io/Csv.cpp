@@ -1,14 +1,20 @@
 #include "trkx/io/Csv.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 
 namespace trkx::io {
 namespace {
@@ -108,6 +114,72 @@ std::string read_file(const fs::path& file) {
   return data;
 }
 
+FileBuffer::FileBuffer(const fs::path& file) {
+  const std::string source = file.string();
+  const int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw InputError(source, 0, "", errno == ENOENT ? "no such file" : "cannot open: " + errno_text());
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    // Not a regular file (pipe, device, ...): read it the portable way.
+    inflated_ = read_file(file);
+    text_ = inflated_;
+    return;
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return;
+  }
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) {
+    inflated_ = read_file(file);
+    text_ = inflated_;
+    return;
+  }
+  mapping_ = map;
+  mapped_size_ = size;
+  text_ = std::string_view(static_cast<const char*>(map), size);
+  if (is_gzip(text_)) {
+    inflated_ = gunzip(text_, source);
+    release();
+    text_ = inflated_;
+  }
+}
+
+FileBuffer::~FileBuffer() { release(); }
+
+FileBuffer::FileBuffer(FileBuffer&& other) noexcept
+    : inflated_(std::move(other.inflated_)), mapping_(other.mapping_), mapped_size_(other.mapped_size_) {
+  text_ = mapping_ != nullptr ? other.text_ : std::string_view(inflated_);
+  other.mapping_ = nullptr;
+  other.mapped_size_ = 0;
+  other.text_ = {};
+}
+
+FileBuffer& FileBuffer::operator=(FileBuffer&& other) noexcept {
+  if (this != &other) {
+    release();
+    inflated_ = std::move(other.inflated_);
+    mapping_ = other.mapping_;
+    mapped_size_ = other.mapped_size_;
+    text_ = mapping_ != nullptr ? other.text_ : std::string_view(inflated_);
+    other.mapping_ = nullptr;
+    other.mapped_size_ = 0;
+    other.text_ = {};
+  }
+  return *this;
+}
+
+void FileBuffer::release() noexcept {
+  if (mapping_ != nullptr) ::munmap(mapping_, mapped_size_);
+  mapping_ = nullptr;
+  mapped_size_ = 0;
+}
+
 void write_file_atomic(const fs::path& file, std::string_view data, bool gzip) {
   static std::atomic<unsigned> counter{0};
   const std::string target = file.string();
@@ -162,6 +234,134 @@ std::string quote_for_message(std::string_view text) {
 
 // ---- CsvReader ----------------------------------------------------------
 
+namespace {
+
+/// Parses all of `s` as T (slow path: allows a leading '+'); false on error.
+/// `out_of_range` is set when the text is a number that does not fit into T.
+template <class T>
+bool parse_number(std::string_view s, T& value, bool& out_of_range) {
+  out_of_range = false;
+  const char* first = s.data();
+  const char* last = first + s.size();
+  if (first != last && *first == '+') {
+    ++first;
+    if (first != last && *first == '-') return false;
+  }
+  if (first == last) return false;
+  if constexpr (std::is_floating_point_v<T>) {
+    auto result = std::from_chars(first, last, value);
+    if (result.ec == std::errc::result_out_of_range && result.ptr == last) {
+      // Underflow (|x| below the smallest subnormal) reads as zero; overflow is an error.
+      double wide = 0.0;
+      result = std::from_chars(first, last, wide);
+      if (result.ec == std::errc() && result.ptr == last && std::fabs(wide) <= 1.0) {
+        value = static_cast<T>(std::signbit(wide) ? -0.0 : 0.0);
+        return true;
+      }
+      out_of_range = true;
+      return false;
+    }
+    return result.ec == std::errc() && result.ptr == last;
+  } else {
+    const auto result = std::from_chars(first, last, value);
+    if (result.ec == std::errc::result_out_of_range && result.ptr == last) out_of_range = true;
+    return result.ec == std::errc() && result.ptr == last;
+  }
+}
+
+/// Digit value of `c`, or >= 10 if `c` is not a digit.
+inline unsigned digit(char c) { return static_cast<unsigned>(c) - static_cast<unsigned>('0'); }
+
+/// Fast path for unsigned decimal integers of at most `max_digits` digits.
+/// Returns the end of the number, or nullptr when the general parser is needed.
+inline const char* fast_unsigned(const char* p, const char* end, std::uint64_t& out,
+                                 std::ptrdiff_t max_digits) {
+  const char* start = p;
+  std::uint64_t v = 0;
+  while (p < end && digit(*p) < 10) {
+    v = v * 10 + digit(*p);
+    ++p;
+  }
+  const std::ptrdiff_t n = p - start;
+  if (n == 0 || n > max_digits) return nullptr;
+  out = v;
+  return p;
+}
+
+/// Fast path for signed decimal integers of at most `max_digits` digits.
+inline const char* fast_signed(const char* p, const char* end, std::int64_t& out, std::ptrdiff_t max_digits) {
+  const bool negative = p < end && *p == '-';
+  std::uint64_t u = 0;
+  const char* q = fast_unsigned(p + (negative ? 1 : 0), end, u, max_digits);
+  if (q == nullptr) return nullptr;
+  out = negative ? -static_cast<std::int64_t>(u) : static_cast<std::int64_t>(u);
+  return q;
+}
+
+/// Clinger's fast path for decimal floating-point text: when the significand
+/// M (all digits) and the power of ten are both exactly representable in T,
+/// M * 10^e (or M / 10^-e) is a single correctly rounded operation, so the
+/// result equals std::from_chars. Covers TrackML's ~6-digit values; returns
+/// nullptr for anything else (long significands, large exponents, nan, inf).
+template <class T>
+inline const char* fast_float(const char* p, const char* end, T& out) {
+  constexpr int kMaxExp = std::is_same_v<T, float> ? 10 : 22;
+  constexpr std::uint64_t kMaxMantissa = std::is_same_v<T, float> ? (1ULL << 24) : (1ULL << 53);
+  static constexpr T kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const bool negative = p < end && *p == '-';
+  if (negative) ++p;
+  std::uint64_t m = 0;
+  const char* start = p;
+  while (p < end && digit(*p) < 10) {
+    m = m * 10 + digit(*p);
+    ++p;
+  }
+  std::ptrdiff_t digits = p - start;
+  int exp10 = 0;
+  if (p < end && *p == '.') {
+    ++p;
+    const char* frac = p;
+    while (p < end && digit(*p) < 10) {
+      m = m * 10 + digit(*p);
+      ++p;
+    }
+    digits += p - frac;
+    exp10 = -static_cast<int>(p - frac);
+  }
+  if (digits == 0 || digits > 19) return nullptr;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool exp_negative = false;
+    if (p < end && (*p == '-' || *p == '+')) {
+      exp_negative = *p == '-';
+      ++p;
+    }
+    const char* exp_start = p;
+    int e = 0;
+    while (p < end && digit(*p) < 10 && p - exp_start < 4) {
+      e = e * 10 + static_cast<int>(digit(*p));
+      ++p;
+    }
+    if (p == exp_start || (p < end && digit(*p) < 10)) return nullptr;
+    exp10 += exp_negative ? -e : e;
+  }
+  if (m > kMaxMantissa || exp10 < -kMaxExp || exp10 > kMaxExp) return nullptr;
+  T v = static_cast<T>(m);
+  v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
+  out = negative ? -v : v;
+  return p;
+}
+
+/// True if `q` ends a field: end of text, ',', '\n' or "\r\n" / final '\r'.
+inline bool is_field_end(const char* q, const char* end) {
+  if (q == end) return true;
+  const char c = *q;
+  return c == ',' || c == '\n' || (c == '\r' && (q + 1 == end || q[1] == '\n'));
+}
+
+}  // namespace
+
 std::string_view CsvReader::trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
@@ -172,7 +372,9 @@ CsvReader::CsvReader(std::string_view text, std::string source) : text_(text), s
   if (text_.size() >= 3 && text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);
   pos_ = text_.data();
   end_ = pos_ + text_.size();
-  if (trim(text_).empty()) fail_file("", "empty file, expected a header line");
+  if (text_.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    fail_file("", "empty file, expected a header line");
+  }
   // Header: the first line (leading blank lines are not allowed).
   const char* nl = static_cast<const char*>(std::memchr(pos_, '\n', text_.size()));
   const char* line_end = nl != nullptr ? nl : end_;
@@ -197,8 +399,17 @@ CsvReader::CsvReader(std::string_view text, std::string source) : text_(text), s
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
-  fields_.resize(header_.size());
-  estimated_rows_ = static_cast<std::size_t>(std::count(pos_, end_, '\n')) + 1;
+  types_.assign(header_.size(), CsvType::Skip);
+  values_.assign(header_.size(), Value{0});
+  // Estimate the row count from the first 64 KiB (exact for small texts).
+  const auto remaining = static_cast<std::size_t>(end_ - pos_);
+  const std::size_t sample = std::min<std::size_t>(remaining, 1 << 16);
+  const auto lines = static_cast<std::size_t>(std::count(pos_, pos_ + sample, '\n'));
+  estimated_rows_ = sample == remaining ? lines + 1
+                                        : static_cast<std::size_t>(static_cast<double>(remaining) *
+                                                                   static_cast<double>(lines + 1) /
+                                                                   static_cast<double>(sample) * 1.05) +
+                                              16;
 }
 
 std::optional<std::size_t> CsvReader::find_column(std::string_view name) const {
@@ -208,12 +419,125 @@ std::optional<std::size_t> CsvReader::find_column(std::string_view name) const {
   return std::nullopt;
 }
 
-std::size_t CsvReader::require_column(std::string_view name) const {
+std::size_t CsvReader::column_index_or_throw(std::string_view name) const {
   if (auto i = find_column(name)) return *i;
   std::string found;
   for (const auto& h : header_) found += (found.empty() ? "" : ",") + h;
   throw InputError(source_, 1, std::string(name),
                    "missing from the header, found " + quote_for_message(found));
+}
+
+const char* CsvReader::parse_field(std::size_t column, const char* p) {
+  Value& v = values_[column];
+  switch (types_[column]) {
+    case CsvType::Skip: {
+      while (p < end_ && *p != ',' && *p != '\n') ++p;
+      if (p[-1] == '\r' && (p == end_ || *p == '\n')) --p;
+      return p;
+    }
+    case CsvType::Float32: {
+      if (const char* q = fast_float(p, end_, v.f); q != nullptr && is_field_end(q, end_)) [[likely]] {
+        return q;
+      }
+      const auto r = std::from_chars(p, end_, v.f);
+      if (r.ec == std::errc() && is_field_end(r.ptr, end_) && std::isfinite(v.f)) [[likely]] {
+        return r.ptr;
+      }
+      break;
+    }
+    case CsvType::Float64: {
+      if (const char* q = fast_float(p, end_, v.d); q != nullptr && is_field_end(q, end_)) [[likely]] {
+        return q;
+      }
+      const auto r = std::from_chars(p, end_, v.d);
+      if (r.ec == std::errc() && is_field_end(r.ptr, end_) && std::isfinite(v.d)) [[likely]] {
+        return r.ptr;
+      }
+      break;
+    }
+    case CsvType::UInt64: {
+      if (const char* q = fast_unsigned(p, end_, v.u, 19); q != nullptr && is_field_end(q, end_)) [[likely]] {
+        return q;
+      }
+      const auto r = std::from_chars(p, end_, v.u);
+      if (r.ec == std::errc() && is_field_end(r.ptr, end_)) [[likely]] {
+        return r.ptr;
+      }
+      break;
+    }
+    case CsvType::Int64: {
+      if (const char* q = fast_signed(p, end_, v.i, 18); q != nullptr && is_field_end(q, end_)) [[likely]] {
+        return q;
+      }
+      const auto r = std::from_chars(p, end_, v.i);
+      if (r.ec == std::errc() && is_field_end(r.ptr, end_)) [[likely]] {
+        return r.ptr;
+      }
+      break;
+    }
+    case CsvType::Int32: {
+      if (const char* q = fast_signed(p, end_, v.i, 9); q != nullptr && is_field_end(q, end_)) [[likely]] {
+        return q;
+      }
+      std::int32_t x = 0;
+      const auto r = std::from_chars(p, end_, x);
+      if (r.ec == std::errc() && is_field_end(r.ptr, end_)) [[likely]] {
+        v.i = x;
+        return r.ptr;
+      }
+      break;
+    }
+  }
+  return parse_field_slow(column, p);
+}
+
+const char* CsvReader::parse_field_slow(std::size_t column, const char* p) {
+  const char* fe = p;
+  while (fe < end_ && *fe != ',' && *fe != '\n') ++fe;
+  const char* stop = fe;
+  if (stop > p && stop[-1] == '\r' && (stop == end_ || *stop == '\n')) --stop;
+  const std::string_view text = trim(std::string_view(p, static_cast<std::size_t>(stop - p)));
+  Value& v = values_[column];
+  bool ok = false;
+  bool out_of_range = false;
+  const bool floating = types_[column] == CsvType::Float32 || types_[column] == CsvType::Float64;
+  switch (types_[column]) {
+    case CsvType::Float32:
+      ok = parse_number(text, v.f, out_of_range) && std::isfinite(v.f);
+      break;
+    case CsvType::Float64:
+      ok = parse_number(text, v.d, out_of_range) && std::isfinite(v.d);
+      break;
+    case CsvType::UInt64:
+      ok = parse_number(text, v.u, out_of_range);
+      break;
+    case CsvType::Int64:
+      ok = parse_number(text, v.i, out_of_range);
+      break;
+    case CsvType::Int32: {
+      std::int32_t x = 0;
+      ok = parse_number(text, x, out_of_range);
+      v.i = x;
+      break;
+    }
+    case CsvType::Skip:
+      ok = true;
+      break;
+  }
+  if (ok) return stop;
+  // A missing or extra field explains a bad value better than the value does.
+  std::size_t fields = 1;
+  for (const char* q = line_start_; q < end_ && *q != '\n'; ++q) fields += *q == ',' ? 1 : 0;
+  if (fields != header_.size()) fail_field_count();
+  if (out_of_range) {
+    fail_expected(column, floating ? "a number within floating-point range" : "an integer within range");
+  }
+  if (floating) {
+    double d = 0;
+    bool ignored = false;
+    fail_expected(column, parse_number(text, d, ignored) ? "a finite number" : "a number");
+  }
+  fail_expected(column, types_[column] == CsvType::UInt64 ? "a non-negative integer" : "an integer");
 }
 
 bool CsvReader::next() {
@@ -222,33 +546,33 @@ bool CsvReader::next() {
     if (pos_ >= end_) return false;
     ++line_;
     const char* p = pos_;
-    const char* field_start = p;
-    std::size_t n = 0;
-    // One pass over the line: record field boundaries up to the newline.
-    while (p < end_ && *p != '\n') {
-      if (*p == ',') {
-        if (n < ncols) fields_[n] = std::string_view(field_start, static_cast<std::size_t>(p - field_start));
-        ++n;
-        field_start = p + 1;
-      }
-      ++p;
-    }
-    const char* line_end = p;
-    pos_ = p < end_ ? p + 1 : end_;
-    if (line_end > field_start && line_end[-1] == '\r') --line_end;
-    if (n == 0 && line_end == field_start) {
+    if (*p == '\n' || (*p == '\r' && (p + 1 == end_ || p[1] == '\n'))) {
       // Blank line: skipped, but remembered so that rows map back to lines.
+      pos_ = *p == '\n' ? p + 1 : std::min(p + 2, end_);
       blank_before_row_.push_back(row_ + 1);
       continue;
     }
-    if (n < ncols)
-      fields_[n] = std::string_view(field_start, static_cast<std::size_t>(line_end - field_start));
-    ++n;
+    line_start_ = p;
     ++row_;
-    if (n != ncols) [[unlikely]] {
-      fail_field_count(n);
+    for (std::size_t c = 0;; ++c) {
+      const char* q = parse_field(c, p);
+      if (c + 1 < ncols) {
+        if (q < end_ && *q == ',') [[likely]] {
+          p = q + 1;
+          continue;
+        }
+        fail_field_count();  // the line ended early
+      }
+      if (q < end_ && *q == '\r') ++q;
+      if (q == end_) {
+        pos_ = end_;
+      } else if (*q == '\n') {
+        pos_ = q + 1;
+      } else {
+        fail_field_count();  // more fields than columns
+      }
+      return true;
     }
-    return true;
   }
 }
 
@@ -259,22 +583,37 @@ std::size_t CsvReader::line_of_row(std::size_t row) const {
   return row + 2 + blanks;
 }
 
+std::string_view CsvReader::field_text(std::size_t column) const {
+  const char* p = line_start_;
+  for (std::size_t c = 0; c < column && p < end_; ++c) {
+    while (p < end_ && *p != ',' && *p != '\n') ++p;
+    if (p < end_ && *p == ',') ++p;
+  }
+  const char* q = p;
+  while (q < end_ && *q != ',' && *q != '\n') ++q;
+  if (q > p && q[-1] == '\r' && (q == end_ || *q == '\n')) --q;
+  return {p, static_cast<std::size_t>(q - p)};
+}
+
 void CsvReader::fail(std::size_t column, const std::string& message) const {
   throw InputError(source_, line_, column < header_.size() ? header_[column] : std::string(), message);
 }
 
 void CsvReader::fail_expected(std::size_t column, std::string_view expected) const {
-  fail(column, "expected " + std::string(expected) + ", found " + quote_for_message(fields_[column]));
+  fail(column, "expected " + std::string(expected) + ", found " + quote_for_message(field_text(column)));
 }
 
 void CsvReader::fail_file(const std::string& column, const std::string& message) const {
   throw InputError(source_, 0, column, message);
 }
 
-void CsvReader::fail_field_count(std::size_t found) const {
+void CsvReader::fail_field_count() const {
+  std::size_t found = 1;
+  const char* q = line_start_;
+  for (; q < end_ && *q != '\n'; ++q) found += *q == ',' ? 1 : 0;
   std::string message = "expected " + std::to_string(header_.size()) + " fields (as in the header), found " +
                         std::to_string(found);
-  if (found < header_.size() && pos_ >= end_) message += " (truncated last line?)";
+  if (found < header_.size() && q == end_) message += " (truncated last line?)";
   throw InputError(source_, line_, "", message);
 }
 

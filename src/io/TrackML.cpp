@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -15,6 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 using detail::IdIndex;
 constexpr std::uint32_t kNone = IdIndex::kNone;
+
+/// Events smaller than this are parsed on one thread.
+constexpr std::size_t kParallelBytes = std::size_t{1} << 20;
 
 constexpr const char* kParts[] = {"hits", "cells", "truth", "particles"};
 
@@ -34,15 +40,14 @@ void index_unique_ids(IdIndex& index, std::span<const std::uint64_t> ids, const 
 
 // ---- per-file parsers with optional links to other files ---------------------
 
-HitContainer parse_hits_impl(std::string_view text, const std::string& source, IdIndex& index) {
-  CsvReader csv(text, source);
-  const auto c_id = csv.require_column("hit_id");
-  const auto c_x = csv.require_column("x");
-  const auto c_y = csv.require_column("y");
-  const auto c_z = csv.require_column("z");
-  const auto c_vol = csv.require_column("volume_id");
-  const auto c_lay = csv.require_column("layer_id");
-  const auto c_mod = csv.require_column("module_id");
+HitContainer parse_hits_impl(CsvReader& csv, IdIndex& index) {
+  const auto c_id = csv.require_column<HitId>("hit_id");
+  const auto c_x = csv.require_column<float>("x");
+  const auto c_y = csv.require_column<float>("y");
+  const auto c_z = csv.require_column<float>("z");
+  const auto c_vol = csv.require_column<std::int32_t>("volume_id");
+  const auto c_lay = csv.require_column<std::int32_t>("layer_id");
+  const auto c_mod = csv.require_column<ModuleId>("module_id");
   HitContainer hits;
   hits.reserve(csv.estimated_rows());
   while (csv.next()) {
@@ -62,17 +67,16 @@ HitContainer parse_hits_impl(std::string_view text, const std::string& source, I
   return hits;
 }
 
-ParticleContainer parse_particles_impl(std::string_view text, const std::string& source, IdIndex& index) {
-  CsvReader csv(text, source);
-  const auto c_id = csv.require_column("particle_id");
-  const auto c_vx = csv.require_column("vx");
-  const auto c_vy = csv.require_column("vy");
-  const auto c_vz = csv.require_column("vz");
-  const auto c_px = csv.require_column("px");
-  const auto c_py = csv.require_column("py");
-  const auto c_pz = csv.require_column("pz");
-  const auto c_q = csv.require_column("q");
-  const auto c_n = csv.require_column("nhits");
+ParticleContainer parse_particles_impl(CsvReader& csv, IdIndex& index) {
+  const auto c_id = csv.require_column<ParticleId>("particle_id");
+  const auto c_vx = csv.require_column<float>("vx");
+  const auto c_vy = csv.require_column<float>("vy");
+  const auto c_vz = csv.require_column<float>("vz");
+  const auto c_px = csv.require_column<float>("px");
+  const auto c_py = csv.require_column<float>("py");
+  const auto c_pz = csv.require_column<float>("pz");
+  const auto c_q = csv.require_column<std::int32_t>("q");
+  const auto c_n = csv.require_column<std::int32_t>("nhits");
   ParticleContainer particles;
   particles.reserve(csv.estimated_rows());
   while (csv.next()) {
@@ -94,37 +98,41 @@ ParticleContainer parse_particles_impl(std::string_view text, const std::string&
   return particles;
 }
 
-/// Cells; with `hits`, every cell must reference a known hit and the cells are
-/// returned grouped by hit in hit order (stable within a hit).
-CellContainer parse_cells_impl(std::string_view text, const std::string& source, const IdIndex* hits) {
-  CsvReader csv(text, source);
-  const auto c_id = csv.require_column("hit_id");
-  const auto c_ch0 = csv.require_column("ch0");
-  const auto c_ch1 = csv.require_column("ch1");
-  const auto c_val = csv.require_column("value");
+CellContainer parse_cells_impl(CsvReader& csv) {
+  const auto c_id = csv.require_column<HitId>("hit_id");
+  const auto c_ch0 = csv.require_column<std::int32_t>("ch0");
+  const auto c_ch1 = csv.require_column<std::int32_t>("ch1");
+  const auto c_val = csv.require_column<float>("value");
   CellContainer cells;
   cells.reserve(csv.estimated_rows());
-  std::vector<std::uint32_t> hit_row;
-  bool ordered = true;
-  if (hits != nullptr) hit_row.reserve(csv.estimated_rows());
   while (csv.next()) {
-    const auto id = csv.get<HitId>(c_id);
-    if (hits != nullptr) {
-      const auto row = hits->find(id);
-      if (row == kNone) [[unlikely]] {
-        csv.fail(c_id, "hit id " + id_text(id) + " not found in the hits file");
-      }
-      if (!hit_row.empty() && row < hit_row.back()) ordered = false;
-      hit_row.push_back(row);
-    }
-    cells.hit_id.push_back(id);
+    cells.hit_id.push_back(csv.get<HitId>(c_id));
     cells.ch0.push_back(csv.get<std::int32_t>(c_ch0));
     cells.ch1.push_back(csv.get<std::int32_t>(c_ch1));
     cells.value.push_back(csv.get<float>(c_val));
   }
+  return cells;
+}
+
+/// Every cell must reference a known hit; returns the cells grouped by hit in
+/// hit order (stable within a hit). `csv` is the reader that parsed them.
+CellContainer link_cells(CellContainer cells, const CsvReader& csv, const IdIndex& hits) {
+  std::vector<std::uint32_t> hit_row(cells.size());
+  bool ordered = true;
+  std::uint32_t previous = 0;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const auto row = hits.find(cells.hit_id[i]);
+    if (row == kNone) [[unlikely]] {
+      throw InputError(csv.source(), csv.line_of_row(i), "hit_id",
+                       "hit id " + id_text(cells.hit_id[i]) + " not found in the hits file");
+    }
+    ordered = ordered && row >= previous;
+    previous = row;
+    hit_row[i] = row;
+  }
   if (ordered) return cells;
   // Counting sort by hit row (stable): groups each hit's cells in hit order.
-  std::vector<std::uint32_t> start(hits->size() + 1, 0);
+  std::vector<std::uint32_t> start(hits.size() + 1, 0);
   for (const auto r : hit_row) ++start[r + 1];
   for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
   std::vector<std::uint32_t> order(hit_row.size());
@@ -135,45 +143,21 @@ CellContainer parse_cells_impl(std::string_view text, const std::string& source,
   return sorted;
 }
 
-/// Truth; with `hits`, one row per known hit, returned in hit order; with
-/// `particles`, every non-zero particle id must be a known particle.
-TruthContainer parse_truth_impl(std::string_view text, const std::string& source, const IdIndex* hits,
-                                const IdIndex* particles) {
-  CsvReader csv(text, source);
-  const auto c_id = csv.require_column("hit_id");
-  const auto c_pid = csv.require_column("particle_id");
-  const auto c_tx = csv.require_column("tx");
-  const auto c_ty = csv.require_column("ty");
-  const auto c_tz = csv.require_column("tz");
-  const auto c_tpx = csv.require_column("tpx");
-  const auto c_tpy = csv.require_column("tpy");
-  const auto c_tpz = csv.require_column("tpz");
-  const auto c_w = csv.require_column("weight");
+TruthContainer parse_truth_impl(CsvReader& csv) {
+  const auto c_id = csv.require_column<HitId>("hit_id");
+  const auto c_pid = csv.require_column<ParticleId>("particle_id");
+  const auto c_tx = csv.require_column<float>("tx");
+  const auto c_ty = csv.require_column<float>("ty");
+  const auto c_tz = csv.require_column<float>("tz");
+  const auto c_tpx = csv.require_column<float>("tpx");
+  const auto c_tpy = csv.require_column<float>("tpy");
+  const auto c_tpz = csv.require_column<float>("tpz");
+  const auto c_w = csv.require_column<float>("weight");
   TruthContainer truth;
   truth.reserve(csv.estimated_rows());
-  std::vector<std::uint32_t> row_of_hit;
-  if (hits != nullptr) row_of_hit.assign(hits->size(), kNone);
-  bool in_hit_order = true;
   while (csv.next()) {
-    const auto id = csv.get<HitId>(c_id);
-    const auto pid = csv.get<ParticleId>(c_pid);
-    if (hits != nullptr) {
-      const auto hit = hits->find(id);
-      if (hit == kNone) [[unlikely]] {
-        csv.fail(c_id, "hit id " + id_text(id) + " not found in the hits file");
-      }
-      if (row_of_hit[hit] != kNone) [[unlikely]] {
-        csv.fail(c_id, "second truth row for hit id " + id_text(id) + " (first on line " +
-                           std::to_string(csv.line_of_row(row_of_hit[hit])) + ")");
-      }
-      row_of_hit[hit] = static_cast<std::uint32_t>(csv.row());
-      if (hit != csv.row()) in_hit_order = false;
-    }
-    if (particles != nullptr && pid != 0 && particles->find(pid) == kNone) [[unlikely]] {
-      csv.fail(c_pid, "particle id " + id_text(pid) + " not found in the particles file");
-    }
-    truth.hit_id.push_back(id);
-    truth.particle_id.push_back(pid);
+    truth.hit_id.push_back(csv.get<HitId>(c_id));
+    truth.particle_id.push_back(csv.get<ParticleId>(c_pid));
     truth.tx.push_back(csv.get<float>(c_tx));
     truth.ty.push_back(csv.get<float>(c_ty));
     truth.tz.push_back(csv.get<float>(c_tz));
@@ -182,11 +166,39 @@ TruthContainer parse_truth_impl(std::string_view text, const std::string& source
     truth.tpz.push_back(csv.get<float>(c_tpz));
     truth.weight.push_back(csv.get<float>(c_w));
   }
-  if (hits == nullptr) return truth;
-  if (truth.size() != hits->size()) {
+  return truth;
+}
+
+/// One truth row per known hit, returned in hit order; with `particles`,
+/// every non-zero particle id must be a known particle. `csv` parsed `truth`.
+TruthContainer link_truth(TruthContainer truth, const CsvReader& csv, const IdIndex& hits,
+                          const IdIndex* particles) {
+  std::vector<std::uint32_t> row_of_hit(hits.size(), kNone);
+  bool in_hit_order = true;
+  for (std::size_t i = 0; i < truth.size(); ++i) {
+    const auto id = truth.hit_id[i];
+    const auto hit = hits.find(id);
+    if (hit == kNone) [[unlikely]] {
+      throw InputError(csv.source(), csv.line_of_row(i), "hit_id",
+                       "hit id " + id_text(id) + " not found in the hits file");
+    }
+    if (row_of_hit[hit] != kNone) [[unlikely]] {
+      throw InputError(csv.source(), csv.line_of_row(i), "hit_id",
+                       "second truth row for hit id " + id_text(id) + " (first on line " +
+                           std::to_string(csv.line_of_row(row_of_hit[hit])) + ")");
+    }
+    row_of_hit[hit] = static_cast<std::uint32_t>(i);
+    in_hit_order = in_hit_order && hit == i;
+    const auto pid = truth.particle_id[i];
+    if (particles != nullptr && pid != 0 && particles->find(pid) == kNone) [[unlikely]] {
+      throw InputError(csv.source(), csv.line_of_row(i), "particle_id",
+                       "particle id " + id_text(pid) + " not found in the particles file");
+    }
+  }
+  if (truth.size() != hits.size()) {
     const auto missing = static_cast<std::size_t>(std::count(row_of_hit.begin(), row_of_hit.end(), kNone));
     csv.fail_file("hit_id", "no truth row for " + std::to_string(missing) + " of " +
-                                std::to_string(hits->size()) + " hits (expected one row per hit)");
+                                std::to_string(hits.size()) + " hits (expected one row per hit)");
   }
   if (in_hit_order) return truth;
   TruthContainer sorted;
@@ -324,20 +336,81 @@ std::vector<EventFiles> resolve_inputs(const std::vector<std::string>& inputs) {
 
 // ---- events ---------------------------------------------------------------
 
-Event parse_event(const EventText& text) {
+Event parse_event(const EventText& text, const ReadOptions& options) {
   if (!text.hits) throw InputError("(event " + std::to_string(text.event_id) + ")", 0, "", "no hits file");
   Event event;
   event.event_id = text.event_id;
+  // Phase 1: parse the files independently (on two threads for large events).
+  std::optional<CsvReader> hits_csv, cells_csv, truth_csv, particles_csv;
   IdIndex hit_index;
-  event.hits = parse_hits_impl(text.hits->text, text.hits->name, hit_index);
   IdIndex particle_index;
-  if (text.particles) {
-    event.particles = parse_particles_impl(text.particles->text, text.particles->name, particle_index);
+  std::exception_ptr errors[4];  // in reporting order: hits, particles, cells, truth
+  auto guarded = [&errors](int slot, auto&& work) {
+    try {
+      work();
+    } catch (...) {
+      errors[slot] = std::current_exception();
+    }
+  };
+  auto parse_hits_part = [&] {
+    guarded(0, [&] {
+      hits_csv.emplace(text.hits->text, text.hits->name);
+      event.hits = parse_hits_impl(*hits_csv, hit_index);
+    });
+  };
+  auto parse_particles_part = [&] {
+    if (!text.particles) return;
+    guarded(1, [&] {
+      particles_csv.emplace(text.particles->text, text.particles->name);
+      event.particles = parse_particles_impl(*particles_csv, particle_index);
+    });
+  };
+  auto parse_cells_part = [&] {
+    if (!text.cells) return;
+    guarded(2, [&] {
+      cells_csv.emplace(text.cells->text, text.cells->name);
+      event.cells = parse_cells_impl(*cells_csv);
+    });
+  };
+  auto parse_truth_part = [&] {
+    if (!text.truth) return;
+    guarded(3, [&] {
+      truth_csv.emplace(text.truth->text, text.truth->name);
+      event.truth = parse_truth_impl(*truth_csv);
+    });
+  };
+  std::size_t bytes = text.hits->text.size();
+  for (const auto* part : {&text.cells, &text.truth, &text.particles})
+    bytes += *part ? (*part)->text.size() : 0;
+  bool done = false;
+  if (options.parallel && bytes >= kParallelBytes) {
+    try {
+      std::thread helper([&] {
+        parse_truth_part();
+        parse_particles_part();
+      });
+      parse_hits_part();
+      parse_cells_part();
+      helper.join();
+      done = true;
+    } catch (const std::system_error&) {
+      // No thread available: parse serially below.
+    }
   }
-  if (text.cells) event.cells = parse_cells_impl(text.cells->text, text.cells->name, &hit_index);
+  if (!done) {
+    parse_hits_part();
+    parse_particles_part();
+    parse_cells_part();
+    parse_truth_part();
+  }
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  // Phase 2: link cells and truth to hits (and truth to particles).
+  if (text.cells) event.cells = link_cells(std::move(event.cells), *cells_csv, hit_index);
   if (text.truth) {
-    event.truth = parse_truth_impl(text.truth->text, text.truth->name, &hit_index,
-                                   text.particles ? &particle_index : nullptr);
+    event.truth =
+        link_truth(std::move(event.truth), *truth_csv, hit_index, text.particles ? &particle_index : nullptr);
   }
   event.hits.compute_derived();
   return event;
@@ -348,7 +421,7 @@ Event read_event(const fs::path& prefix_in, const ReadOptions& options) {
   EventText text;
   text.event_id = event_id_from_name(prefix.filename().string()).value_or(0);
   const bool wanted[] = {true, options.cells, options.truth, options.particles};
-  std::string data[4];
+  std::optional<FileBuffer> data[4];
   std::optional<TextFile>* slots[] = {&text.hits, &text.cells, &text.truth, &text.particles};
   for (int i = 0; i < 4; ++i) {
     if (!wanted[i]) continue;
@@ -357,10 +430,10 @@ Event read_event(const fs::path& prefix_in, const ReadOptions& options) {
       if (i == 0 || options.require_all) throw_missing_part(prefix, kParts[i]);
       continue;
     }
-    data[i] = read_file(*file);
-    *slots[i] = TextFile{file->string(), data[i]};
+    data[i].emplace(*file);
+    *slots[i] = TextFile{file->string(), data[i]->text()};
   }
-  return parse_event(text);
+  return parse_event(text, options);
 }
 
 void write_event(const Event& event, const fs::path& dir, bool gzip) {
@@ -400,34 +473,38 @@ bool identical(const Event& a, const Event& b) {
 // ---- single-file parsers ---------------------------------------------------
 
 HitContainer parse_hits(std::string_view text, const std::string& source) {
+  CsvReader csv(text, source);
   IdIndex index;
-  return parse_hits_impl(text, source, index);
+  return parse_hits_impl(csv, index);
 }
 
 CellContainer parse_cells(std::string_view text, const std::string& source) {
-  return parse_cells_impl(text, source, nullptr);
+  CsvReader csv(text, source);
+  return parse_cells_impl(csv);
 }
 
 TruthContainer parse_truth(std::string_view text, const std::string& source) {
-  return parse_truth_impl(text, source, nullptr, nullptr);
+  CsvReader csv(text, source);
+  return parse_truth_impl(csv);
 }
 
 ParticleContainer parse_particles(std::string_view text, const std::string& source) {
+  CsvReader csv(text, source);
   IdIndex index;
-  return parse_particles_impl(text, source, index);
+  return parse_particles_impl(csv, index);
 }
 
 DetectorGeometry parse_detectors(std::string_view text, const std::string& source) {
   CsvReader csv(text, source);
-  const auto c_vol = csv.require_column("volume_id");
-  const auto c_lay = csv.require_column("layer_id");
-  const auto c_mod = csv.require_column("module_id");
+  const auto c_vol = csv.require_column<std::int32_t>("volume_id");
+  const auto c_lay = csv.require_column<std::int32_t>("layer_id");
+  const auto c_mod = csv.require_column<ModuleId>("module_id");
   static constexpr const char* kDoubles[] = {
       "cx",       "cy",           "cz",           "rot_xu",    "rot_xv",  "rot_xw",
       "rot_yu",   "rot_yv",       "rot_yw",       "rot_zu",    "rot_zv",  "rot_zw",
       "module_t", "module_minhu", "module_maxhu", "module_hv", "pitch_u", "pitch_v"};
   std::size_t col[18];
-  for (std::size_t i = 0; i < 18; ++i) col[i] = csv.require_column(kDoubles[i]);
+  for (std::size_t i = 0; i < 18; ++i) col[i] = csv.require_column<double>(kDoubles[i]);
   DetectorGeometry geometry;
   std::unordered_map<ModuleKey, std::size_t, ModuleKeyHash> seen;
   seen.reserve(csv.estimated_rows());
@@ -450,9 +527,9 @@ DetectorGeometry parse_detectors(std::string_view text, const std::string& sourc
 
 std::vector<TrackAssignment> parse_submissions(std::string_view text, const std::string& source) {
   CsvReader csv(text, source);
-  const auto c_ev = csv.require_column("event_id");
-  const auto c_hit = csv.require_column("hit_id");
-  const auto c_trk = csv.require_column("track_id");
+  const auto c_ev = csv.require_column<std::uint64_t>("event_id");
+  const auto c_hit = csv.require_column<HitId>("hit_id");
+  const auto c_trk = csv.require_column<std::int64_t>("track_id");
   std::vector<TrackAssignment> events;
   std::vector<std::vector<std::uint32_t>> rows;
   std::unordered_map<std::uint64_t, std::size_t> slot_of_event;

@@ -30,6 +30,7 @@ struct ReadOptions {
   bool truth = true;         ///< read -truth.csv if present
   bool particles = true;     ///< read -particles.csv if present
   bool require_all = false;  ///< a missing cells/truth/particles file is an error
+  bool parallel = true;      ///< parse the files of a large event (>= 1 MiB) on two threads
 };
 
 /// One event on disk: its prefix (e.g. `/data/event000001000`) and id.
@@ -92,8 +93,10 @@ struct EventText {
 /// referencing known hits, one truth row per hit, unique particle ids, truth
 /// particles present in the particles file (0 = noise). Truth is returned in
 /// hit order and cells grouped by hit in hit order. Derived hit quantities
-/// (r, phi, eta) are computed.
-Event parse_event(const EventText& text);
+/// (r, phi, eta) are computed. Of `options` only `parallel` is used (all
+/// parts present in `text` are parsed). Errors are reported deterministically
+/// (the first failing file in the order hits, particles, cells, truth).
+Event parse_event(const EventText& text, const ReadOptions& options = {});
 
 /// Single-file parsers (no cross-file checks; parse_hits rejects duplicate ids).
 HitContainer parse_hits(std::string_view text, const std::string& source);
