@@ -14,13 +14,15 @@ namespace trkx::cli {
 int& exit_code();
 
 void add_version_command(CLI::App& app);
+/// `trkx simulate --events N --pileup MU --seed S --out DIR [...]`: TrackML-like events with truth.
+void add_simulate_command(CLI::App& app);
 /// `trkx evaluate --truth DIR --tracks DIR [--graphs DIR] [--output FILE.json] [--plots DIR]`.
 void add_evaluate_command(CLI::App& app);
+/// `trkx inspect PREFIX [--write DIR]`: reads one TrackML event, prints a summary, optionally round-trips it.
+void add_inspect_command(CLI::App& app);
 /// `trkx prepare --input DIR... --output DIR [--models DIR]`: training arrays (docs/model-contract.md).
 void add_prepare_command(CLI::App& app);
 /// `trkx reconstruct --input DIR... --models DIR --output DIR [...]`: submissions + JSON report.
 void add_reconstruct_command(CLI::App& app);
-/// `trkx inspect PREFIX [--write DIR]`: reads one TrackML event, prints a summary, optionally round-trips it.
-void add_inspect_command(CLI::App& app);
 
 }  // namespace trkx::cli

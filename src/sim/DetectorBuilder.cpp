@@ -65,7 +65,9 @@ void add_endcap(const DetectorBuilder::Endcap& e, std::vector<ModuleRecord>& out
       for (const auto& ring : e.rings) {
         for (int ip = 0; ip < ring.n_phi; ++ip) {
           const double phi = -std::numbers::pi + (ip + 0.5) * 2.0 * std::numbers::pi / ring.n_phi;
-          const double zoff = ring.z_offset + ((ip % 2 == 0) ? -e.z_stagger : e.z_stagger);
+          // The -z endcap mirrors the +z one, offsets included.
+          const double zoff =
+              (side == 0 ? -1.0 : 1.0) * (ring.z_offset + ((ip % 2 == 0) ? -e.z_stagger : e.z_stagger));
           const std::array<double, 3> v{std::cos(phi), std::sin(phi), 0.0};
           const std::array<double, 3> w{0.0, 0.0, 1.0};
           const std::array<double, 3> u{v[1], -v[0], 0.0};  // u = v x w

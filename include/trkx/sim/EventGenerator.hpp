@@ -43,7 +43,7 @@ class EventGenerator {
 
   struct Config {
     double pileup = 200.0;                          ///< mean number of pile-up interactions (Poisson)
-    HardScatter hard_scatter = HardScatter::kNone;  ///< add one hard-scatter interaction
+    HardScatter hard_scatter = HardScatter::kJets;  ///< hard-scatter interaction (TrackML: ttbar + pile-up)
     double dndeta =
         4.5;  ///< charged particles per unit eta per interaction, all pT (only pT > pt_min are made)
     double eta_max = 4.0;  ///< primaries are flat in |eta| < eta_max

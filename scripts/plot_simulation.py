@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Validation plots and summary of a `trkx simulate` output directory.
+
+Usage: plot_simulation.py DIR [--plots PLOTDIR] [--max-events N]
+
+Reads DIR/event*-{hits,truth,particles,cells}.csv[.gz] with pandas, prints a
+numeric summary (hits per event, noise fraction, hits per particle, pT, eta,
+secondary fraction) and writes PNG plots to PLOTDIR (default DIR/plots):
+hits per event, hits per particle, pT and eta spectra, x-y and r-z hit maps.
+"""
+import argparse
+import glob
+import os
+import re
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def find_events(directory):
+    prefixes = {}
+    for path in glob.glob(os.path.join(directory, "event*-hits.csv*")):
+        m = re.match(r"(event\d+)-hits\.csv(\.gz)?$", os.path.basename(path))
+        if m:
+            prefixes[m.group(1)] = path[: -len(os.path.basename(path))] + m.group(1)
+    return [prefixes[k] for k in sorted(prefixes)]
+
+
+def read_part(prefix, part):
+    for ext in (".csv", ".csv.gz"):
+        path = f"{prefix}-{part}{ext}"
+        if os.path.exists(path):
+            return pd.read_csv(path)
+    return None
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("directory")
+    ap.add_argument("--plots", help="directory for the PNG files (default DIR/plots)")
+    ap.add_argument("--max-events", type=int, default=20)
+    args = ap.parse_args(argv)
+
+    prefixes = find_events(args.directory)[: args.max_events]
+    if not prefixes:
+        print(f"no events in {args.directory}", file=sys.stderr)
+        return 1
+    plots = args.plots or os.path.join(args.directory, "plots")
+    os.makedirs(plots, exist_ok=True)
+
+    rows, all_particles, all_hits = [], [], []
+    for prefix in prefixes:
+        hits = read_part(prefix, "hits")
+        truth = read_part(prefix, "truth")
+        particles = read_part(prefix, "particles")
+        cells = read_part(prefix, "cells")
+        n = len(hits)
+        noise = int((truth.particle_id == 0).sum()) if truth is not None else 0
+        row = dict(event=os.path.basename(prefix), hits=n, noise=noise, cells=0 if cells is None else len(cells))
+        if particles is not None and len(particles):
+            pt = np.hypot(particles.px, particles.py)
+            row.update(particles=len(particles), mean_pt=pt.mean(), frac_pt1=(pt > 1).mean(),
+                       secondary=(np.hypot(particles.vx, particles.vy) > 1.0).mean(),
+                       weight_sum=truth.weight.sum())
+            p = particles.assign(pt=pt, eta=np.arcsinh(particles.pz / pt))
+            all_particles.append(p)
+        all_hits.append(hits.sample(min(n, 20000), random_state=0) if n else hits)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    particles = pd.concat(all_particles) if all_particles else pd.DataFrame(columns=["pt", "eta", "nhits"])
+    hits = pd.concat(all_hits)
+
+    print(f"events                   {len(table)}")
+    print(f"hits per event           {table.hits.mean():.0f} (min {table.hits.min()}, max {table.hits.max()})")
+    print(f"noise fraction           {table.noise.sum() / max(table.hits.sum(), 1):.3f}")
+    if "particles" in table:
+        print(f"particles per event      {table.particles.mean():.0f}")
+        print(f"hits per particle        {particles.nhits.mean():.2f}")
+        print(f"mean pT                  {particles.pt.mean():.3f} GeV")
+        print(f"fraction pT > 1 GeV      {(particles.pt > 1).mean():.3f}")
+        print(f"fraction vertex r > 1 mm {table.secondary.mean():.3f}")
+        print(f"truth weight sum         {table.weight_sum.mean():.4f}")
+    print(f"cells per hit            {table.cells.sum() / max(table.hits.sum(), 1):.2f}")
+
+    def save(fig, name):
+        fig.tight_layout()
+        fig.savefig(os.path.join(plots, name), dpi=110)
+        plt.close(fig)
+
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    ax[0].hist(table.hits, bins=20)
+    ax[0].set_xlabel("hits per event")
+    ax[1].hist(particles.nhits, bins=np.arange(0.5, 30.5, 1))
+    ax[1].set_xlabel("hits per particle")
+    save(fig, "hits.png")
+
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    ax[0].hist(particles.pt, bins=np.logspace(-2, 2, 60))
+    ax[0].set_xscale("log")
+    ax[0].set_yscale("log")
+    ax[0].set_xlabel("particle pT [GeV]")
+    ax[1].hist(particles.eta, bins=np.linspace(-5, 5, 60))
+    ax[1].set_xlabel("particle eta")
+    save(fig, "spectra.png")
+
+    fig, ax = plt.subplots(1, 2, figsize=(12, 5.5))
+    ax[0].scatter(hits.x, hits.y, s=0.2, alpha=0.3)
+    ax[0].set_xlabel("x [mm]")
+    ax[0].set_ylabel("y [mm]")
+    ax[0].set_aspect("equal")
+    ax[1].scatter(hits.z, np.hypot(hits.x, hits.y), s=0.2, alpha=0.3)
+    ax[1].set_xlabel("z [mm]")
+    ax[1].set_ylabel("r [mm]")
+    save(fig, "hitmaps.png")
+    print(f"plots written to {plots}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,318 @@
+// Tests of the event simulation: hits on module planes, helix curvature,
+// reproducibility across thread counts, event-level statistics and truth.
+#include <gtest/gtest.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "trkx/core/Error.hpp"
+#include "trkx/io/TrackML.hpp"
+#include "trkx/sim/DetectorBuilder.hpp"
+#include "trkx/sim/Simulator.hpp"
+
+namespace {
+
+using trkx::Event;
+using trkx::sim::Simulator;
+
+Simulator::Config config_with(double pileup, trkx::sim::EventGenerator::HardScatter hs) {
+  Simulator::Config c;
+  c.seed = 42;
+  c.physics.pileup = pileup;
+  c.physics.hard_scatter = hs;
+  return c;
+}
+
+constexpr auto kJets = trkx::sim::EventGenerator::HardScatter::kJets;
+constexpr auto kNone = trkx::sim::EventGenerator::HardScatter::kNone;
+
+const trkx::DetectorGeometry& builtin() {
+  static const trkx::DetectorGeometry g = trkx::sim::trackml_detector();
+  return g;
+}
+
+/// Checks that every hit (measured and true position) lies on its module's plane and inside it.
+void expect_hits_on_modules(const Event& event, const trkx::DetectorGeometry& g) {
+  ASSERT_GT(event.hits.size(), 0u);
+  for (std::size_t i = 0; i < event.hits.size(); ++i) {
+    const auto m = g.find({event.hits.volume_id[i], event.hits.layer_id[i], event.hits.module_id[i]});
+    ASSERT_TRUE(m.has_value()) << "hit " << event.hits.hit_id[i] << " names a module not in the geometry";
+    for (int truth = 0; truth < 2; ++truth) {
+      const std::array<double, 3> p =
+          truth ? std::array<double, 3>{event.truth.tx[i], event.truth.ty[i], event.truth.tz[i]}
+                : std::array<double, 3>{event.hits.x[i], event.hits.y[i], event.hits.z[i]};
+      const auto local = g.to_local(*m, p);
+      ASSERT_LT(std::abs(local[2]), 1e-3) << "hit " << event.hits.hit_id[i] << " is off its module plane";
+      const double hv = g.hv[*m];
+      ASSERT_LE(std::abs(local[1]), hv + 1e-3);
+      const double hu = g.min_hu[*m] + (g.max_hu[*m] - g.min_hu[*m]) * (local[1] + hv) / (2 * hv);
+      ASSERT_LE(std::abs(local[0]), hu + 1e-3);
+    }
+  }
+}
+
+TEST(Simulator, HitsLieOnTheirModulePlanesAndInsideThem) {
+  const Simulator sim(builtin(), config_with(10, kJets));
+  expect_hits_on_modules(sim.simulate(7), builtin());
+}
+
+TEST(Simulator, RunsOnTheRealTrackMLDetectorFile) {
+  const auto path =
+      std::filesystem::path(TRKX_SOURCE_DIR) / ".." / "shared" / "data" / "trackml" / "detectors.csv";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
+  const auto real = trkx::io::read_detectors(path);
+  const Simulator sim(real, config_with(5, kJets));
+  const Event event = sim.simulate(3);
+  expect_hits_on_modules(event, sim.detector());
+  EXPECT_GT(event.particles.size(), 100u);
+}
+
+/// Radius of the circle through (x, y) points (algebraic least-squares fit).
+double fit_circle_radius(const std::vector<double>& x, const std::vector<double>& y) {
+  // Solve x^2 + y^2 + D x + E y + F = 0 in the least-squares sense (normal equations, 3x3).
+  double a[3][4] = {};
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double row[3] = {x[i], y[i], 1.0};
+    const double rhs = -(x[i] * x[i] + y[i] * y[i]);
+    for (int r = 0; r < 3; ++r) {
+      for (int c = 0; c < 3; ++c) a[r][c] += row[r] * row[c];
+      a[r][3] += row[r] * rhs;
+    }
+  }
+  for (int p = 0; p < 3; ++p) {
+    for (int r = p + 1; r < 3; ++r) {
+      const double f = a[r][p] / a[p][p];
+      for (int c = p; c < 4; ++c) a[r][c] -= f * a[p][c];
+    }
+  }
+  double s[3];
+  for (int r = 2; r >= 0; --r) {
+    double v = a[r][3];
+    for (int c = r + 1; c < 3; ++c) v -= a[r][c] * s[c];
+    s[r] = v / a[r][r];
+  }
+  return std::sqrt(s[0] * s[0] / 4 + s[1] * s[1] / 4 - s[2]);
+}
+
+TEST(Simulator, HighPtTrackFitsAHelixWithTheRightRadius) {
+  auto config = config_with(0, kNone);
+  config.response.noise_fraction = 0;
+  const Simulator sim(builtin(), config);
+  for (const double pt : {5.0, 20.0}) {
+    for (const int charge : {-1, 1}) {
+      trkx::sim::SimParticle p;
+      p.momentum = {pt * std::cos(0.7), pt * std::sin(0.7), pt * std::sinh(0.3)};
+      p.charge = charge;
+      p.species = trkx::sim::Species::kMuon;
+      const Event event = sim.simulate_particles(11, {p});
+      std::vector<double> x, y;
+      for (std::size_t i = 0; i < event.hits.size(); ++i) {
+        if (event.truth.particle_id[i] == 0) continue;
+        x.push_back(event.hits.x[i]);
+        y.push_back(event.hits.y[i]);
+      }
+      ASSERT_GE(x.size(), 9u);
+      const double radius_m = fit_circle_radius(x, y) / 1000.0;
+      EXPECT_NEAR(0.3 * 2.0 * radius_m / pt, 1.0, 0.03) << "pT " << pt << " charge " << charge;
+      // Positive particles turn clockwise in a field along +z: phi decreases with r.
+      const auto inner = std::min_element(event.hits.r.begin(), event.hits.r.end()) - event.hits.r.begin();
+      const auto outer = std::max_element(event.hits.r.begin(), event.hits.r.end()) - event.hits.r.begin();
+      const double dphi =
+          event.hits.phi[static_cast<std::size_t>(outer)] - event.hits.phi[static_cast<std::size_t>(inner)];
+      EXPECT_LT(dphi * charge, 0.0);
+    }
+  }
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(Simulator, OutputDoesNotDependOnTheThreadCount) {
+  const Simulator sim(builtin(), config_with(5, kJets));
+  const auto base = std::filesystem::temp_directory_path() / ("trkx_sim_repro_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(base);
+  for (int threads : {1, 2}) {
+    const auto dir = base / std::to_string(threads);
+    std::filesystem::create_directories(dir);
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+      tbb::parallel_for(0, 4, [&](int i) {
+        trkx::io::write_event(sim.simulate(100 + static_cast<std::uint64_t>(i)), dir);
+      });
+    });
+  }
+  std::size_t compared = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(base / "1")) {
+    const auto other = base / "2" / entry.path().filename();
+    ASSERT_TRUE(std::filesystem::exists(other)) << other;
+    EXPECT_EQ(slurp(entry.path()), slurp(other)) << entry.path().filename();
+    ++compared;
+  }
+  EXPECT_EQ(compared, 16u);
+  // A different seed gives a different event.
+  auto other_config = config_with(5, kJets);
+  other_config.seed = 43;
+  EXPECT_NE(Simulator(builtin(), other_config).simulate(100).hits.size(), sim.simulate(100).hits.size());
+  std::filesystem::remove_all(base);
+}
+
+/// Number of interactions that left particles (the id encodes the interaction).
+std::size_t interactions(const Event& e) {
+  std::set<std::uint64_t> seen;
+  for (auto id : e.particles.particle_id) seen.insert(id >> 40);
+  return seen.size();
+}
+
+TEST(Simulator, PileupScalesToTrackMLLikeEventSizes) {
+  const Simulator sim(builtin(), config_with(20, kNone));
+  std::vector<trkx::sim::EventSummary> summaries;
+  double n_interactions = 0;
+  for (std::uint64_t e = 0; e < 3; ++e) {
+    const Event event = sim.simulate(e);
+    summaries.push_back(trkx::sim::summarize(event));
+    n_interactions += static_cast<double>(interactions(event));
+  }
+  double hits = 0, noise = 0, particles = 0, secondaries = 0, above1 = 0, pt_sum = 0;
+  for (const auto& s : summaries) {
+    hits += static_cast<double>(s.hits);
+    noise += static_cast<double>(s.noise_hits);
+    particles += static_cast<double>(s.particles);
+    secondaries += static_cast<double>(s.secondaries);
+    above1 += static_cast<double>(s.particles_pt_above_1);
+    pt_sum += s.mean_pt * static_cast<double>(s.particles);
+  }
+  const double scale = 200.0 / n_interactions;
+  EXPECT_GT(hits * scale, 90e3);
+  EXPECT_LT(hits * scale, 120e3);
+  EXPECT_GT(particles * scale, 9e3);
+  EXPECT_LT(particles * scale, 13e3);
+  EXPECT_NEAR(noise / hits, 0.15, 0.03);
+  EXPECT_GT((hits - noise) / particles, 7.0);
+  EXPECT_LT((hits - noise) / particles, 11.0);
+  EXPECT_GT(pt_sum / particles, 0.4);
+  EXPECT_LT(pt_sum / particles, 0.7);
+  EXPECT_GT(above1 / particles, 0.07);
+  EXPECT_LT(above1 / particles, 0.16);
+  EXPECT_GT(secondaries / particles, 0.2);
+  EXPECT_LT(secondaries / particles, 0.45);
+}
+
+TEST(Simulator, TruthIsConsistent) {
+  const Simulator sim(builtin(), config_with(10, kJets));
+  const Event event = sim.simulate(5);
+  const std::size_t n = event.hits.size();
+  ASSERT_EQ(event.truth.size(), n);
+  // Dense hit ids 1..N, truth in hit order.
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(event.hits.hit_id[i], i + 1);
+    ASSERT_EQ(event.truth.hit_id[i], i + 1);
+  }
+  // Hits sorted by volume, layer, module.
+  for (std::size_t i = 1; i < n; ++i) {
+    const auto a =
+        std::make_tuple(event.hits.volume_id[i - 1], event.hits.layer_id[i - 1], event.hits.module_id[i - 1]);
+    const auto b = std::make_tuple(event.hits.volume_id[i], event.hits.layer_id[i], event.hits.module_id[i]);
+    ASSERT_LE(a, b);
+  }
+  // particles.csv nhits equals the truth count; every truth particle is listed.
+  std::map<trkx::ParticleId, int> counted;
+  for (auto pid : event.truth.particle_id) {
+    if (pid != 0) ++counted[pid];
+  }
+  ASSERT_EQ(counted.size(), event.particles.size());
+  for (std::size_t i = 0; i < event.particles.size(); ++i) {
+    EXPECT_EQ(event.particles.nhits[i], counted[event.particles.particle_id[i]]);
+    EXPECT_TRUE(event.particles.q[i] == 1 || event.particles.q[i] == -1);
+  }
+  // Weights: non-negative, zero for noise and short particles, summing to 1.
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto pid = event.truth.particle_id[i];
+    ASSERT_GE(event.truth.weight[i], 0.0f);
+    if (pid == 0 || counted[pid] < 4) {
+      ASSERT_EQ(event.truth.weight[i], 0.0f);
+    }
+    sum += event.truth.weight[i];
+  }
+  EXPECT_NEAR(sum, 1.0, 1e-4);
+  // Every hit has at least one cell; cells are grouped by hit in hit order.
+  std::vector<int> cells(n + 1, 0);
+  for (std::size_t c = 0; c < event.cells.size(); ++c) {
+    ASSERT_GE(event.cells.hit_id[c], 1u);
+    ASSERT_LE(event.cells.hit_id[c], n);
+    if (c > 0) {
+      ASSERT_LE(event.cells.hit_id[c - 1], event.cells.hit_id[c]);
+    }
+    ++cells[event.cells.hit_id[c]];
+    ASSERT_GT(event.cells.value[c], 0.0f);
+  }
+  for (std::size_t i = 1; i <= n; ++i) ASSERT_GE(cells[i], 1) << "hit " << i;
+}
+
+TEST(Simulator, ClusterLengthFollowsTheCrossingAngle) {
+  const Simulator sim(builtin(), config_with(10, kNone));
+  const Event event = sim.simulate(9);
+  // Pixel-barrel clusters: length along z (ch1) grows with |cot theta| of the crossing.
+  std::map<trkx::HitId, std::pair<int, int>> span;
+  for (std::size_t c = 0; c < event.cells.size(); ++c) {
+    auto [it, fresh] = span.try_emplace(event.cells.hit_id[c], event.cells.ch1[c], event.cells.ch1[c]);
+    it->second.first = std::min(it->second.first, event.cells.ch1[c]);
+    it->second.second = std::max(it->second.second, event.cells.ch1[c]);
+  }
+  double central = 0, forward = 0;
+  int n_central = 0, n_forward = 0;
+  for (std::size_t i = 0; i < event.hits.size(); ++i) {
+    if (event.hits.volume_id[i] != 8 || event.truth.particle_id[i] == 0) continue;
+    const double pt = std::hypot(event.truth.tpx[i], event.truth.tpy[i]);
+    const double cot = std::abs(event.truth.tpz[i]) / pt;
+    const auto& s = span[event.hits.hit_id[i]];
+    const double length = s.second - s.first + 1;
+    if (cot < 0.3) {
+      central += length;
+      ++n_central;
+    } else if (cot > 3.0) {
+      forward += length;
+      ++n_forward;
+    }
+  }
+  ASSERT_GT(n_central, 50);
+  ASSERT_GT(n_forward, 50);
+  EXPECT_LT(central / n_central, 2.0);
+  EXPECT_GT(forward / n_forward, 5.0);
+}
+
+TEST(Simulator, PileupZeroWithoutHardScatterIsEmpty) {
+  const Event empty = Simulator(builtin(), config_with(0, kNone)).simulate(1);
+  EXPECT_EQ(empty.hits.size(), 0u);
+  EXPECT_EQ(empty.particles.size(), 0u);
+  EXPECT_EQ(empty.event_id, 1u);
+  const Event jets = Simulator(builtin(), config_with(0, kJets)).simulate(1);
+  EXPECT_GT(jets.hits.size(), 50u);
+  EXPECT_GT(jets.particles.size(), 5u);
+  EXPECT_EQ(interactions(jets), 1u);
+}
+
+TEST(Simulator, RejectsBadConfiguration) {
+  auto c = config_with(-1, kNone);
+  EXPECT_THROW(Simulator(builtin(), c), trkx::Error);
+  c = config_with(1, kNone);
+  c.response.noise_fraction = 1.0;
+  EXPECT_THROW(Simulator(builtin(), c), trkx::Error);
+  EXPECT_THROW(static_cast<void>(trkx::sim::parse_hard_scatter("ttbar")), trkx::Error);
+}
+
+}  // namespace
