@@ -403,16 +403,17 @@ inline std::uint32_t box_distances(const float* lo, const float* hi, std::size_t
 #endif
 }
 
-/// Sorts `count` distinct indices in place (ascending). Short lists (the
-/// usual case) use a branch-free rank sort.
+/// Sorts `count` distinct indices in place (ascending). Lists of up to 256
+/// (the usual case) use a branch-free rank sort: each element's rank is the
+/// number of smaller elements, counted 16 at a time.
 inline void sort_distinct(Index* data, std::size_t count) {
 #if defined(__AVX512F__)
-  constexpr std::size_t kMax = 64;
+  constexpr std::size_t kMax = 256;
   if (count > 1 && count <= kMax) {
     alignas(64) Index buf[kMax];
-    std::copy_n(data, count, buf);
-    std::fill(buf + count, buf + kMax, std::numeric_limits<Index>::max());
     const std::size_t vectors = (count + 15) / 16;
+    std::copy_n(data, count, buf);
+    std::fill(buf + count, buf + 16 * vectors, std::numeric_limits<Index>::max());
     __m512i v[kMax / 16];
     for (std::size_t k = 0; k < vectors; ++k) v[k] = _mm512_load_si512(buf + 16 * k);
     for (std::size_t i = 0; i < count; ++i) {
