@@ -170,6 +170,26 @@ TEST(Simulator, OutputDoesNotDependOnTheThreadCount) {
   std::filesystem::remove_all(base);
 }
 
+TEST(Simulator, WrittenEventsReadBackIdentically) {
+  const Simulator sim(builtin(), config_with(5, kJets));
+  const Event event = sim.simulate(12);
+  const auto dir = std::filesystem::temp_directory_path() / ("trkx_sim_read_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  trkx::io::write_event(event, dir);
+  trkx::io::write_detectors(sim.detector(), dir / "detectors.csv");
+  trkx::io::ReadOptions all;
+  all.require_all = true;
+  const Event back = trkx::io::read_event(dir / trkx::io::event_prefix_name(12), all);
+  EXPECT_TRUE(trkx::io::identical(event, back));
+  const auto detectors = trkx::io::read_detectors(dir / "detectors.csv");
+  ASSERT_EQ(detectors.size(), sim.detector().size());
+  for (std::size_t i = 0; i < detectors.size(); i += 97) {
+    EXPECT_EQ(detectors.module_id[i], sim.detector().module_id[i]);
+    for (int k = 0; k < 3; ++k) EXPECT_NEAR(detectors.center[i][k], sim.detector().center[i][k], 1e-6);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 /// Number of interactions that left particles (the id encodes the interaction).
 std::size_t interactions(const Event& e) {
   std::set<std::uint64_t> seen;
