@@ -1,7 +1,9 @@
 #include "trkx/pipeline/TrackBuilding.hpp"
 
 #include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <atomic>
@@ -83,6 +85,20 @@ class UnionFind {
     }
   }
 
+  /// Single-threaded union (Rem's algorithm with splicing, plain memory
+  /// accesses); keeps the same invariant parent[v] <= v, so it may be mixed
+  /// with unite() as long as no other thread runs.
+  void unite_serial(Index x, Index y) {
+    Index* parent = parent_.data();
+    while (parent[x] != parent[y]) {
+      if (parent[x] > parent[y]) std::swap(x, y);
+      const Index next = parent[y];
+      parent[y] = parent[x];
+      if (next == y) return;  // y was a root: linked below x's parent
+      y = next;
+    }
+  }
+
   /// Root (smallest node) of every node; call after all unions have finished.
   std::vector<Index> roots() {
     const std::size_t n = parent_.size();
@@ -107,14 +123,18 @@ class UnionFind {
 template <typename Keep>
 std::vector<Index> component_roots(std::size_t n_nodes, const EdgeList& edges, Keep keep) {
   UnionFind uf(n_nodes);
-  auto run = [&](std::size_t first, std::size_t last) {
-    for (std::size_t e = first; e < last; ++e) {
-      if (keep(e)) uf.unite(static_cast<Index>(edges.src[e]), static_cast<Index>(edges.dst[e]));
+  const bool serial = edges.size() < kParallelEdges || tbb::this_task_arena::max_concurrency() == 1 ||
+                      tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism) == 1;
+  if (serial) {
+    for (std::size_t e = 0; e < edges.size(); ++e) {
+      if (keep(e)) uf.unite_serial(static_cast<Index>(edges.src[e]), static_cast<Index>(edges.dst[e]));
     }
-  };
-  if (edges.size() < kParallelEdges) {
-    run(0, edges.size());
   } else {
+    auto run = [&](std::size_t first, std::size_t last) {
+      for (std::size_t e = first; e < last; ++e) {
+        if (keep(e)) uf.unite(static_cast<Index>(edges.src[e]), static_cast<Index>(edges.dst[e]));
+      }
+    };
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 4096),
                       [&](const auto& range) { run(range.begin(), range.end()); });
   }
