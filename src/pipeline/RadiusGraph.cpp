@@ -558,8 +558,10 @@ EdgeList assemble_edges(const std::vector<QueryResult>& results) {
   // Reverse pairs (j, i), j < i, that query j did not keep because its list
   // was capped; only possible when j was truncated.
   tbb::enumerable_thread_specific<std::vector<std::pair<Index, Index>>> extras_local;
-  const bool any_truncated =
-      std::any_of(results.begin(), results.end(), [](const QueryResult& r) { return r.truncated; });
+  // Compact copy of the truncation flags: read once per pair below.
+  std::vector<std::uint8_t> truncated(n);
+  for (std::size_t i = 0; i < n; ++i) truncated[i] = results[i].truncated ? 1 : 0;
+  const bool any_truncated = std::find(truncated.begin(), truncated.end(), 1) != truncated.end();
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
     auto& extras = extras_local.local();
     for (std::size_t i = range.begin(); i != range.end(); ++i) {
@@ -570,7 +572,7 @@ EdgeList assemble_edges(const std::vector<QueryResult>& results) {
       if (!any_truncated) continue;
       for (const Index* it = first; it != fwd; ++it) {
         const auto j = static_cast<std::size_t>(*it);
-        if (!results[j].truncated) continue;
+        if (truncated[j] == 0) continue;
         const auto [jfirst, jlast] = row(j);
         if (!std::binary_search(jfirst, jlast, static_cast<Index>(i))) {
           extras.emplace_back(static_cast<Index>(j), static_cast<Index>(i));
