@@ -22,3 +22,7 @@ def synthetic_data(tmp_path_factory) -> tuple[Path, Path]:
     train = write_dataset(root / "train", 3, seed=11, n_particles=120)
     val = write_dataset(root / "val", 2, seed=12, n_particles=120)
     return train, val
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs the trkx binary (scripts/train.sh --smoke); needs TRKX_BIN")

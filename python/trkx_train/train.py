@@ -55,6 +55,8 @@ class TrainConfig:
     target_efficiency: float = 0.975  # embedding: radius chosen so that this fraction of true edges is kept;
     #                                   filter/gnn: cut chosen so that this fraction of input true edges passes
     max_neighbours: int = 64  # k cap of the radius graph
+    wedge_fraction: float = 0.125  # embedding steps use the hits of a random azimuthal wedge of this
+    #                                 fraction of the detector (1 = whole event; needs a "phi" feature)
     # edge classifiers
     max_edges: int = 200000  # edges per optimiser step (filter: random subset; gnn: induced subgraph)
     pos_weight: float = 0.0  # weight of true edges in the BCE; 0 = automatic (#false / #true, at most 10)
@@ -97,8 +99,9 @@ def _write_json(path: Path, obj: Any) -> None:
     os.replace(tmp, path)
 
 
-def _lr_factor(epoch: int, epochs: int, final: float) -> float:
-    t = min(1.0, epoch / max(1, epochs))
+def _lr_factor(progress: float, final: float) -> float:
+    """Cosine decay from 1 to ``final`` as training progress goes from 0 to 1."""
+    t = min(1.0, max(0.0, progress))
     return final + (1 - final) * 0.5 * (1 + math.cos(math.pi * t))
 
 
@@ -133,13 +136,18 @@ def _nearest(emb: torch.Tensor, queries: torch.Tensor, k: int, chunk: int = 256)
     return torch.cat(ds), torch.cat(js)
 
 
-def _embedding_pairs(model, ev: D.PreparedEvent, tc: TrainConfig, true_keys: torch.Tensor, gen: torch.Generator):
+def _embedding_pairs(model, ev: D.PreparedEvent, tc: TrainConfig, true_keys: torch.Tensor, gen: torch.Generator,
+                     emb: torch.Tensor | None = None):
+    """Training pairs of one step: random true edges (positives), each random query hit's
+    nearest neighbours in the embedding ``emb`` of all hits (hard negatives; computed with
+    the current model when None) and random pairs. Returns (i, j, y)."""
     n = ev.n_hits
     te = ev.true_edges
     t = te.shape[1]
     pos = te[:, torch.randperm(t, generator=gen)[: min(tc.positives, t)]]
     q = torch.randperm(n, generator=gen)[: min(tc.queries, n)]
-    emb = _embed_all(model, ev.x)
+    if emb is None:
+        emb = _embed_all(model, ev.x)
     _, nn_idx = _nearest(emb, q, tc.hard_negatives)
     hard_i = q.repeat_interleave(nn_idx.shape[1])
     hard_j = nn_idx.reshape(-1)
@@ -220,6 +228,21 @@ def choose_radius(model, events: list[D.PreparedEvent], target: float, max_neigh
     model.train()
     return {"radius": radius, "max_neighbours": max_neighbours, "sampled_efficiency": eff,
             "neighbours_per_hit": directed}
+
+
+def azimuth_wedge(ev: D.PreparedEvent, angles: torch.Tensor, fraction: float, gen: torch.Generator) -> D.PreparedEvent:
+    """The hits of ``ev`` whose azimuth (``angles`` [N], rad) lies in a random wedge covering
+    ``fraction`` of the full turn, with the true edges between them (indices renumbered)."""
+    start = float(torch.rand((), generator=gen)) * 2 * math.pi
+    rel = torch.remainder(angles - start, 2 * math.pi)
+    inside = rel < fraction * 2 * math.pi
+    new_index = torch.full((ev.n_hits,), -1, dtype=torch.int64)
+    idx = inside.nonzero().squeeze(1)
+    new_index[idx] = torch.arange(idx.numel())
+    te = ev.true_edges
+    keep = inside[te[0]] & inside[te[1]]
+    return D.PreparedEvent(event_id=ev.event_id, path=ev.path, x=ev.x[idx], particle_id=ev.particle_id[idx],
+                           pt=ev.pt[idx], true_edges=new_index[te[:, keep]])
 
 
 # ------------------------------------------------------------------ edge classifiers
@@ -371,12 +394,29 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
     pos_weight = tc.pos_weight
     if stage != "embedding" and pos_weight <= 0:
         pos_weight = _auto_pos_weight(train_events)
-    true_keys = {id(e): D.edge_keys(e.true_edges, e.n_hits).sort().values for e in train_events} \
-        if stage == "embedding" else {}
+    true_keys: dict[int, torch.Tensor] = {}
 
-    def step_loss(ev: D.PreparedEvent) -> torch.Tensor:
+    mined: dict[str, Any] = {"event": None, "emb": None, "sub": None, "keys": None}
+    use_wedges = stage == "embedding" and 0 < tc.wedge_fraction < 1 and model.norm.n_periodic > 0
+
+    def step_loss(ev: D.PreparedEvent, first_of_event: bool) -> torch.Tensor:
         if stage == "embedding":
-            i, j, y = _embedding_pairs(model, ev, tc, true_keys[id(ev)], gen)
+            # once per visit of an event: choose the hits (an azimuthal wedge or all) and embed
+            # them for hard-negative mining; reused for the event's steps_per_event steps
+            if first_of_event or mined["event"] is not ev:
+                if use_wedges:
+                    with torch.no_grad():
+                        angles = model.norm.angles(ev.x)[:, 0]
+                    sub = azimuth_wedge(ev, angles, tc.wedge_fraction, gen)
+                    keys = D.edge_keys(sub.true_edges, sub.n_hits).sort().values
+                else:
+                    if id(ev) not in true_keys:
+                        true_keys[id(ev)] = D.edge_keys(ev.true_edges, ev.n_hits).sort().values
+                    sub, keys = ev, true_keys[id(ev)]
+                mined.update(event=ev, sub=sub, keys=keys, emb=_embed_all(model, sub.x))
+            sub = mined["sub"]
+            i, j, y = _embedding_pairs(model, sub, tc, mined["keys"], gen, mined["emb"])
+            ev = sub
             nodes, inv = torch.unique(torch.cat([i, j]), return_inverse=True)
             emb = model(ev.x[nodes])
             return contrastive_hinge_loss(emb[inv[: i.numel()]], emb[inv[i.numel():]], y, tc.margin, tc.neg_weight)
@@ -384,13 +424,13 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
             pick = torch.randperm(ev.edges.shape[1], generator=gen)[: tc.max_edges]
         else:
             pick = induced_subgraph(ev.edges, ev.n_hits, tc.max_edges, gen)
-        return weighted_bce(model(ev.x, ev.edges[:, pick]), ev.y[pick], pos_weight)
+        # only the hits touched by the chosen edges (node networks then run on far fewer rows)
+        nodes, inv = torch.unique(ev.edges[:, pick], return_inverse=True)
+        return weighted_bce(model(ev.x[nodes], inv), ev.y[pick], pos_weight)
 
     stopped_early = False
     epoch = start_epoch
     for epoch in range(start_epoch, tc.epochs):
-        for g in opt.param_groups:
-            g["lr"] = tc.lr * _lr_factor(epoch, tc.epochs, tc.lr_final_fraction)
         order = torch.randperm(len(train_events), generator=gen).tolist()
         n_steps = len(order) * tc.steps_per_event
         t0 = _now()
@@ -398,8 +438,14 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
         model.train()
         last_print = t0
         for k in range(n_steps):
-            ev = train_events[order[k % len(order)]]
-            loss = step_loss(ev)
+            # progress = fraction of the planned epochs or of the time budget, whichever is further
+            progress = (epoch + k / n_steps) / tc.epochs
+            if tc.max_minutes > 0:
+                progress = max(progress, (elapsed + _now() - t0) / (tc.max_minutes * 60))
+            for g in opt.param_groups:
+                g["lr"] = tc.lr * _lr_factor(progress, tc.lr_final_fraction)
+            ev = train_events[order[k // tc.steps_per_event]]
+            loss = step_loss(ev, k % tc.steps_per_event == 0)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
@@ -418,9 +464,15 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
         elapsed += _now() - t0
         tv = _now()
         if stage == "embedding":
-            val = _embedding_validation(model, val_events, tc, torch.Generator().manual_seed(1234))
+            vg = torch.Generator().manual_seed(1234)
+            monitor = val_events[:2]
+            if use_wedges:  # the same wedge of each validation event every epoch
+                with torch.no_grad():
+                    monitor = [azimuth_wedge(v, model.norm.angles(v.x)[:, 0], min(1.0, 2 * tc.wedge_fraction), vg)
+                               for v in monitor]
+            val = _embedding_validation(model, monitor, tc, vg)
         else:
-            val = _edge_validation(model, val_events, tc, pos_weight)
+            val = _edge_validation(model, val_events[:2], tc, pos_weight)
         rec = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "steps": len(losses),
                "lr": opt.param_groups[0]["lr"], "train_minutes": elapsed / 60, "val_seconds": _now() - tv, **val}
         history.append(rec)

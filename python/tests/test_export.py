@@ -1,0 +1,139 @@
+"""ONNX export: contract checks, scatter-add reductions, ONNX Runtime vs PyTorch, pipeline.json."""
+
+import json
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from onnx import TensorProto, helper
+
+from trkx_train.data import load_events
+from trkx_train.export import (ExportError, check_onnx, compare_torch_onnx, export_model, pipeline_entry,
+                               run_onnx, scatter_reductions, update_pipeline_json)
+from trkx_train.models import (EdgeFilterNet, EmbeddingConfig, EmbeddingNet, FilterConfig, GNNConfig,
+                               InteractionGNN)
+from trkx_train.synthetic import FEATURES
+
+
+def trained_like(model, x):
+    """Measured input statistics and non-trivial LayerNorm parameters (not the identity init)."""
+    model.norm.set_stats(x)
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.LayerNorm):
+                m.weight.copy_(1 + 0.3 * torch.randn(m.weight.shape, generator=g))
+                m.bias.copy_(0.3 * torch.randn(m.bias.shape, generator=g))
+    return model.eval()
+
+
+def dense_graph(n=400, e=60000, hubs=40, seed=0):
+    """Many edges per node: every destination among `hubs` nodes gets ~e/hubs edges."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, len(FEATURES), generator=g)
+    x[:, 1] = 2 * x[:, 1] - 1
+    src = torch.randint(0, n, (e,), generator=g)
+    dst = torch.randint(0, hubs, (e,), generator=g)
+    return x, torch.stack([src, dst])
+
+
+@pytest.fixture(scope="module")
+def gnn_file(tmp_path_factory):
+    x, _ = dense_graph()
+    model = trained_like(InteractionGNN(FEATURES, GNNConfig(hidden=32, n_steps=4)), x)
+    f = export_model("gnn", model, FEATURES, tmp_path_factory.mktemp("onnx") / "gnn.onnx")
+    return model, f
+
+
+def test_every_scatter_has_reduction_add(gnn_file):
+    _, f = gnn_file
+    red = scatter_reductions(f)
+    assert len(red) == 2 * 4  # incoming and outgoing sums per message-passing step
+    assert set(red) == {"add"}
+
+
+def test_gnn_onnx_matches_torch_with_many_edges_per_node(gnn_file):
+    model, f = gnn_file
+    x, e = dense_graph(n=500, e=80000, hubs=25, seed=1)  # different sizes than at export: dynamic axes
+    res = compare_torch_onnx("gnn", model, f, x, e)
+    assert res["n_edges"] == 80000
+    assert res["max_abs_diff"] < 1e-4
+
+
+def test_all_stages_match_torch_on_a_synthetic_event(synthetic_data, tmp_path):
+    train, _ = synthetic_data
+    ev = load_events(train, "candidate", limit=1)[0]
+    models = {"embedding": EmbeddingNet(FEATURES, EmbeddingConfig(hidden=64, n_layers=3, dim=8)),
+              "filter": EdgeFilterNet(FEATURES, FilterConfig(hidden=32, n_layers=3)),
+              "gnn": InteractionGNN(FEATURES, GNNConfig(hidden=32, n_steps=3))}
+    for stage, model in models.items():
+        trained_like(model, ev.x)
+        f = export_model(stage, model, FEATURES, tmp_path / f"{stage}.onnx")
+        res = compare_torch_onnx(stage, model, f, ev.x, None if stage == "embedding" else ev.edges)
+        assert res["max_abs_diff"] < 1e-4, (stage, res)
+        m = onnx.load(str(f))
+        assert max(o.version for o in m.opset_import if o.domain in ("", "ai.onnx")) >= 17
+        meta = {p.key: p.value for p in m.metadata_props}
+        assert json.loads(meta["trkx_node_features"]) == FEATURES
+    # scores are probabilities
+    s = run_onnx(tmp_path / "gnn.onnx", {"node_features": ev.x.numpy(), "edge_index": ev.edges.numpy()})
+    assert s.shape == (ev.edges.shape[1],) and s.min() >= 0 and s.max() <= 1
+
+
+def test_empty_graph_runs_in_onnx_runtime(gnn_file):
+    _, f = gnn_file
+    x, _ = dense_graph()
+    out = run_onnx(f, {"node_features": x.numpy(), "edge_index": np.zeros((2, 0), np.int64)})
+    assert out.shape == (0,)
+
+
+def _handmade(tmp_path, reduction):
+    """A graph with the GNN's inputs/outputs whose only ScatterElements has the given reduction."""
+    x = helper.make_tensor_value_info("node_features", TensorProto.FLOAT, ["n_nodes", 5])
+    ei = helper.make_tensor_value_info("edge_index", TensorProto.INT64, [2, "n_edges"])
+    out = helper.make_tensor_value_info("edge_score", TensorProto.FLOAT, ["n_edges"])
+    attrs = {"axis": 0} if reduction is None else {"axis": 0, "reduction": reduction}
+    nodes = [
+        helper.make_node("Constant", [], ["zero"], value=helper.make_tensor("z", TensorProto.INT64, [1], [0])),
+        helper.make_node("Gather", ["edge_index", "zero"], ["row"], axis=0),
+        helper.make_node("Squeeze", ["row", "zero"], ["dst"]),
+        helper.make_node("Cast", ["dst"], ["dstf"], to=TensorProto.FLOAT),
+        helper.make_node("Constant", [], ["acc0"], value=helper.make_tensor("a", TensorProto.FLOAT, [4], [0] * 4)),
+        helper.make_node("ScatterElements", ["acc0", "dst", "dstf"], ["acc"], **attrs),
+        helper.make_node("Sigmoid", ["dstf"], ["edge_score"]),
+    ]
+    graph = helper.make_graph(nodes, "g", [x, ei], [out, helper.make_tensor_value_info("acc", TensorProto.FLOAT, [4])])
+    graph.output.pop()  # keep only edge_score as output; acc stays an internal value
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    f = tmp_path / f"m_{reduction}.onnx"
+    onnx.save(m, str(f))
+    return f
+
+
+def test_check_onnx_rejects_scatter_without_add(tmp_path):
+    check_onnx(_handmade(tmp_path, "add"), "gnn", 5)
+    with pytest.raises(ExportError, match="reduction"):
+        check_onnx(_handmade(tmp_path, None), "gnn", 5)
+    with pytest.raises(ExportError, match="node_features"):
+        check_onnx(_handmade(tmp_path, "add"), "gnn", 7)
+    with pytest.raises(ExportError, match="inputs"):
+        check_onnx(_handmade(tmp_path, "add"), "embedding", 5)
+
+
+def test_pipeline_json_fields(tmp_path):
+    emb = {"file": "embedding.onnx", "stage": "embedding", "spec": {"model": {"dim": 8}},
+           "result": {"radius": 0.123456789, "max_neighbours": 48}}
+    update_pipeline_json(tmp_path, FEATURES, "embedding", pipeline_entry(emb), {"embedding": {"epochs": 3}})
+    fil = {"file": "filter.onnx", "stage": "filter", "spec": {}, "result": {"cut": 0.05}}
+    update_pipeline_json(tmp_path, FEATURES, "filter", pipeline_entry(fil), {"filter": {"epochs": 2}})
+    update_pipeline_json(tmp_path, FEATURES, "gnn", pipeline_entry({**fil, "file": "gnn.onnx"}, {"cut": 0.5}))
+    doc = json.loads((tmp_path / "pipeline.json").read_text())
+    assert list(doc) == ["format_version", "node_features", "embedding", "filter", "gnn", "training"]
+    assert doc["format_version"] == 1 and doc["node_features"] == FEATURES
+    assert doc["embedding"] == {"file": "embedding.onnx", "dim": 8, "radius": 0.123457, "max_neighbours": 48}
+    assert doc["filter"] == {"file": "filter.onnx", "cut": 0.05}
+    assert doc["gnn"] == {"file": "gnn.onnx", "cut": 0.5}
+    assert doc["training"] == {"embedding": {"epochs": 3}, "filter": {"epochs": 2}}
+    with pytest.raises(ExportError, match="node_features"):
+        update_pipeline_json(tmp_path, FEATURES[:3], "gnn", {"file": "gnn.onnx", "cut": 0.5})
