@@ -66,7 +66,7 @@ std::string gunzip(std::string_view in, const std::string& source) {
 
 std::string gzip_compress(std::string_view in, const std::string& target) {
   z_stream zs{};
-  if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     throw Error(target + ": cannot initialise zlib");
   }
   std::string out;
@@ -427,7 +427,8 @@ std::size_t CsvReader::column_index_or_throw(std::string_view name) const {
                    "missing from the header, found " + quote_for_message(found));
 }
 
-const char* CsvReader::parse_field(std::size_t column, const char* p) {
+// Inlined into next(): the per-field call and dispatch are on the hot path.
+[[gnu::always_inline]] inline const char* CsvReader::parse_field(std::size_t column, const char* p) {
   Value& v = values_[column];
   switch (types_[column]) {
     case CsvType::Skip: {

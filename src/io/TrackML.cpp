@@ -38,6 +38,12 @@ void index_unique_ids(IdIndex& index, std::span<const std::uint64_t> ids, const 
   }
 }
 
+/// Resizes every column vector of a container to `n` rows.
+template <class... Columns>
+void resize_columns(std::size_t n, Columns&... columns) {
+  (columns.resize(n), ...);
+}
+
 // ---- per-file parsers with optional links to other files ---------------------
 
 HitContainer parse_hits_impl(CsvReader& csv, IdIndex& index) {
@@ -49,20 +55,30 @@ HitContainer parse_hits_impl(CsvReader& csv, IdIndex& index) {
   const auto c_lay = csv.require_column<std::int32_t>("layer_id");
   const auto c_mod = csv.require_column<ModuleId>("module_id");
   HitContainer hits;
-  hits.reserve(csv.estimated_rows());
+  std::size_t n = 0;
+  std::size_t capacity = csv.estimated_rows();
+  resize_columns(capacity, hits.hit_id, hits.x, hits.y, hits.z, hits.volume_id, hits.layer_id,
+                 hits.module_id);
   while (csv.next()) {
+    if (n == capacity) [[unlikely]] {
+      capacity += capacity / 2 + 16;
+      resize_columns(capacity, hits.hit_id, hits.x, hits.y, hits.z, hits.volume_id, hits.layer_id,
+                     hits.module_id);
+    }
     const auto id = csv.get<std::uint64_t>(c_id);
     if (id == 0) [[unlikely]] {
       csv.fail_expected(c_id, "a positive hit id");
     }
-    hits.hit_id.push_back(id);
-    hits.x.push_back(csv.get<float>(c_x));
-    hits.y.push_back(csv.get<float>(c_y));
-    hits.z.push_back(csv.get<float>(c_z));
-    hits.volume_id.push_back(csv.get<std::int32_t>(c_vol));
-    hits.layer_id.push_back(csv.get<std::int32_t>(c_lay));
-    hits.module_id.push_back(csv.get<ModuleId>(c_mod));
+    hits.hit_id[n] = id;
+    hits.x[n] = csv.get<float>(c_x);
+    hits.y[n] = csv.get<float>(c_y);
+    hits.z[n] = csv.get<float>(c_z);
+    hits.volume_id[n] = csv.get<std::int32_t>(c_vol);
+    hits.layer_id[n] = csv.get<std::int32_t>(c_lay);
+    hits.module_id[n] = csv.get<ModuleId>(c_mod);
+    ++n;
   }
+  resize_columns(n, hits.hit_id, hits.x, hits.y, hits.z, hits.volume_id, hits.layer_id, hits.module_id);
   index_unique_ids(index, hits.hit_id, csv, "hit_id", "hit id");
   return hits;
 }
@@ -78,22 +94,33 @@ ParticleContainer parse_particles_impl(CsvReader& csv, IdIndex& index) {
   const auto c_q = csv.require_column<std::int32_t>("q");
   const auto c_n = csv.require_column<std::int32_t>("nhits");
   ParticleContainer particles;
-  particles.reserve(csv.estimated_rows());
+  std::size_t n = 0;
+  std::size_t capacity = csv.estimated_rows();
+  resize_columns(capacity, particles.particle_id, particles.vx, particles.vy, particles.vz, particles.px,
+                 particles.py, particles.pz, particles.q, particles.nhits);
   while (csv.next()) {
+    if (n == capacity) [[unlikely]] {
+      capacity += capacity / 2 + 16;
+      resize_columns(capacity, particles.particle_id, particles.vx, particles.vy, particles.vz, particles.px,
+                     particles.py, particles.pz, particles.q, particles.nhits);
+    }
     const auto id = csv.get<ParticleId>(c_id);
     if (id == 0) [[unlikely]] {
       csv.fail_expected(c_id, "a non-zero particle id (0 means noise)");
     }
-    particles.particle_id.push_back(id);
-    particles.vx.push_back(csv.get<float>(c_vx));
-    particles.vy.push_back(csv.get<float>(c_vy));
-    particles.vz.push_back(csv.get<float>(c_vz));
-    particles.px.push_back(csv.get<float>(c_px));
-    particles.py.push_back(csv.get<float>(c_py));
-    particles.pz.push_back(csv.get<float>(c_pz));
-    particles.q.push_back(csv.get<std::int32_t>(c_q));
-    particles.nhits.push_back(csv.get<std::int32_t>(c_n));
+    particles.particle_id[n] = id;
+    particles.vx[n] = csv.get<float>(c_vx);
+    particles.vy[n] = csv.get<float>(c_vy);
+    particles.vz[n] = csv.get<float>(c_vz);
+    particles.px[n] = csv.get<float>(c_px);
+    particles.py[n] = csv.get<float>(c_py);
+    particles.pz[n] = csv.get<float>(c_pz);
+    particles.q[n] = csv.get<std::int32_t>(c_q);
+    particles.nhits[n] = csv.get<std::int32_t>(c_n);
+    ++n;
   }
+  resize_columns(n, particles.particle_id, particles.vx, particles.vy, particles.vz, particles.px,
+                 particles.py, particles.pz, particles.q, particles.nhits);
   index_unique_ids(index, particles.particle_id, csv, "particle_id", "particle id");
   return particles;
 }
@@ -104,13 +131,21 @@ CellContainer parse_cells_impl(CsvReader& csv) {
   const auto c_ch1 = csv.require_column<std::int32_t>("ch1");
   const auto c_val = csv.require_column<float>("value");
   CellContainer cells;
-  cells.reserve(csv.estimated_rows());
+  std::size_t n = 0;
+  std::size_t capacity = csv.estimated_rows();
+  resize_columns(capacity, cells.hit_id, cells.ch0, cells.ch1, cells.value);
   while (csv.next()) {
-    cells.hit_id.push_back(csv.get<HitId>(c_id));
-    cells.ch0.push_back(csv.get<std::int32_t>(c_ch0));
-    cells.ch1.push_back(csv.get<std::int32_t>(c_ch1));
-    cells.value.push_back(csv.get<float>(c_val));
+    if (n == capacity) [[unlikely]] {
+      capacity += capacity / 2 + 16;
+      resize_columns(capacity, cells.hit_id, cells.ch0, cells.ch1, cells.value);
+    }
+    cells.hit_id[n] = csv.get<HitId>(c_id);
+    cells.ch0[n] = csv.get<std::int32_t>(c_ch0);
+    cells.ch1[n] = csv.get<std::int32_t>(c_ch1);
+    cells.value[n] = csv.get<float>(c_val);
+    ++n;
   }
+  resize_columns(n, cells.hit_id, cells.ch0, cells.ch1, cells.value);
   return cells;
 }
 
@@ -154,18 +189,29 @@ TruthContainer parse_truth_impl(CsvReader& csv) {
   const auto c_tpz = csv.require_column<float>("tpz");
   const auto c_w = csv.require_column<float>("weight");
   TruthContainer truth;
-  truth.reserve(csv.estimated_rows());
+  std::size_t n = 0;
+  std::size_t capacity = csv.estimated_rows();
+  resize_columns(capacity, truth.hit_id, truth.particle_id, truth.tx, truth.ty, truth.tz, truth.tpx,
+                 truth.tpy, truth.tpz, truth.weight);
   while (csv.next()) {
-    truth.hit_id.push_back(csv.get<HitId>(c_id));
-    truth.particle_id.push_back(csv.get<ParticleId>(c_pid));
-    truth.tx.push_back(csv.get<float>(c_tx));
-    truth.ty.push_back(csv.get<float>(c_ty));
-    truth.tz.push_back(csv.get<float>(c_tz));
-    truth.tpx.push_back(csv.get<float>(c_tpx));
-    truth.tpy.push_back(csv.get<float>(c_tpy));
-    truth.tpz.push_back(csv.get<float>(c_tpz));
-    truth.weight.push_back(csv.get<float>(c_w));
+    if (n == capacity) [[unlikely]] {
+      capacity += capacity / 2 + 16;
+      resize_columns(capacity, truth.hit_id, truth.particle_id, truth.tx, truth.ty, truth.tz, truth.tpx,
+                     truth.tpy, truth.tpz, truth.weight);
+    }
+    truth.hit_id[n] = csv.get<HitId>(c_id);
+    truth.particle_id[n] = csv.get<ParticleId>(c_pid);
+    truth.tx[n] = csv.get<float>(c_tx);
+    truth.ty[n] = csv.get<float>(c_ty);
+    truth.tz[n] = csv.get<float>(c_tz);
+    truth.tpx[n] = csv.get<float>(c_tpx);
+    truth.tpy[n] = csv.get<float>(c_tpy);
+    truth.tpz[n] = csv.get<float>(c_tpz);
+    truth.weight[n] = csv.get<float>(c_w);
+    ++n;
   }
+  resize_columns(n, truth.hit_id, truth.particle_id, truth.tx, truth.ty, truth.tz, truth.tpx, truth.tpy,
+                 truth.tpz, truth.weight);
   return truth;
 }
 

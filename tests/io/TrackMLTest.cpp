@@ -514,3 +514,40 @@ TEST(TrackMLErrorsFiles, CorruptGzipAndMissingFiles) {
   EXPECT_EQ(input_error([&] { (void)io::read_detectors(dir.path() / "nope.csv"); }),
             (dir.path() / "nope.csv").string() + ": no such file");
 }
+
+TEST(TrackMLRead, ParallelAndSerialParsingAgreeIncludingErrors) {
+  const Event e = io::testing::make_synthetic_event(8000, 9);
+  const std::string h = io::format_hits(e.hits);
+  const std::string c = io::format_cells(e.cells);
+  const std::string t = io::format_truth(e.truth);
+  const std::string p = io::format_particles(e.particles);
+  ASSERT_GT(h.size() + c.size() + t.size() + p.size(), std::size_t{1} << 20);  // takes the parallel path
+  auto text = [&](const std::string& hits, const std::string& truth) {
+    io::EventText et;
+    et.event_id = e.event_id;
+    et.hits = io::TextFile{"h.csv", hits};
+    et.cells = io::TextFile{"c.csv", c};
+    et.truth = io::TextFile{"t.csv", truth};
+    et.particles = io::TextFile{"p.csv", p};
+    return et;
+  };
+  io::ReadOptions serial;
+  serial.parallel = false;
+  const io::ReadOptions parallel;
+  EXPECT_TRUE(io::identical(io::parse_event(text(h, t), parallel), e));
+  EXPECT_TRUE(io::identical(io::parse_event(text(h, t), serial), e));
+  // Errors in several files: the hits error wins in both modes.
+  std::string bad_hits = h;
+  bad_hits.replace(bad_hits.find('\n', bad_hits.size() / 2) + 1, 1, "x");
+  std::string bad_truth = t;
+  bad_truth.replace(bad_truth.find('\n', 100) + 1, 1, "y");
+  for (const auto& options : {serial, parallel}) {
+    const auto both = input_error([&] { (void)io::parse_event(text(bad_hits, bad_truth), options); });
+    EXPECT_EQ(both.rfind("h.csv:", 0), 0U) << both;
+    const auto truth_only = input_error([&] { (void)io::parse_event(text(h, bad_truth), options); });
+    EXPECT_EQ(truth_only.rfind("t.csv:", 0), 0U) << truth_only;
+    EXPECT_NE(truth_only.find("column 'hit_id': expected a non-negative integer, found 'y"),
+              std::string::npos)
+        << truth_only;
+  }
+}

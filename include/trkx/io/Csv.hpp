@@ -54,7 +54,7 @@ class FileBuffer {
 
 /// Writes `data` to `file` atomically: a temporary file in the same directory
 /// is written, then renamed over `file`. `gzip` compresses the data (zlib,
-/// gzip container). Missing parent directories are created. Throws
+/// gzip container, fastest level). Missing parent directories are created. Throws
 /// trkx::Error on failure (the temporary file is removed).
 void write_file_atomic(const std::filesystem::path& file, std::string_view data, bool gzip = false);
 
