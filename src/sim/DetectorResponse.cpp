@@ -185,10 +185,12 @@ Event DetectorResponse::digitize(std::uint64_t event_id, const std::vector<SimPa
   }
 
   // TrackML order: by volume, layer, module (the geometry's order).
+  // Stable counting sort by module index.
+  std::vector<std::uint32_t> start(planes.size() + 1, 0);
+  for (const auto& r : rec) ++start[r.module + 1];
+  for (std::size_t m = 0; m < planes.size(); ++m) start[m + 1] += start[m];
   std::vector<std::uint32_t> order(rec.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return rec[a].module < rec[b].module; });
+  for (std::uint32_t k = 0; k < rec.size(); ++k) order[start[rec[k].module]++] = k;
 
   double weight_sum = 0;
   for (const auto& r : rec) weight_sum += r.weight;

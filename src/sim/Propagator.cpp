@@ -41,66 +41,100 @@ struct Helix {
   }
 };
 
-Helix make_helix(const std::array<double, 3>& pos, const std::array<double, 3>& mom, int charge, double bz) {
+Helix make_helix(const std::array<double, 3>& pos, const std::array<double, 3>& mom, int charge, double bz,
+                 double phi) {
   Helix h{};
   h.x0 = pos[0];
   h.y0 = pos[1];
   h.z0 = pos[2];
   h.pt = std::sqrt(mom[0] * mom[0] + mom[1] * mom[1]);
   h.pz = mom[2];
-  h.phi0 = std::atan2(mom[1], mom[0]);
+  h.phi0 = phi;
   h.rho = -charge * kC * bz / h.pt;
   h.cot = mom[2] / h.pt;
   return h;
 }
 
 double wrap_positive(double a) {
-  a = std::fmod(a, kTwoPi);
-  return a < 0 ? a + kTwoPi : a;
+  while (a < 0) a += kTwoPi;
+  while (a >= kTwoPi) a -= kTwoPi;
+  return a;
+}
+
+/// The transverse circle of a helix, for intersections with cylinders.
+struct Circle {
+  double xc, yc;  // centre [mm]
+  double d;       // distance of the centre from the z axis [mm]
+  double rh;      // radius [mm]
+  double alpha;   // azimuth of the centre
+  double beta0;   // angle of the start point seen from the centre
+  double rho;     // signed curvature
+};
+
+Circle make_circle(const Helix& h) {
+  Circle c{};
+  const double s0 = std::sin(h.phi0), c0 = std::cos(h.phi0);
+  c.xc = h.x0 - s0 / h.rho;
+  c.yc = h.y0 + c0 / h.rho;
+  c.d = std::sqrt(c.xc * c.xc + c.yc * c.yc);
+  c.rh = 1.0 / std::abs(h.rho);
+  c.alpha = std::atan2(c.yc, c.xc);
+  // start - centre = (sin phi0, -cos phi0) / rho
+  c.beta0 = h.rho > 0 ? h.phi0 - 0.5 * kPi : h.phi0 + 0.5 * kPi;
+  c.rho = h.rho;
+  return c;
 }
 
 /// Smallest t > kEps at which the helix reaches radius `radius`, or +inf.
-double cylinder_crossing(const Helix& h, double radius) {
-  const double xc = h.x0 - std::sin(h.phi0) / h.rho;
-  const double yc = h.y0 + std::cos(h.phi0) / h.rho;
-  const double rh = 1.0 / std::abs(h.rho);
-  const double d = std::sqrt(xc * xc + yc * yc);
-  if (d < 1e-9) return std::numeric_limits<double>::infinity();
-  const double c = (radius * radius - d * d - rh * rh) / (2.0 * d * rh);
+double cylinder_crossing(const Circle& h, double radius) {
+  if (h.d < 1e-9) return std::numeric_limits<double>::infinity();
+  const double c = (radius * radius - h.d * h.d - h.rh * h.rh) / (2.0 * h.d * h.rh);
   if (c < -1.0 || c > 1.0) return std::numeric_limits<double>::infinity();
   const double delta = std::acos(c);
-  const double alpha = std::atan2(yc, xc);
-  const double beta0 = std::atan2(h.y0 - yc, h.x0 - xc);
   double best = std::numeric_limits<double>::infinity();
-  for (double target : {alpha + delta, alpha - delta}) {
-    const double dbeta = h.rho > 0 ? wrap_positive(target - beta0) : wrap_positive(beta0 - target);
-    const double t = dbeta * rh;
-    if (t < kEps || (kTwoPi - dbeta) * rh < kEps) continue;
+  for (double target : {h.alpha + delta, h.alpha - delta}) {
+    const double dbeta = h.rho > 0 ? wrap_positive(target - h.beta0) : wrap_positive(h.beta0 - target);
+    const double t = dbeta * h.rh;
+    if (t < kEps || (kTwoPi - dbeta) * h.rh < kEps) continue;
     best = std::min(best, t);
   }
   return best;
 }
 
-/// Newton iteration for the helix parameter t (near 0) where it crosses the plane of `plane`.
-bool plane_crossing(const Helix& h, const ModulePlane& plane, double& t) {
-  t = 0;
+/// Newton iteration for the helix parameter t (near 0) where it crosses the plane of `plane`;
+/// `c0`, `s0` are cos and sin of the helix's phi0. On success `point` is the crossing. Returns
+/// false early when the straight-line estimate is outside the module by more than the sagitta.
+bool plane_crossing(const Helix& h, double c0, double s0, const ModulePlane& plane, double& t,
+                    std::array<double, 3>& point) {
   // Start on the straight line through the reference point, then Newton on the helix.
   const double f0 = plane.w[0] * (h.x0 - plane.center[0]) + plane.w[1] * (h.y0 - plane.center[1]) +
                     plane.w[2] * (h.z0 - plane.center[2]);
-  const double c0 = std::cos(h.phi0), s0 = std::sin(h.phi0);
   const double df0 = plane.w[0] * c0 + plane.w[1] * s0 + plane.w[2] * h.cot;
   if (std::abs(df0) < 1e-9) return false;
   t = -f0 / df0;
+  {
+    const double dx = h.x0 + c0 * t - plane.center[0], dy = h.y0 + s0 * t - plane.center[1],
+                 dz = h.z0 + h.cot * t - plane.center[2];
+    const double cos_inc = std::abs(df0) / std::sqrt(1.0 + h.cot * h.cot);
+    const double margin = (0.75 * std::abs(h.rho) * t * t) / std::max(cos_inc, 0.05) + 0.05;
+    const double v = plane.v[0] * dx + plane.v[1] * dy + plane.v[2] * dz;
+    if (std::abs(v) > plane.hv + margin) return false;
+    const double u = plane.u[0] * dx + plane.u[1] * dy + plane.u[2] * dz;
+    if (std::abs(u) > std::max(plane.min_hu, plane.max_hu) + margin) return false;
+  }
   for (int it = 0; it < 10; ++it) {
     const double half = 0.5 * h.rho * t;
-    const double s = std::abs(half) < 1e-12 ? t : std::sin(half) / (0.5 * h.rho);
+    const double sh = std::sin(half), ch = std::cos(half);
+    const double s = std::abs(half) < 1e-12 ? t : sh / (0.5 * h.rho);
     const double a = h.phi0 + half;
-    const double p0 = h.x0 + s * std::cos(a), p1 = h.y0 + s * std::sin(a), p2 = h.z0 + h.cot * t;
-    const double f = plane.w[0] * (p0 - plane.center[0]) + plane.w[1] * (p1 - plane.center[1]) +
-                     plane.w[2] * (p2 - plane.center[2]);
+    const double ca = std::cos(a), sa = std::sin(a);
+    point = {h.x0 + s * ca, h.y0 + s * sa, h.z0 + h.cot * t};
+    const double f = plane.w[0] * (point[0] - plane.center[0]) + plane.w[1] * (point[1] - plane.center[1]) +
+                     plane.w[2] * (point[2] - plane.center[2]);
     if (std::abs(f) < 1e-8) return std::abs(t) < 1000.0;
-    const double b = h.phi0 + h.rho * t;
-    const double df = plane.w[0] * std::cos(b) + plane.w[1] * std::sin(b) + plane.w[2] * h.cot;
+    // direction at phi0 + rho t = a + half
+    const double cb = ca * ch - sa * sh, sb = sa * ch + ca * sh;
+    const double df = plane.w[0] * cb + plane.w[1] * sb + plane.w[2] * h.cot;
     if (std::abs(df) < 1e-9) return false;
     t -= f / df;
     if (std::abs(t) > 1000.0) return false;
@@ -201,22 +235,21 @@ void Propagator::transport_charged(std::vector<SimParticle>& particles, std::siz
   std::vector<SimHit> previous;  // hits of the previous crossing, to drop double counts at tangent points
 
   double t_total = 0;
+  double phi = std::atan2(mom[1], mom[0]);  // azimuth of the momentum
   for (int step = 0; step < config_.max_crossings; ++step) {
-    const Helix h = make_helix(pos, mom, particle.charge, config_.bz);
+    const Helix h = make_helix(pos, mom, particle.charge, config_.bz, phi);
     if (h.pt < 1e-4) return;
-    const double rh = 1.0 / std::abs(h.rho);
-    if (step == 0) {
-      // A helix that never reaches the innermost module cannot make hits.
-      const double d = std::hypot(h.x0 - std::sin(h.phi0) / h.rho, h.y0 + std::cos(h.phi0) / h.rho);
-      if (d + rh < r_min_sensitive_) return;
-    }
+    const Circle circle = make_circle(h);
+    const double rh = circle.rh;
+    // A helix that never reaches the innermost module cannot make hits.
+    if (step == 0 && circle.d + rh < r_min_sensitive_) return;
     // Next reference surface: a neighbouring cylinder or the next disk along z.
     const double r0 = std::sqrt(pos[0] * pos[0] + pos[1] * pos[1]);
     double t_next = std::numeric_limits<double>::infinity();
     int surface = -1;  // >= 0 cylinder index, <= -2 disk index (-2 - k)
     const auto j = static_cast<int>(std::upper_bound(radii.begin(), radii.end(), r0) - radii.begin());
     for (int k = std::max(j - 2, 0); k <= std::min(j + 1, static_cast<int>(radii.size()) - 1); ++k) {
-      const double t = cylinder_crossing(h, radii[static_cast<std::size_t>(k)]);
+      const double t = cylinder_crossing(circle, radii[static_cast<std::size_t>(k)]);
       if (t < t_next) {
         t_next = t;
         surface = k;
@@ -243,7 +276,7 @@ void Propagator::transport_charged(std::vector<SimParticle>& particles, std::siz
     if (t_total > config_.max_turns * kTwoPi * rh) return;
     const auto at = h.position(t_next);
     if (!inside_world(at)) return;
-    const Helix hs = make_helix(at, h.momentum(t_next), particle.charge, config_.bz);
+    const Helix hs = make_helix(at, h.momentum(t_next), particle.charge, config_.bz, h.phi0 + h.rho * t_next);
 
     // Candidate modules of the layers on this surface.
     cand.clear();
@@ -275,11 +308,13 @@ void Propagator::transport_charged(std::vector<SimParticle>& particles, std::siz
 
     crossed.clear();
     const auto& planes = geo.planes();
+    const double hc0 = std::cos(hs.phi0), hs0 = std::sin(hs.phi0);
     for (auto m : cand) {
       double t = 0;
-      if (!plane_crossing(hs, planes[m], t)) continue;
+      std::array<double, 3> point{};
+      if (!plane_crossing(hs, hc0, hs0, planes[m], t, point)) continue;
       if (t_next + t <= kEps) continue;  // behind the start of this step
-      if (!inside(planes[m], hs.position(t))) continue;
+      if (!inside(planes[m], point)) continue;
       crossed.push_back({t, m});
     }
     std::sort(crossed.begin(), crossed.end(), [](const Crossed& a, const Crossed& b) { return a.t < b.t; });
@@ -310,6 +345,9 @@ void Propagator::transport_charged(std::vector<SimParticle>& particles, std::siz
     std::swap(previous, current);
     pos = at;
     mom = hs.momentum(0);
+    phi = hs.phi0;
+    while (phi > kPi) phi -= kTwoPi;
+    while (phi < -kPi) phi += kTwoPi;
     if (x_total <= 0) continue;
     const double p = norm(mom);
     if (config_.multiple_scattering) {
@@ -319,6 +357,7 @@ void Propagator::transport_charged(std::vector<SimParticle>& particles, std::siz
       const std::array<double, 3> u{mom[0] / p, mom[1] / p, mom[2] / p};
       const auto d = scatter(u, theta0 * gauss(rng), theta0 * gauss(rng));
       mom = {p * d[0], p * d[1], p * d[2]};
+      phi = std::atan2(mom[1], mom[0]);
     }
     if (config_.hadronic_interactions && is_hadron(particle.species)) {
       const double prob = 1.0 - std::exp(-x_total * config_.x0_over_lambda * config_.hadronic_scale);
