@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -256,6 +257,28 @@ TruthContainer link_truth(TruthContainer truth, const CsvReader& csv, const IdIn
   return sorted;
 }
 
+/// Runs `on_helper` on a second thread and `on_caller` on this one (both
+/// must not throw), or both here when `parallel` is false or no thread can
+/// be started.
+template <class OnHelper, class OnCaller>
+void run_pair(bool parallel, OnHelper&& on_helper, OnCaller&& on_caller) {
+  if (parallel) {
+    std::optional<std::thread> helper;
+    try {
+      helper.emplace(std::ref(on_helper));
+    } catch (const std::system_error&) {
+      helper.reset();
+    }
+    if (helper) {
+      on_caller();
+      helper->join();
+      return;
+    }
+  }
+  on_caller();
+  on_helper();
+}
+
 // ---- files of an event ---------------------------------------------------
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -428,37 +451,39 @@ Event parse_event(const EventText& text, const ReadOptions& options) {
   std::size_t bytes = text.hits->text.size();
   for (const auto* part : {&text.cells, &text.truth, &text.particles})
     bytes += *part ? (*part)->text.size() : 0;
-  bool done = false;
-  if (options.parallel && bytes >= kParallelBytes) {
-    try {
-      std::thread helper([&] {
+  const bool parallel = options.parallel && bytes >= kParallelBytes;
+  run_pair(
+      parallel,
+      [&] {
         parse_truth_part();
         parse_particles_part();
+      },
+      [&] {
+        parse_hits_part();
+        parse_cells_part();
       });
-      parse_hits_part();
-      parse_cells_part();
-      helper.join();
-      done = true;
-    } catch (const std::system_error&) {
-      // No thread available: parse serially below.
-    }
-  }
-  if (!done) {
-    parse_hits_part();
-    parse_particles_part();
-    parse_cells_part();
-    parse_truth_part();
-  }
   for (const auto& error : errors) {
     if (error) std::rethrow_exception(error);
   }
-  // Phase 2: link cells and truth to hits (and truth to particles).
-  if (text.cells) event.cells = link_cells(std::move(event.cells), *cells_csv, hit_index);
-  if (text.truth) {
-    event.truth =
-        link_truth(std::move(event.truth), *truth_csv, hit_index, text.particles ? &particle_index : nullptr);
+  // Phase 2: link truth to hits and particles (helper thread), cells to hits
+  // and derived hit quantities (this thread).
+  run_pair(
+      parallel,
+      [&] {
+        if (!text.truth) return;
+        guarded(3, [&] {
+          event.truth = link_truth(std::move(event.truth), *truth_csv, hit_index,
+                                   text.particles ? &particle_index : nullptr);
+        });
+      },
+      [&] {
+        if (text.cells)
+          guarded(2, [&] { event.cells = link_cells(std::move(event.cells), *cells_csv, hit_index); });
+        event.hits.compute_derived();
+      });
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
   }
-  event.hits.compute_derived();
   return event;
 }
 

@@ -102,7 +102,8 @@ TEST(CsvReader, IntegersAtTheirLimits) {
       "u,i,l\n"
       "18446744073709551615,2147483647,9223372036854775807\n"
       "0,-2147483648,-9223372036854775808\n"
-      "1234567890123456789,-999999999,-1000000000000000000\n";
+      "1234567890123456789,-999999999,-1000000000000000000\n"
+      "12345678901234567890,0012,-000000000000000000001\n";
   io::CsvReader csv(text, "ints.csv");
   const auto u = csv.require_column<std::uint64_t>("u");
   const auto i = csv.require_column<std::int32_t>("i");
@@ -118,6 +119,10 @@ TEST(CsvReader, IntegersAtTheirLimits) {
   EXPECT_EQ(csv.get<std::uint64_t>(u), 1234567890123456789ULL);
   EXPECT_EQ(csv.get<std::int32_t>(i), -999999999);
   EXPECT_EQ(csv.get<std::int64_t>(l), -1000000000000000000LL);
+  ASSERT_TRUE(csv.next());  // 20 digits and leading zeros take the general path
+  EXPECT_EQ(csv.get<std::uint64_t>(u), 12345678901234567890ULL);
+  EXPECT_EQ(csv.get<std::int32_t>(i), 12);
+  EXPECT_EQ(csv.get<std::int64_t>(l), -1);
   EXPECT_FALSE(csv.next());
 
   io::CsvReader over("u,i\n18446744073709551616,1\n", "over.csv");
@@ -145,6 +150,16 @@ TEST(CsvReader, UnparsedColumnsAreSkippedAndCountsChecked) {
   EXPECT_EQ(csv.get<float>(c), 6.0F);
   EXPECT_EQ(csv.line(), 3U);
   EXPECT_FALSE(csv.next());
+}
+
+TEST(CsvReader, DigitsNextToNeighbouringBytesAreRejected) {
+  // ':' and '/' border '0'..'9'; 0xFA.. carry in the 8-byte digit scan.
+  for (const char* bad : {"123:", "123/5", "12345678:", "1234567\xfa" "9", "\xff" "1234567", "1.2345678/"}) {
+    const std::string text = std::string("v,w\n") + bad + ",0\n";
+    io::CsvReader csv(text, "b.csv");
+    (void)csv.require_column<float>("v");
+    EXPECT_THROW((void)csv.next(), trkx::InputError) << bad;
+  }
 }
 
 TEST(CsvReader, QuoteForMessageIsOneShortLine) {
