@@ -8,7 +8,10 @@
 // produces the same output, an EdgeList of pairs i < j sorted by (i, j), and
 // reports `pairs`, `nbrs/pt` and `match` (1 = identical to trkx's edge set)
 // or `recall` (fraction of trkx's pairs found, for approximate/other-metric
-// searches).
+// searches). FAISS IndexFlatL2 is brute force and alone takes ~30 s of CPU
+// per thread count; skip it with --benchmark_filter=-FaissFlat.
+// Compare CPU times of the 1-thread runs (exact on a busy machine); with 2
+// threads Google Benchmark's CPU column counts the main thread only.
 
 #include <benchmark/benchmark.h>
 #include <faiss/IndexFlat.h>
