@@ -44,12 +44,12 @@ void print_summary(const Event& event, const std::string& input) {
   for (const auto& [key, count] : per_layer) std::printf("  %6d  %5d  %6zu\n", key.first, key.second, count);
 }
 
-void run_inspect(const InspectOptions& options) {
+void inspect_event(const io::EventFiles& files, const InspectOptions& options) {
   StageTimer timer;
-  const Event event = io::read_event(options.input, options.read);
+  const Event event = io::read_event(files.prefix, options.read);
   TRKX_LOG_INFO("read {} hits, {} cells, {} truth rows, {} particles in {:.1f} ms", event.hits.size(),
                 event.cells.size(), event.truth.size(), event.particles.size(), timer.wall_seconds() * 1e3);
-  print_summary(event, options.input);
+  print_summary(event, files.prefix.string());
   if (options.write_dir.empty()) return;
 
   timer.reset();
@@ -63,6 +63,13 @@ void run_inspect(const InspectOptions& options) {
   std::printf("round trip: identical (%s)\n", prefix.string().c_str());
 }
 
+void run_inspect(const InspectOptions& options) {
+  // An event prefix, its -hits.csv file, or a directory (every event in it).
+  const auto events = io::resolve_inputs({options.input});
+  if (events.size() > 1) TRKX_LOG_INFO("{} events in {}", events.size(), options.input);
+  for (const auto& files : events) inspect_event(files, options);
+}
+
 }  // namespace
 
 void add_inspect_command(CLI::App& app) {
@@ -70,7 +77,8 @@ void add_inspect_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "inspect",
       "Read one TrackML event, print a summary; --write DIR writes it back out and checks the round trip");
-  cmd->add_option("event", options->input, "Event prefix (DIR/event000001000) or its -hits.csv[.gz] file")
+  cmd->add_option("event", options->input,
+                  "Event prefix (DIR/event000001000), its -hits.csv[.gz] file, or a directory of events")
       ->required();
   cmd->add_option("--write", options->write_dir, "Write the event to this directory and re-read it");
   cmd->add_flag("--gzip", options->gzip, "Write .csv.gz files");
