@@ -62,6 +62,9 @@ void run_prepare(const PrepareOptions& opt) {
       events.size(), plan.concurrent_events,
       [&](std::size_t i) {
         const Event event = io::read_event(events[i].prefix, read);
+        if (event.cells.size() == 0 && event.hits.size() > 0) {
+          TRKX_LOG_WARN("{}: no cells; the cluster-shape features are 0", events[i].prefix.string());
+        }
         if (!event.has_truth()) {
           TRKX_LOG_WARN("{}: no truth; particle_id 0 and no true edges", events[i].prefix.string());
         }

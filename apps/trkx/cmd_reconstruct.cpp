@@ -124,6 +124,9 @@ void run_reconstruct(const ReconstructOptions& opt) {
         const StageTimer event_timer;
         const Event event = io::read_event(events[i].prefix, read);
         const double read_seconds = event_timer.wall_seconds();
+        if (event.cells.size() == 0 && event.hits.size() > 0) {
+          TRKX_LOG_WARN("{}: no cells; the cluster-shape features are 0", events[i].prefix.string());
+        }
         const PipelineResult result = pipeline.run(event);
         TrackAssignment tracks = result.tracks;
         tracks.event_id = events[i].event_id;
