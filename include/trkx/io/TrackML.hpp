@@ -52,15 +52,18 @@ std::vector<EventFiles> resolve_inputs(const std::vector<std::string>& inputs);
 Event read_event(const std::filesystem::path& prefix, const ReadOptions& options = {});
 
 /// Writes one event as `<dir>/event<9-digit id>-{hits,cells,truth,particles}.csv`
-/// (empty parts are skipped). `gzip` writes `.csv.gz`. Each file is written
+/// (hits always; empty cells/truth/particles are skipped). `gzip` writes
+/// `.csv.gz`. Numbers in shortest round-trip form. Each file is written
 /// atomically (temporary file, then rename).
 void write_event(const Event& event, const std::filesystem::path& dir, bool gzip = false);
 
-/// Reads / writes a TrackML `detectors.csv` module description.
+/// Reads / writes a TrackML `detectors.csv` module description (written
+/// atomically; gzip-compressed when the file name ends in `.gz`).
 DetectorGeometry read_detectors(const std::filesystem::path& file);
 void write_detectors(const DetectorGeometry& geometry, const std::filesystem::path& file);
 
-/// Reads / writes a submission (`event_id,hit_id,track_id`), atomically.
+/// Reads / writes a submission (`event_id,hit_id,track_id`), atomically
+/// (gzip-compressed when the file name ends in `.gz`).
 /// read_submission() expects the rows of one event (an empty file body gives
 /// an empty assignment); a file with several events is an InputError.
 TrackAssignment read_submission(const std::filesystem::path& file);
