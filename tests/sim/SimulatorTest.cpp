@@ -136,6 +136,39 @@ TEST(Simulator, HighPtTrackFitsAHelixWithTheRightRadius) {
   }
 }
 
+TEST(Simulator, LoopersHitTheSameLayerAgainOnTheWayBack) {
+  auto config = config_with(0, kNone);
+  config.response.noise_fraction = 0;
+  config.response.efficiency = 1.0;
+  config.propagation.hadronic_interactions = false;
+  // pT = 0.12 GeV: radius 200 mm in 2 T, so the track turns back at r = 400 mm.
+  trkx::sim::SimParticle p;
+  const double pt = 0.12;
+  p.momentum = {pt * std::cos(-1.0), pt * std::sin(-1.0), pt * std::sinh(0.05)};
+  p.charge = -1;
+  p.species = trkx::sim::Species::kPion;
+  const Event event = Simulator(builtin(), config).simulate_particles(5, {p});
+  ASSERT_GE(event.hits.size(), 6u);
+  double max_r = 0;
+  for (auto r : event.hits.r) max_r = std::max(max_r, static_cast<double>(r));
+  EXPECT_LT(max_r, 401.0);
+  EXPECT_GT(max_r, 350.0);
+  // The short-strip layer at r = 360 mm is crossed going out and coming back.
+  std::vector<std::array<float, 3>> at360;
+  for (std::size_t i = 0; i < event.hits.size(); ++i) {
+    if (event.hits.volume_id[i] == 13 && event.hits.layer_id[i] == 4) {
+      at360.push_back({event.hits.x[i], event.hits.y[i], event.hits.z[i]});
+    }
+  }
+  ASSERT_GE(at360.size(), 2u);
+  double spread = 0;
+  for (const auto& a : at360) {
+    for (const auto& b : at360)
+      spread = std::max(spread, static_cast<double>(std::hypot(a[0] - b[0], a[1] - b[1])));
+  }
+  EXPECT_GT(spread, 50.0);
+}
+
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

@@ -45,7 +45,7 @@ class EventGenerator {
     double pileup = 200.0;                          ///< mean number of pile-up interactions (Poisson)
     HardScatter hard_scatter = HardScatter::kJets;  ///< hard-scatter interaction (TrackML: ttbar + pile-up)
     double dndeta =
-        4.5;  ///< charged particles per unit eta per interaction, all pT (only pT > pt_min are made)
+        4.3;  ///< charged particles per unit eta per interaction, all pT (only pT > pt_min are made)
     double eta_max = 4.0;  ///< primaries are flat in |eta| < eta_max
     // Species mix of charged primaries (normalised internally).
     double frac_pion = 0.80, frac_kaon = 0.12, frac_proton = 0.06, frac_electron = 0.015, frac_muon = 0.005;

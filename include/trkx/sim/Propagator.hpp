@@ -32,7 +32,7 @@ class Propagator {
  public:
   struct Config {
     double bz = 2.0;                    ///< solenoid field along z [T]
-    double max_turns = 0.6;             ///< loopers stop after this many turns in the transverse plane
+    double max_turns = 0.75;            ///< loopers stop after this many turns in the transverse plane
     int max_crossings = 200;            ///< surface crossings per particle at most
     bool multiple_scattering = true;    ///< Highland-formula scattering at every crossed module
     bool hadronic_interactions = true;  ///< inelastic hadron interactions in the modules
