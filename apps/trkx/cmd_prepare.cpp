@@ -28,7 +28,7 @@ struct PrepareOptions {
   std::string output;
   std::string models;
   std::size_t threads = 0;
-  std::string memory = "arena";
+  std::string memory = "release";
 };
 
 void run_prepare(const PrepareOptions& opt) {

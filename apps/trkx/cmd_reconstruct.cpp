@@ -35,7 +35,7 @@ struct ReconstructOptions {
   bool resume = false;
   bool dump_graphs = false;
   std::string track_builder = "cc";
-  std::string memory = "arena";
+  std::string memory = "release";  // measured: same time as arena, ~40% lower peak RSS on PU200
   bool no_io_binding = false;
   int optimization = 99;
   std::size_t filter_chunk = 100000;
@@ -221,7 +221,9 @@ void add_reconstruct_command(CLI::App& app) {
       ->check(CLI::IsMember({"cc", "walk"}))
       ->capture_default_str();
   cmd->add_option("--memory", opt->memory,
-                  "ONNX Runtime memory: arena (keep, fastest), release (shrink after each event), no-arena")
+                  "ONNX Runtime memory: release (arena shrunk after each event and stage; default), arena "
+                  "(kept at its peak), "
+                  "no-arena")
       ->check(CLI::IsMember({"arena", "release", "no-arena"}))
       ->capture_default_str();
   cmd->add_flag("--no-io-binding", opt->no_io_binding, "Use plain Session::Run instead of IO binding");
