@@ -140,8 +140,8 @@ PipelineResult Pipeline::run(const Event& event, Workspace& workspace) const {
       EdgeList filtered = select_edges(candidates, models_.filter->cut);
       record("filter", timer, candidates.size(), filtered.size());
       hook("filter", candidates);
-      gnn_input = filtered;
-      if (config_.keep_intermediates) result.filtered = std::move(filtered);
+      if (config_.keep_intermediates) result.filtered = filtered;
+      gnn_input = std::move(filtered);
     } else {
       gnn_input = candidates;
     }
