@@ -100,7 +100,8 @@ void add_simulate_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--out,-o", options->out, "output directory")->required();
   cmd->add_option("--hard-scatter", options->hard_scatter,
-                  "jets: one hard scatter with back-to-back jets plus pile-up; none: pile-up only")
+                  "jets: one hard scatter with back-to-back jets plus pile-up; none: pile-up only\n"
+                  "(--pileup 0 --hard-scatter none gives empty events)")
       ->check(CLI::IsMember({"jets", "none"}))
       ->capture_default_str();
   cmd->add_option("--threads,-j", options->threads, "worker threads (0 = all cores)")->capture_default_str();
