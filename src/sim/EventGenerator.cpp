@@ -106,6 +106,7 @@ EventGenerator::EventGenerator(Config config) : config_(config) {
   const double lmin = std::log(config_.pt_min), lmax = std::log(config_.pt_max);
   for (int i = 0; i < kGrid; ++i)
     pt_grid_[static_cast<std::size_t>(i)] = std::exp(lmin + (lmax - lmin) * i / (kGrid - 1));
+  double pion_integral_above = 0;
   const Species tabulated[5] = {Species::kPion, Species::kKaon, Species::kProton, Species::kElectron,
                                 Species::kMuon};
   for (int s = 0; s < 5; ++s) {
@@ -120,6 +121,7 @@ EventGenerator::EventGenerator(Config config) : config_(config) {
       cdf[i] = cdf[i - 1] +
                0.5 * (density(pt_grid_[i]) + density(pt_grid_[i - 1])) * (pt_grid_[i] - pt_grid_[i - 1]);
     }
+    if (s == 0) pion_integral_above = cdf.back();
     for (auto& c : cdf) c /= cdf.back();
   }
   {
@@ -129,10 +131,12 @@ EventGenerator::EventGenerator(Config config) : config_(config) {
       const double mt = std::sqrt(pt * pt + m * m);
       return pt * std::pow(1.0 + (mt - m) / (config_.tsallis_n * config_.tsallis_t), -config_.tsallis_n);
     };
-    double below = 0, above = 0;
-    const double step = 1e-3;
-    for (double pt = 0.5 * step; pt < config_.pt_max; pt += step)
-      (pt < config_.pt_min ? below : above) += density(pt);
+    // Trapezoids on [0, pt_min]; the part above is the (unnormalised) pion table.
+    double below = 0;
+    constexpr int kSteps = 2000;
+    const double step = config_.pt_min / kSteps;
+    for (int i = 0; i < kSteps; ++i) below += 0.5 * (density(i * step) + density((i + 1) * step)) * step;
+    const double above = pion_integral_above;
     fraction_above_pt_min_ = above / (above + below);
   }
   const double fr[5] = {config_.frac_pion, config_.frac_kaon, config_.frac_proton, config_.frac_electron,
