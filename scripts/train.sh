@@ -23,6 +23,7 @@
 #   --budget-embedding M, --budget-filter M, --budget-gnn M   per-stage limits [--budget-minutes]
 #   --install DIR          copy the finished model set here [<repo>/models; smoke: none]
 #   --threads N            threads for torch and trkx [2]
+#   --edge-train-events N  train filter and GNN on the first N training events only [all]
 #   --smoke                CI mode (tiny events, one short epoch per stage)
 # Seeds: training events use run seed 1001 (event ids 1000...), validation
 # seed 2002 (ids 5000...), test seed 3003 (ids 8000...), so the sets are
@@ -40,7 +41,7 @@ fi
 trap 'rm -f "$TRKX_TRAIN_COPY"' EXIT
 orig_args="$*"
 name="" runs="$repo/runs" trkx="${TRKX_BIN:-}" smoke=0 install="__default__" threads=2
-pileup="" n_train="" n_val="" n_test="" ep_emb="" ep_fil="" ep_gnn="" budget=0 b_emb="" b_fil="" b_gnn=""
+pileup="" n_train="" n_val="" n_test="" ep_emb="" ep_fil="" ep_gnn="" budget=0 b_emb="" b_fil="" b_gnn="" n_edge_train=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -59,6 +60,7 @@ while [ $# -gt 0 ]; do
     --budget-gnn) b_gnn=$2; shift 2 ;;
     --install) install=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --edge-train-events) n_edge_train=$2; shift 2 ;;
     --smoke) smoke=1; shift ;;
     -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "train.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -127,9 +129,13 @@ step sim-test "$trkx" simulate --out "$run/data/test" --events "$n_test" --first
   --pileup "$pileup" --threads "$threads"
 
 prepare() {  # prepare STAGE SET [models]
-  local out="$run/prep-$1/$2"
+  local out="$run/prep-$1/$2" inputs=("$run/data/$2")
+  if [ "$2" = train ] && [ "$1" != features ] && [ "$n_edge_train" -gt 0 ]; then
+    mapfile -t inputs < <(ls "$run/data/train" | sed -n 's/^\(event[0-9]*\)-hits\.csv.*$/\1/p' | sort -u |
+                          head -n "$n_edge_train" | sed "s|^|$run/data/train/|")
+  fi
   rm -rf "$out"
-  "$trkx" prepare --input "$run/data/$2" --output "$out" --threads "$threads" ${3:+--models "$3"}
+  "$trkx" prepare --input "${inputs[@]}" --output "$out" --threads "$threads" ${3:+--models "$3"}
 }
 train() {  # train STAGE PREP EPOCHS BUDGET MODEL_JSON ARGS...
   local stage=$1 prep=$2 epochs=$3 minutes=${4:-$budget} model=$5; shift 5

@@ -1,12 +1,13 @@
 """Training loops on synthetic events: losses decrease, checkpoints resume, results are written."""
 
 import json
+import math
 
 import torch
 
 from trkx_train.data import DataError, edge_keys, is_true_pair, load_event, load_events
 from trkx_train.losses import contrastive_hinge_loss
-from trkx_train.train import TrainConfig, choose_cut, cut_table, induced_subgraph, train_stage
+from trkx_train.train import TrainConfig, azimuth_wedge, choose_cut, cut_table, induced_subgraph, train_stage
 
 import pytest
 
@@ -16,7 +17,8 @@ SMALL = {"embedding": {"hidden": 32, "n_layers": 2, "dim": 4},
 
 
 def tc(**kw):
-    base = dict(epochs=4, steps_per_event=8, queries=256, positives=1024, max_edges=20000, lr=1e-2, threads=2)
+    base = dict(epochs=3, steps_per_event=8, queries=256, positives=1024, max_edges=20000, lr=1e-2, threads=2,
+                wedge_fraction=0.5)
     base.update(kw)
     return TrainConfig(**base)
 
@@ -30,9 +32,9 @@ def test_loss_decreases_and_result_written(synthetic_data, tmp_path, stage):
     train, val = synthetic_data
     res = train_stage(stage, train, val, tmp_path / stage, tc(), SMALL[stage])
     ls = losses(tmp_path / stage)
-    assert len(ls) == 4
+    assert len(ls) == 3
     assert ls[-1] < 0.9 * ls[0], ls
-    assert res["epochs_completed"] == 4
+    assert res["epochs_completed"] == 3
     if stage == "embedding":
         assert res["radius"] > 0 and 0.9 < res["sampled_efficiency"] <= 1.0
     else:
@@ -107,3 +109,20 @@ def test_loader_rejects_broken_events(synthetic_data, tmp_path):
     np.save(bad / "candidate_y.npy", np.zeros(3, np.float32))
     with pytest.raises(DataError, match="does not match"):
         load_event(bad, "candidate")
+
+
+def test_azimuth_wedge_keeps_hits_and_edges_inside(synthetic_data):
+    train, _ = synthetic_data
+    ev = load_events(train, limit=1)[0]
+    turn = 2 * math.pi
+    angles = ev.x[:, 1] + math.pi  # the synthetic phi column is the azimuth in rad
+    sub = azimuth_wedge(ev, angles, 0.25, torch.Generator().manual_seed(5))
+    assert 0.15 * ev.n_hits < sub.n_hits < 0.35 * ev.n_hits
+    # the kept hits cover at most a quarter turn: the largest circular gap is >= 3/4 turn
+    a = torch.sort(sub.x[:, 1] + math.pi).values
+    gaps = torch.cat([a[1:] - a[:-1], (a[:1] + turn) - a[-1:]])
+    assert float(gaps.max()) >= 0.75 * turn - 1e-4
+    # every kept true edge joins two kept hits of the same particle
+    assert sub.true_edges.numel() > 0
+    assert bool((sub.true_edges >= 0).all()) and bool((sub.true_edges < sub.n_hits).all())
+    assert bool((sub.particle_id[sub.true_edges[0]] == sub.particle_id[sub.true_edges[1]]).all())

@@ -107,6 +107,24 @@ def cmd_flops(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_radius_scan(a: argparse.Namespace) -> int:
+    from .train import choose_radius
+
+    torch.set_num_threads(a.threads)
+    model, _ = load_stage_model(Path(a.stage_dir))
+    events = D.load_events(Path(a.data), "true", a.limit)
+    rows = []
+    for k in a.k:
+        for t in a.target:
+            r = choose_radius(model, events, t, k, n_sample=a.samples)
+            rows.append({"target": t, **r})
+            print(f"k={k:3d} target={t:.3f}: radius={r['radius']:.4f} efficiency={r['sampled_efficiency']:.4f} "
+                  f"neighbours/hit={r['neighbours_per_hit']:.1f}", flush=True)
+    if a.json:
+        Path(a.json).write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
 def cmd_card(a: argparse.Namespace) -> int:
     from .card import write_model_card
 
@@ -149,6 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--run", required=True)
     f.add_argument("--json")
     f.set_defaults(fn=cmd_flops)
+
+    r = sub.add_parser("radius-scan", help="radius-graph efficiency and size vs radius and k cap")
+    r.add_argument("stage_dir")
+    r.add_argument("--data", required=True, help="prepared events (e.g. validation)")
+    r.add_argument("--k", type=int, nargs="+", default=[16, 32, 64])
+    r.add_argument("--target", type=float, nargs="+", default=[0.9, 0.95, 0.97])
+    r.add_argument("--limit", type=int, default=2)
+    r.add_argument("--samples", type=int, default=4000)
+    r.add_argument("--threads", type=int, default=2)
+    r.add_argument("--json")
+    r.set_defaults(fn=cmd_radius_scan)
 
     c = sub.add_parser("card", help="write MODEL_CARD.md")
     c.add_argument("--run", required=True)

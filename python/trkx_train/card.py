@@ -101,10 +101,19 @@ def write_model_card(run: Path, models: Path, test_eval: Path, val_eval: Path | 
                 if stage == "embedding" else
                 ["lr", "lr_final_fraction", "weight_decay", "steps_per_event", "max_edges", "target_efficiency"])
         hp = ", ".join(f"{k}={tr[k]}" for k in keys if k in tr)
-        extra = (f"radius {res['radius']:.4f} (k cap {res['max_neighbours']}), chosen on validation for "
-                 f"{tr.get('target_efficiency')} of true edges" if stage == "embedding" else
-                 f"cut {res['cut']:.4f} chosen on validation for {tr.get('target_efficiency')} of input true edges, "
-                 f"pos_weight {res.get('pos_weight')}")
+        shipped = pipeline.get(stage, {})
+        if stage == "embedding":
+            extra = (f"shipped radius {shipped.get('radius')} with k cap {shipped.get('max_neighbours')}; the automatic "
+                     f"choice on validation for {tr.get('target_efficiency')} of true edges was radius "
+                     f"{res['radius']:.4f} with k cap {res['max_neighbours']} (sampled efficiency "
+                     f"{res.get('sampled_efficiency', float('nan')):.3f})")
+            if abs(float(shipped.get("radius", res["radius"])) - res["radius"]) > 1e-4 \
+                    or int(shipped.get("max_neighbours", res["max_neighbours"])) != res["max_neighbours"]:
+                extra += "; overridden at export (see Notes)"
+        else:
+            extra = (f"shipped cut {shipped.get('cut')}; automatic choice on validation for "
+                     f"{tr.get('target_efficiency')} of input true edges: {res['cut']:.4f}; pos_weight "
+                     f"{res.get('pos_weight')}")
         details.append(f"- **{stage}**: {hp}; {extra}. Last validation: "
                        + ", ".join(f"{k}={v:.4g}" for k, v in res.get("last_validation", {}).items()
                                    if isinstance(v, float) and not k.startswith(("nbrs", "lr", "val_sec"))) + ".")

@@ -492,7 +492,10 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
         s = torch.cat([edge_scores(model, ev) for ev in val_events])
         y = torch.cat([ev.y for ev in val_events])
         cut = choose_cut(s, y, tc.target_efficiency)
-        choice = {"cut": cut, "table": cut_table(s, y, sorted({cut, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9}))}
+        targets = (0.9, 0.95, 0.975, 0.99)
+        choice = {"cut": cut, "cut_for_efficiency": {str(t): choose_cut(s, y, t) for t in targets},
+                  "table": cut_table(s, y, sorted({cut, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9}
+                                                  | {choose_cut(s, y, t) for t in targets}))}
     result = {"stage": stage, "epochs_completed": len(history), "epochs_planned": tc.epochs,
               "stopped_by_time_budget": stopped_early, "train_minutes": elapsed / 60,
               "train_events": len(train_events), "val_events": len(val_events),
