@@ -3,6 +3,11 @@ add_library(trkx_compile_options INTERFACE)
 target_compile_options(trkx_compile_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
   -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
+# GCC 12 at -O3 reports false -Wrestrict warnings inside libstdc++'s
+# std::string (GCC bug 105329) on ordinary string concatenation.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(trkx_compile_options INTERFACE -Wno-restrict)
+endif()
 if(TRKX_WARNINGS_AS_ERRORS)
   target_compile_options(trkx_compile_options INTERFACE -Werror)
 endif()
