@@ -154,7 +154,12 @@ TEST(CsvReader, UnparsedColumnsAreSkippedAndCountsChecked) {
 
 TEST(CsvReader, DigitsNextToNeighbouringBytesAreRejected) {
   // ':' and '/' border '0'..'9'; 0xFA.. carry in the 8-byte digit scan.
-  for (const char* bad : {"123:", "123/5", "12345678:", "1234567\xfa" "9", "\xff" "1234567", "1.2345678/"}) {
+  for (const char* bad : {"123:", "123/5", "12345678:",
+                          "1234567\xfa"
+                          "9",
+                          "\xff"
+                          "1234567",
+                          "1.2345678/"}) {
     const std::string text = std::string("v,w\n") + bad + ",0\n";
     io::CsvReader csv(text, "b.csv");
     (void)csv.require_column<float>("v");
