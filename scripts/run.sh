@@ -33,4 +33,7 @@ echo "== reconstruct with models/"
 "$trkx" reconstruct --input "$out/events" --models models --output "$out/tracks" --dump-graphs
 echo
 echo "== evaluate"
-"$trkx" evaluate --truth "$out/events" --tracks "$out/tracks" --output "$out/evaluation.json"
+"$trkx" evaluate --truth "$out/events" --tracks "$out/tracks" --models models \
+  --output "$out/evaluation.json" --plots "$out/plots"
+echo
+echo "Outputs in $out/: events/ (TrackML CSV), tracks/ (submissions, report.json, graphs/), evaluation.json, plots/"
