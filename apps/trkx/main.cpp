@@ -27,12 +27,12 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   app.parse_complete_callback([&] { trkx::set_log_level(log_level); });
 
-  trkx::cli::add_version_command(app);
   trkx::cli::add_simulate_command(app);
-  trkx::cli::add_evaluate_command(app);
   trkx::cli::add_inspect_command(app);
   trkx::cli::add_prepare_command(app);
   trkx::cli::add_reconstruct_command(app);
+  trkx::cli::add_evaluate_command(app);
+  trkx::cli::add_version_command(app);
 
   try {
     app.parse(argc, argv);
