@@ -641,20 +641,8 @@ std::string format_hits(const HitContainer& hits) {
   out.reserve(64 + hits.size() * 48);
   out += "hit_id,x,y,z,volume_id,layer_id,module_id\n";
   for (std::size_t i = 0; i < hits.size(); ++i) {
-    append_number(out, hits.hit_id[i]);
-    out += ',';
-    append_number(out, hits.x[i]);
-    out += ',';
-    append_number(out, hits.y[i]);
-    out += ',';
-    append_number(out, hits.z[i]);
-    out += ',';
-    append_number(out, hits.volume_id[i]);
-    out += ',';
-    append_number(out, hits.layer_id[i]);
-    out += ',';
-    append_number(out, hits.module_id[i]);
-    out += '\n';
+    append_row(out, hits.hit_id[i], hits.x[i], hits.y[i], hits.z[i], hits.volume_id[i], hits.layer_id[i],
+               hits.module_id[i]);
   }
   return out;
 }
@@ -664,14 +652,7 @@ std::string format_cells(const CellContainer& cells) {
   out.reserve(32 + cells.size() * 28);
   out += "hit_id,ch0,ch1,value\n";
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    append_number(out, cells.hit_id[i]);
-    out += ',';
-    append_number(out, cells.ch0[i]);
-    out += ',';
-    append_number(out, cells.ch1[i]);
-    out += ',';
-    append_number(out, cells.value[i]);
-    out += '\n';
+    append_row(out, cells.hit_id[i], cells.ch0[i], cells.ch1[i], cells.value[i]);
   }
   return out;
 }
@@ -681,15 +662,8 @@ std::string format_truth(const TruthContainer& truth) {
   out.reserve(64 + truth.size() * 96);
   out += "hit_id,particle_id,tx,ty,tz,tpx,tpy,tpz,weight\n";
   for (std::size_t i = 0; i < truth.size(); ++i) {
-    append_number(out, truth.hit_id[i]);
-    out += ',';
-    append_number(out, truth.particle_id[i]);
-    for (const auto* column :
-         {&truth.tx, &truth.ty, &truth.tz, &truth.tpx, &truth.tpy, &truth.tpz, &truth.weight}) {
-      out += ',';
-      append_number(out, (*column)[i]);
-    }
-    out += '\n';
+    append_row(out, truth.hit_id[i], truth.particle_id[i], truth.tx[i], truth.ty[i], truth.tz[i],
+               truth.tpx[i], truth.tpy[i], truth.tpz[i], truth.weight[i]);
   }
   return out;
 }
@@ -699,17 +673,8 @@ std::string format_particles(const ParticleContainer& particles) {
   out.reserve(64 + particles.size() * 96);
   out += "particle_id,vx,vy,vz,px,py,pz,q,nhits\n";
   for (std::size_t i = 0; i < particles.size(); ++i) {
-    append_number(out, particles.particle_id[i]);
-    for (const auto* column :
-         {&particles.vx, &particles.vy, &particles.vz, &particles.px, &particles.py, &particles.pz}) {
-      out += ',';
-      append_number(out, (*column)[i]);
-    }
-    out += ',';
-    append_number(out, particles.q[i]);
-    out += ',';
-    append_number(out, particles.nhits[i]);
-    out += '\n';
+    append_row(out, particles.particle_id[i], particles.vx[i], particles.vy[i], particles.vz[i],
+               particles.px[i], particles.py[i], particles.pz[i], particles.q[i], particles.nhits[i]);
   }
   return out;
 }
@@ -753,12 +718,7 @@ std::string format_submissions(std::span<const TrackAssignment> tracks) {
   for (const auto& t : tracks) {
     TRKX_CHECK(t.hit_id.size() == t.track_id.size(), "TrackAssignment: hit_id and track_id differ in size");
     for (std::size_t i = 0; i < t.size(); ++i) {
-      append_number(out, t.event_id);
-      out += ',';
-      append_number(out, t.hit_id[i]);
-      out += ',';
-      append_number(out, t.track_id[i]);
-      out += '\n';
+      append_row(out, t.event_id, t.hit_id[i], t.track_id[i]);
     }
   }
   return out;

@@ -189,4 +189,12 @@ void append_number(std::string& out, T value) {
   out.append(buf, result.ptr);
 }
 
+/// Appends one CSV row: the values separated by commas, then a newline.
+template <class T, class... Ts>
+void append_row(std::string& out, T first, Ts... rest) {
+  append_number(out, first);
+  ((out += ',', append_number(out, rest)), ...);
+  out += '\n';
+}
+
 }  // namespace trkx::io
