@@ -8,11 +8,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <type_traits>
 
@@ -301,8 +303,8 @@ inline const char* fast_signed(const char* p, const char* end, std::int64_t& out
 /// Clinger's fast path for decimal floating-point text: when the significand
 /// M (all digits) and the power of ten are both exactly representable in T,
 /// M * 10^e (or M / 10^-e) is a single correctly rounded operation, so the
-/// result equals std::from_chars. Covers TrackML's ~6-digit values; returns
-/// nullptr for anything else (long significands, large exponents, nan, inf).
+/// result equals std::from_chars. Covers TrackML's ~6-digit values (and, for
+/// float, up to 16 digits via double); returns nullptr for anything else.
 template <class T>
 inline const char* fast_float(const char* p, const char* end, T& out) {
   constexpr int kMaxExp = std::is_same_v<T, float> ? 10 : 22;
@@ -346,11 +348,34 @@ inline const char* fast_float(const char* p, const char* end, T& out) {
     if (p == exp_start || (p < end && digit(*p) < 10)) return nullptr;
     exp10 += exp_negative ? -e : e;
   }
-  if (m > kMaxMantissa || exp10 < -kMaxExp || exp10 > kMaxExp) return nullptr;
-  T v = static_cast<T>(m);
-  v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
-  out = negative ? -v : v;
-  return p;
+  if (m <= kMaxMantissa && exp10 >= -kMaxExp && exp10 <= kMaxExp) {
+    T v = static_cast<T>(m);
+    v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
+    out = negative ? -v : v;
+    return p;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    // Floats written in shortest form often have 8-9 significant digits, past
+    // the float fast path. Round once to double (exact Clinger path), then to
+    // float: that double rounding can differ from direct rounding only when
+    // the double lands exactly on a midpoint between two floats, which is
+    // left to std::from_chars, as are results outside the normal float range.
+    static constexpr double kPow10d[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (m > (1ULL << 53) || exp10 < -22 || exp10 > 22) return nullptr;
+    double d = static_cast<double>(m);
+    d = exp10 < 0 ? d / kPow10d[-exp10] : d * kPow10d[exp10];
+    constexpr std::uint64_t kBelowFloat = (1ULL << 29) - 1;  // double mantissa bits a float drops
+    if ((std::bit_cast<std::uint64_t>(d) & kBelowFloat) == (1ULL << 28)) return nullptr;
+    const float f = static_cast<float>(d);
+    if (f != 0.0F && !(f >= std::numeric_limits<float>::min() && f <= std::numeric_limits<float>::max())) {
+      return nullptr;
+    }
+    out = negative ? -f : f;
+    return p;
+  }
+  return nullptr;
 }
 
 /// True if `q` ends a field: end of text, ',', '\n' or "\r\n" / final '\r'.

@@ -97,6 +97,27 @@ TEST(CsvReader, FloatParsingMatchesFromChars) {
   expect_same_as_from_chars<double>(values);
 }
 
+TEST(CsvReader, ShortestFormFloatsAndFloatMidpointsMatchFromChars) {
+  // What trkx and the simulation write: std::to_chars shortest form of
+  // random floats (up to 9 significant digits), plus decimal strings that
+  // lie exactly on, or next to, a midpoint between two adjacent floats.
+  std::mt19937_64 rng(5);
+  std::vector<std::string> values;
+  char buf[64];
+  for (int i = 0; i < 20000; ++i) {
+    const float f = std::ldexp(static_cast<float>(rng() >> 40), static_cast<int>(rng() % 40) - 30) *
+                    (rng() % 2 == 0 ? 1.0F : -1.0F);
+    const auto r = std::to_chars(buf, buf + sizeof(buf), f);
+    values.emplace_back(buf, r.ptr);
+    const double mid = (static_cast<double>(f) + static_cast<double>(std::nextafter(f, 1e30F))) / 2;
+    std::snprintf(buf, sizeof(buf), "%.17g", mid);
+    values.emplace_back(buf);
+    std::snprintf(buf, sizeof(buf), "%.9g", mid);
+    values.emplace_back(buf);
+  }
+  expect_same_as_from_chars<float>(values);
+}
+
 TEST(CsvReader, IntegersAtTheirLimits) {
   const std::string text =
       "u,i,l\n"
