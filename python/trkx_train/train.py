@@ -472,7 +472,8 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
                                for v in monitor]
             val = _embedding_validation(model, monitor, tc, vg)
         else:
-            val = _edge_validation(model, val_events[:2], tc, pos_weight)
+            # per-epoch monitoring on few events (the GNN runs on whole graphs: one event)
+            val = _edge_validation(model, val_events[: 2 if stage == "filter" else 1], tc, pos_weight)
         rec = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "steps": len(losses),
                "lr": opt.param_groups[0]["lr"], "train_minutes": elapsed / 60, "val_seconds": _now() - tv, **val}
         history.append(rec)
