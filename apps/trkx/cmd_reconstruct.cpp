@@ -1,5 +1,7 @@
 // `trkx reconstruct`: events in, one TrackML submission per event out, plus a
 // JSON report of per-stage times, edge counts and memory.
+#include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -116,6 +118,8 @@ void run_reconstruct(const ReconstructOptions& opt) {
   std::map<std::uint64_t, nlohmann::json> per_event;
   std::map<std::string, double> stage_wall_sum;
   std::map<std::string, double> stage_cpu_sum;
+  std::map<std::string, double> stage_out_sum;
+  std::vector<std::string> stage_order;  // pipeline order, for the printed table
   const StageTimer total;
   ProgressBar progress(events.size(), "reconstruct");
   const auto failures = for_each_item(
@@ -143,6 +147,10 @@ void run_reconstruct(const ReconstructOptions& opt) {
         for (const auto& s : result.stages) {
           stage_wall_sum[s.name] += s.wall_seconds;
           stage_cpu_sum[s.name] += s.cpu_seconds;
+          stage_out_sum[s.name] += static_cast<double>(s.items_out);
+          if (std::find(stage_order.begin(), stage_order.end(), s.name) == stage_order.end()) {
+            stage_order.push_back(s.name);
+          }
         }
         per_event[events[i].event_id] = std::move(j);
       },
@@ -188,6 +196,17 @@ void run_reconstruct(const ReconstructOptions& opt) {
                        {"peak_rss_bytes", peak_rss_bytes()}};
   const fs::path report_path = opt.report.empty() ? out_dir / "report.json" : fs::path(opt.report);
   write_text_atomic(report_path, report.dump(2) + "\n");
+  if (n_done > 0) {
+    // Per-stage timing summary on stdout (the JSON report has the details).
+    const auto n = static_cast<double>(n_done);
+    std::printf("%-16s %10s %10s %14s\n", "stage", "wall [s]", "cpu [s]", "out per event");
+    for (const auto& name : stage_order) {
+      std::printf("%-16s %10.3f %10.3f %14.0f\n", name.c_str(), stage_wall_sum[name] / n,
+                  stage_cpu_sum[name] / n, stage_out_sum[name] / n);
+    }
+    std::printf("%zu event(s) in %.2f s wall (%.3f events/s), peak RSS %.0f MB\n", n_done, wall,
+                static_cast<double>(n_done) / wall, static_cast<double>(peak_rss_bytes()) / 1e6);
+  }
   TRKX_LOG_INFO("reconstruct: {} reconstructed, {} failed, {} skipped in {:.2f} s; report {}", n_done,
                 failures.size(), skipped.size(), wall, report_path.string());
   if (!failures.empty()) exit_code() = 1;
