@@ -2,7 +2,7 @@
 """Plots the JSON written by `trkx evaluate --output FILE.json`.
 
 Usage:
-    /work/main/.deps/venv/bin/python scripts/plot_evaluation.py evaluation.json --output plots/
+    .deps/venv/bin/python scripts/plot_evaluation.py evaluation.json --output plots/
 
 Writes PNG files into the output directory:
     efficiency_vs_pt.png    tracking efficiency per pT bin (log x), binomial error bars
