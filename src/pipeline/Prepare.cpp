@@ -60,21 +60,22 @@ TrainingEventSummary write_training_event(const Event& event, const PipelineResu
   summary.n_true_edges = truth.size();
   write_edges(tmp_dir / "true_edges.npy", truth);
 
+  // Writes `edges` and their truth labels; returns the number of true edges.
+  const auto write_labelled = [&](const EdgeList& edges, const char* edges_file, const char* labels_file) {
+    write_edges(tmp_dir / edges_file, edges);
+    const auto y = edge_truth(edges, truth, n);
+    npy::write(tmp_dir / labels_file, std::span<const float>(y), {y.size()});
+    return count_true(y);
+  };
   if (result.stage("radius_graph") != nullptr) {
     summary.has_candidates = true;
     summary.n_candidates = result.candidates.size();
-    write_edges(tmp_dir / "candidate_edges.npy", result.candidates);
-    const auto y = edge_truth(result.candidates, truth, n);
-    summary.n_true_candidates = count_true(y);
-    npy::write(tmp_dir / "candidate_y.npy", std::span<const float>(y), {y.size()});
+    summary.n_true_candidates = write_labelled(result.candidates, "candidate_edges.npy", "candidate_y.npy");
   }
   if (result.stage("filter") != nullptr) {
     summary.has_filtered = true;
     summary.n_filtered = result.filtered.size();
-    write_edges(tmp_dir / "filtered_edges.npy", result.filtered);
-    const auto y = edge_truth(result.filtered, truth, n);
-    summary.n_true_filtered = count_true(y);
-    npy::write(tmp_dir / "filtered_y.npy", std::span<const float>(y), {y.size()});
+    summary.n_true_filtered = write_labelled(result.filtered, "filtered_edges.npy", "filtered_y.npy");
   }
   std::filesystem::remove_all(final_dir, ec);
   std::filesystem::rename(tmp_dir, final_dir, ec);
