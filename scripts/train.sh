@@ -24,6 +24,9 @@
 #   --install DIR          copy the finished model set here [<repo>/models; smoke: none]
 #   --threads N            threads for torch and trkx [2]
 #   --edge-train-events N  train filter and GNN on the first N training events only [all]
+#   --signal-pt-min GEV    true edges of particles below this pT are neither positives nor
+#                          negatives in training and not counted in efficiencies [0.9]
+#   --max-neighbours K     k cap of the radius graph [32]
 #   --smoke                CI mode (tiny events, one short epoch per stage)
 # Seeds: training events use run seed 1001 (event ids 1000...), validation
 # seed 2002 (ids 5000...), test seed 3003 (ids 8000...), so the sets are
@@ -42,6 +45,7 @@ trap 'rm -f "$TRKX_TRAIN_COPY"' EXIT
 orig_args="$*"
 name="" runs="$repo/runs" trkx="${TRKX_BIN:-}" smoke=0 install="__default__" threads=2
 pileup="" n_train="" n_val="" n_test="" ep_emb="" ep_fil="" ep_gnn="" budget=0 b_emb="" b_fil="" b_gnn="" n_edge_train=0
+signal_pt=0.9 max_nbrs=32
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -61,8 +65,10 @@ while [ $# -gt 0 ]; do
     --install) install=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --edge-train-events) n_edge_train=$2; shift 2 ;;
+    --signal-pt-min) signal_pt=$2; shift 2 ;;
+    --max-neighbours) max_nbrs=$2; shift 2 ;;
     --smoke) smoke=1; shift ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "train.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -140,7 +146,8 @@ prepare() {  # prepare STAGE SET [models]
 train() {  # train STAGE PREP EPOCHS BUDGET MODEL_JSON ARGS...
   local stage=$1 prep=$2 epochs=$3 minutes=${4:-$budget} model=$5; shift 5
   "$py" -m trkx_train train "$stage" --train "$run/prep-$prep/train" --val "$run/prep-$prep/val" \
-    --out "$run/$stage" --epochs "$epochs" --model "$model" --threads "$threads" --max-minutes "$minutes" "$@"
+    --out "$run/$stage" --epochs "$epochs" --model "$model" --threads "$threads" --max-minutes "$minutes" \
+    --signal-pt-min "$signal_pt" "$@"
 }
 export_stage() {  # export_stage STAGE PREP
   "$py" -m trkx_train export "$run/$1" --models "$models" --check-data "$run/prep-$2/val"
@@ -149,7 +156,8 @@ export_stage() {  # export_stage STAGE PREP
 # ------------------------------------------------------------------ stage 1: embedding
 step prep-features-train prepare features train
 step prep-features-val prepare features val
-step train-embedding train embedding features "$ep_emb" "$b_emb" "$emb_model" "${emb_train[@]}"
+step train-embedding train embedding features "$ep_emb" "$b_emb" "$emb_model" "${emb_train[@]}" \
+  --max-neighbours "$max_nbrs"
 mkdir -p "$models"
 step export-embedding export_stage embedding features
 

@@ -5,8 +5,9 @@ import math
 
 import torch
 
-from trkx_train.data import DataError, edge_keys, is_true_pair, load_event, load_events
-from trkx_train.losses import contrastive_hinge_loss
+from trkx_train.data import (DataError, PreparedEvent, edge_keys, edge_signal, is_true_pair, load_event, load_events,
+                             signal_edges)
+from trkx_train.losses import contrastive_hinge_loss, weighted_bce
 from trkx_train.train import TrainConfig, azimuth_wedge, choose_cut, cut_table, induced_subgraph, train_stage
 
 import pytest
@@ -126,3 +127,41 @@ def test_azimuth_wedge_keeps_hits_and_edges_inside(synthetic_data):
     assert sub.true_edges.numel() > 0
     assert bool((sub.true_edges >= 0).all()) and bool((sub.true_edges < sub.n_hits).all())
     assert bool((sub.particle_id[sub.true_edges[0]] == sub.particle_id[sub.true_edges[1]]).all())
+
+
+def _signal_event():
+    # hits 0-2: a 2 GeV particle, hits 3-4: a 0.5 GeV particle, hit 5: noise
+    pt = torch.tensor([2.0, 2.0, 2.0, 0.5, 0.5, 0.0])
+    te = torch.tensor([[0, 1, 3], [1, 2, 4]])
+    edges = torch.tensor([[0, 1, 3, 0, 5], [1, 2, 4, 5, 2]])
+    y = torch.tensor([1.0, 1.0, 1.0, 0.0, 0.0])
+    return PreparedEvent(event_id=1, path=None, x=torch.zeros(6, 3), particle_id=torch.tensor([1, 1, 1, 2, 2, 0]),
+                         pt=pt, true_edges=te, edges=edges, y=y)
+
+
+def test_signal_pt_cut_selects_edges_and_weights():
+    ev = _signal_event()
+    assert signal_edges(ev, 0.0).shape[1] == 3
+    assert signal_edges(ev, 1.0).tolist() == [[0, 1], [1, 2]]
+    sig, w = edge_signal(ev, 1.0)
+    assert sig.tolist() == [True, True, False, False, False]
+    assert w.tolist() == [1.0, 1.0, 0.0, 1.0, 1.0]  # the low-pT true edge is neither signal nor fake
+    sig0, w0 = edge_signal(ev, 0.0)
+    assert sig0.tolist() == [True, True, True, False, False] and bool((w0 == 1).all())
+
+
+def test_weighted_bce_ignores_zero_weight_edges():
+    logits = torch.tensor([2.0, -1.0, 5.0])
+    y = torch.tensor([1.0, 0.0, 0.0])
+    full = weighted_bce(logits[:2], y[:2], 1.0)
+    masked = weighted_bce(logits, y, 1.0, torch.tensor([1.0, 1.0, 0.0]))
+    assert torch.isclose(full, masked)
+
+
+def test_cut_table_efficiency_counts_signal_purity_counts_all_true():
+    s = torch.tensor([0.9, 0.8, 0.7, 0.1])
+    y = torch.tensor([1.0, 1.0, 0.0, 1.0])
+    sig = torch.tensor([True, False, False, True])
+    row = cut_table(s, y, [0.5], sig)[0]
+    assert row["efficiency"] == 0.5  # one of the two signal edges passes
+    assert math.isclose(row["purity"], 2 / 3)  # two of the three kept edges are true

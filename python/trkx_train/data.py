@@ -119,6 +119,23 @@ def load_events(root: Path, edge_set: str = "true", limit: int | None = None) ->
     return [load_event(d, edge_set) for d in dirs]
 
 
+def signal_edges(ev: PreparedEvent, pt_min: float) -> torch.Tensor:
+    """The true edges [2, T'] whose particle has pT >= ``pt_min`` GeV (all of them for pt_min <= 0)."""
+    if pt_min <= 0:
+        return ev.true_edges
+    return ev.true_edges[:, ev.pt[ev.true_edges[0]] >= pt_min]
+
+
+def edge_signal(ev: PreparedEvent, pt_min: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """For the candidate/filtered edges of ``ev``: (signal [E] bool: true edge with pT >= pt_min,
+    loss weight [E] float: 0 for true edges below the cut, which are neither signal nor fake)."""
+    y = ev.y > 0.5
+    if pt_min <= 0:
+        return y, torch.ones_like(ev.y)
+    sig = y & (ev.pt[ev.edges[0]] >= pt_min)
+    return sig, (sig | ~y).float()
+
+
 def edge_keys(edges: torch.Tensor, n: int) -> torch.Tensor:
     """Orientation-free int64 key min(i,j) * n + max(i,j) of each edge [2, E]."""
     a = torch.minimum(edges[0], edges[1])

@@ -24,6 +24,12 @@ def contrastive_hinge_loss(emb_a: torch.Tensor, emb_b: torch.Tensor, y: torch.Te
     return pos_loss + neg_weight * neg_loss
 
 
-def weighted_bce(logits: torch.Tensor, y: torch.Tensor, pos_weight: float) -> torch.Tensor:
-    """Binary cross-entropy on logits with true edges weighted by ``pos_weight``."""
-    return F.binary_cross_entropy_with_logits(logits, y, pos_weight=logits.new_tensor(pos_weight))
+def weighted_bce(logits: torch.Tensor, y: torch.Tensor, pos_weight: float,
+                 weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Binary cross-entropy on logits with true edges weighted by ``pos_weight``; with
+    ``weight`` [E], a per-edge weighted mean (edges of weight 0 do not count)."""
+    if weight is None:
+        return F.binary_cross_entropy_with_logits(logits, y, pos_weight=logits.new_tensor(pos_weight))
+    per_edge = F.binary_cross_entropy_with_logits(logits, y, pos_weight=logits.new_tensor(pos_weight),
+                                                  reduction="none")
+    return (per_edge * weight).sum() / weight.sum().clamp(min=1.0)

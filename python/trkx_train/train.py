@@ -45,6 +45,9 @@ class TrainConfig:
     max_minutes: float = 0.0  # stop (and finish cleanly) after this much training time; 0 = no limit
     steps_per_event: int = 1  # optimiser steps per training event and epoch
     max_val_events: int = 5
+    signal_pt_min: float = 0.0  # GeV. True edges of particles below this pT are "non-signal": neither
+    #                             positives nor negatives in any loss, and not counted in efficiencies
+    #                             (purity still counts them as true). 0 = every true edge is signal.
     # embedding
     queries: int = 2048  # query hits per step for hard-negative mining
     hard_negatives: int = 16  # nearest neighbours of each query (in embedding space) used as negatives
@@ -137,15 +140,22 @@ def _nearest(emb: torch.Tensor, queries: torch.Tensor, k: int, chunk: int = 256)
 
 
 def _embedding_pairs(model, ev: D.PreparedEvent, tc: TrainConfig, true_keys: torch.Tensor, gen: torch.Generator,
-                     emb: torch.Tensor | None = None):
-    """Training pairs of one step: random true edges (positives), each random query hit's
-    nearest neighbours in the embedding ``emb`` of all hits (hard negatives; computed with
-    the current model when None) and random pairs. Returns (i, j, y)."""
+                     emb: torch.Tensor | None = None, signal_keys: torch.Tensor | None = None):
+    """Training pairs of one step: random signal true edges (positives), each random query
+    hit's nearest neighbours in the embedding ``emb`` of all hits (hard negatives; computed
+    with the current model when None) and random pairs. With a signal pT cut, half of the
+    queries are signal hits and pairs that are true but not signal are dropped.
+    Returns (i, j, y)."""
     n = ev.n_hits
-    te = ev.true_edges
+    te = D.signal_edges(ev, tc.signal_pt_min)
     t = te.shape[1]
     pos = te[:, torch.randperm(t, generator=gen)[: min(tc.positives, t)]]
     q = torch.randperm(n, generator=gen)[: min(tc.queries, n)]
+    if tc.signal_pt_min > 0:
+        sig_hits = ((ev.pt >= tc.signal_pt_min) & (ev.particle_id != 0)).nonzero().squeeze(1)
+        if sig_hits.numel():
+            half = q.numel() // 2
+            q = torch.cat([q[:half], sig_hits[torch.randint(0, sig_hits.numel(), (q.numel() - half,), generator=gen)]])
     if emb is None:
         emb = _embed_all(model, ev.x)
     _, nn_idx = _nearest(emb, q, tc.hard_negatives)
@@ -157,8 +167,14 @@ def _embedding_pairs(model, ev: D.PreparedEvent, tc: TrainConfig, true_keys: tor
     j = torch.cat([pos[1], hard_j, rnd_j])
     keep = i != j
     i, j = i[keep], j[keep]
-    y = D.is_true_pair(true_keys, i, j, n).float()
-    return i, j, y
+    y = D.is_true_pair(true_keys, i, j, n)
+    if tc.signal_pt_min > 0:
+        if signal_keys is None:
+            signal_keys = D.edge_keys(te, n).sort().values
+        sig = D.is_true_pair(signal_keys, i, j, n)
+        keep = sig | ~y
+        i, j, y = i[keep], j[keep], sig[keep]
+    return i, j, y.float()
 
 
 def _embedding_validation(model, events: list[D.PreparedEvent], tc: TrainConfig, gen: torch.Generator) -> dict:
@@ -172,7 +188,7 @@ def _embedding_validation(model, events: list[D.PreparedEvent], tc: TrainConfig,
         i, j, y = _embedding_pairs(model, ev, tc, keys, gen)
         emb = _embed_all(model, ev.x)
         losses.append(float(contrastive_hinge_loss(emb[i], emb[j], y, tc.margin, tc.neg_weight)))
-        te = ev.true_edges
+        te = D.signal_edges(ev, tc.signal_pt_min)
         dist_true.append((emb[te[0]] - emb[te[1]]).norm(dim=1))
         q = torch.randperm(ev.n_hits, generator=gen)[:500]
         d = torch.cdist(emb[q], emb)
@@ -189,9 +205,9 @@ def _embedding_validation(model, events: list[D.PreparedEvent], tc: TrainConfig,
 
 
 def choose_radius(model, events: list[D.PreparedEvent], target: float, max_neighbours: int,
-                  n_sample: int = 4000, seed: int = 0) -> dict:
-    """Smallest radius at which the radius graph with the k cap keeps ``target`` of the true
-    edges of ``events``; also estimates the candidate edges per hit at that radius.
+                  n_sample: int = 4000, seed: int = 0, signal_pt_min: float = 0.0) -> dict:
+    """Smallest radius at which the radius graph with the k cap keeps ``target`` of the
+    (signal) true edges of ``events``; also estimates the candidate edges per hit at that radius.
 
     A true edge (i, j) survives when d(i, j) < r and j is among the k nearest of i
     or i among the k nearest of j (the C++ RadiusGraphBuilder's rule), estimated on
@@ -201,7 +217,7 @@ def choose_radius(model, events: list[D.PreparedEvent], target: float, max_neigh
     need_d, per_hit = [], []
     for ev in events:
         emb = _embed_all(model, ev.x)
-        te = ev.true_edges
+        te = D.signal_edges(ev, signal_pt_min)
         pick = torch.randperm(te.shape[1], generator=gen)[: n_sample // max(1, len(events))]
         a, b = te[0, pick], te[1, pick]
         dab = (emb[a] - emb[b]).norm(dim=1)
@@ -246,9 +262,9 @@ def azimuth_wedge(ev: D.PreparedEvent, angles: torch.Tensor, fraction: float, ge
 
 
 # ------------------------------------------------------------------ edge classifiers
-def _auto_pos_weight(events: list[D.PreparedEvent]) -> float:
-    n_true = sum(float(e.y.sum()) for e in events)
-    n_all = sum(e.y.numel() for e in events)
+def _auto_pos_weight(events: list[D.PreparedEvent], signal_pt_min: float = 0.0) -> float:
+    n_true = sum(float(D.edge_signal(e, signal_pt_min)[0].sum()) for e in events)
+    n_all = sum(float(D.edge_signal(e, signal_pt_min)[1].sum()) for e in events)
     return float(min(10.0, max(1.0, (n_all - n_true) / max(1.0, n_true))))
 
 
@@ -289,21 +305,25 @@ def edge_scores(model, ev: D.PreparedEvent, chunk: int = 1_000_000) -> torch.Ten
         return torch.sigmoid(model(ev.x, ev.edges))
 
 
-def cut_table(scores: torch.Tensor, y: torch.Tensor, cuts: list[float] | None = None) -> list[dict]:
-    """Efficiency (fraction of input true edges kept) and purity (true fraction of kept edges) per cut."""
+def cut_table(scores: torch.Tensor, y: torch.Tensor, cuts: list[float] | None = None,
+              signal: torch.Tensor | None = None) -> list[dict]:
+    """Efficiency (fraction of input signal true edges kept; ``signal`` defaults to ``y``) and
+    purity (true fraction of kept edges, any pT) per cut."""
     cuts = cuts or [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
-    n_true = max(1.0, float(y.sum()))
+    sig = (y > 0.5) if signal is None else signal
+    n_sig = max(1.0, float(sig.sum()))
     rows = []
     for c in cuts:
         kept = scores >= c
         tp = float((kept & (y > 0.5)).sum())
-        rows.append({"cut": c, "efficiency": tp / n_true, "purity": tp / max(1.0, float(kept.sum())),
+        rows.append({"cut": c, "efficiency": float((kept & sig).sum()) / n_sig,
+                     "purity": tp / max(1.0, float(kept.sum())),
                      "kept_fraction": float(kept.float().mean()) if kept.numel() else 0.0})
     return rows
 
 
 def choose_cut(scores: torch.Tensor, y: torch.Tensor, target: float) -> float:
-    """Largest cut keeping at least ``target`` of the true edges (scores of true edges' quantile)."""
+    """Largest cut keeping at least ``target`` of the edges marked by ``y`` (quantile of their scores)."""
     s = scores[y > 0.5].sort().values
     if s.numel() == 0:
         return 0.5
@@ -312,17 +332,19 @@ def choose_cut(scores: torch.Tensor, y: torch.Tensor, target: float) -> float:
 
 
 def _edge_validation(model, events, tc: TrainConfig, pos_weight: float) -> dict:
-    scores, ys, losses = [], [], []
+    scores, ys, sigs, losses = [], [], [], []
     for ev in events:
         s = edge_scores(model, ev)
+        sig, w = D.edge_signal(ev, tc.signal_pt_min)
         logit = torch.logit(s.clamp(1e-7, 1 - 1e-7))
-        losses.append(float(weighted_bce(logit, ev.y, pos_weight)))
+        losses.append(float(weighted_bce(logit, ev.y, pos_weight, w)))
         scores.append(s)
         ys.append(ev.y)
-    s, y = torch.cat(scores), torch.cat(ys)
-    cut = choose_cut(s, y, tc.target_efficiency)
-    at = cut_table(s, y, [cut])[0]
-    at05 = cut_table(s, y, [0.5])[0]
+        sigs.append(sig)
+    s, y, sig = torch.cat(scores), torch.cat(ys), torch.cat(sigs)
+    cut = choose_cut(s, sig, tc.target_efficiency)
+    at = cut_table(s, y, [cut], sig)[0]
+    at05 = cut_table(s, y, [0.5], sig)[0]
     model.train()
     return {"val_loss": float(np.mean(losses)), "cut": cut, "eff@cut": at["efficiency"],
             "pur@cut": at["purity"], "eff@0.5": at05["efficiency"], "pur@0.5": at05["purity"]}
@@ -391,9 +413,10 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
     n_params = sum(p.numel() for p in model.parameters())
     log.info(f"model {spec['model']} ({n_params} parameters); training {asdict(tc)}")
 
+    edge_weight = {id(e): D.edge_signal(e, tc.signal_pt_min)[1] for e in train_events} if stage != "embedding" else {}
     pos_weight = tc.pos_weight
     if stage != "embedding" and pos_weight <= 0:
-        pos_weight = _auto_pos_weight(train_events)
+        pos_weight = _auto_pos_weight(train_events, tc.signal_pt_min)
     true_keys: dict[int, torch.Tensor] = {}
 
     mined: dict[str, Any] = {"event": None, "emb": None, "sub": None, "keys": None}
@@ -426,7 +449,8 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
             pick = induced_subgraph(ev.edges, ev.n_hits, tc.max_edges, gen)
         # only the hits touched by the chosen edges (node networks then run on far fewer rows)
         nodes, inv = torch.unique(ev.edges[:, pick], return_inverse=True)
-        return weighted_bce(model(ev.x[nodes], inv), ev.y[pick], pos_weight)
+        w = edge_weight[id(ev)][pick] if tc.signal_pt_min > 0 else None
+        return weighted_bce(model(ev.x[nodes], inv), ev.y[pick], pos_weight, w)
 
     stopped_early = False
     epoch = start_epoch
@@ -488,15 +512,18 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
 
     # final choice of the operating point on the validation events
     if stage == "embedding":
-        choice = choose_radius(model, val_events, tc.target_efficiency, tc.max_neighbours, seed=tc.seed)
+        choice = choose_radius(model, val_events, tc.target_efficiency, tc.max_neighbours, seed=tc.seed,
+                               signal_pt_min=tc.signal_pt_min)
     else:
         s = torch.cat([edge_scores(model, ev) for ev in val_events])
         y = torch.cat([ev.y for ev in val_events])
-        cut = choose_cut(s, y, tc.target_efficiency)
+        sig = torch.cat([D.edge_signal(ev, tc.signal_pt_min)[0] for ev in val_events])
+        cut = choose_cut(s, sig, tc.target_efficiency)
         targets = (0.9, 0.95, 0.975, 0.99)
-        choice = {"cut": cut, "cut_for_efficiency": {str(t): choose_cut(s, y, t) for t in targets},
+        choice = {"cut": cut, "cut_for_efficiency": {str(t): choose_cut(s, sig, t) for t in targets},
+                  "signal_pt_min": tc.signal_pt_min,
                   "table": cut_table(s, y, sorted({cut, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9}
-                                                  | {choose_cut(s, y, t) for t in targets}))}
+                                                  | {choose_cut(s, sig, t) for t in targets}), sig)}
     result = {"stage": stage, "epochs_completed": len(history), "epochs_planned": tc.epochs,
               "stopped_by_time_budget": stopped_early, "train_minutes": elapsed / 60,
               "train_events": len(train_events), "val_events": len(val_events),
