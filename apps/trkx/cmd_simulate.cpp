@@ -33,6 +33,8 @@ struct SimulateOptions {
   bool gzip = false;
   double noise_fraction = 0.15;
   double efficiency = 0.98;
+  sim::EventGenerator::Config physics;  // generator tuning (defaults: the library's)
+  sim::Propagator::Config propagation;  // transport tuning (defaults: the library's)
 };
 
 /// The one place where command-line options become library configuration.
@@ -42,6 +44,8 @@ sim::Simulator::Config make_config(const SimulateOptions& o) {
   if (o.efficiency < 0 || o.efficiency > 1) throw Error("--efficiency must be in [0, 1]");
   sim::Simulator::Config c;
   c.seed = o.seed;
+  c.physics = o.physics;
+  c.propagation = o.propagation;
   c.physics.pileup = o.pileup;
   c.physics.hard_scatter = sim::parse_hard_scatter(o.hard_scatter);
   c.response.noise_fraction = o.noise_fraction;
@@ -80,7 +84,15 @@ void run_simulate(const SimulateOptions& o) {
   TRKX_LOG_INFO(
       "simulated {} events (pile-up {}, seed {}) into {} in {:.2f} s wall, {:.2f} s cpu on {} threads",
       o.events, o.pileup, o.seed, o.out, timer.wall_seconds(), timer.cpu_seconds(), threads);
-  if (o.summary) std::fputs(sim::format_summary(summaries).c_str(), stdout);
+  if (o.summary) {
+    std::fputs(sim::format_summary(summaries).c_str(), stdout);
+    const auto& gen = simulator.generator();
+    std::printf(
+        "generator dN/deta        %.2f central, %.2f mean over |eta| < %.1f (charged primaries, all pT); "
+        "%.2f with pT > %.2f GeV\n",
+        gen.config().dndeta, gen.mean_dndeta(), gen.config().eta_max,
+        gen.mean_dndeta() * gen.fraction_above_pt_min(), gen.config().pt_min);
+  }
 }
 
 }  // namespace
@@ -110,6 +122,27 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--noise-fraction", options->noise_fraction, "expected share of noise hits")
       ->capture_default_str();
   cmd->add_option("--efficiency", options->efficiency, "hit efficiency")->capture_default_str();
+  cmd->add_option("--dndeta", options->physics.dndeta,
+                  "charged primaries per unit eta per interaction on the central plateau (all pT)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--eta-plateau", options->physics.eta_plateau, "half-width of the flat dN/deta plateau")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--eta-falloff", options->physics.eta_falloff,
+                  "Gaussian width of the dN/deta fall-off beyond the plateau (0: flat to |eta| 4)")
+      ->capture_default_str();
+  cmd->add_option("--pt-min", options->physics.pt_min, "lowest generated primary pT [GeV]")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--hadronic-scale", options->propagation.hadronic_scale,
+                  "hadronic interaction probability per crossed module = scale * x / lambda_I")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--pi0-per-charged", options->physics.pi0_per_charged,
+                  "pi0 (-> 2 photons, which may convert) per charged primary")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--summary", options->summary, "print hits, particles, pT, noise and secondary statistics");
   cmd->add_flag("--gzip", options->gzip, "write .csv.gz files");
   cmd->callback([options] { run_simulate(*options); });

@@ -101,6 +101,15 @@ std::array<std::array<double, 3>, 2> two_body_decay(const std::array<double, 3>&
 EventGenerator::EventGenerator(Config config) : config_(config) {
   TRKX_CHECK(config_.pt_min > 0 && config_.pt_max > config_.pt_min, "need 0 < pt_min < pt_max");
   TRKX_CHECK(config_.pileup >= 0, "pile-up must not be negative");
+  TRKX_CHECK(config_.dndeta >= 0 && config_.eta_max > 0 && config_.eta_plateau >= 0,
+             "need dndeta >= 0, eta_max > 0, eta_plateau >= 0");
+  {
+    // Integral of the eta shape over [0, eta_max] (midpoint rule; the shape is smooth).
+    constexpr int kSteps = 4000;
+    const double step = config_.eta_max / kSteps;
+    eta_integral_ = 0;
+    for (int i = 0; i < kSteps; ++i) eta_integral_ += eta_shape((i + 0.5) * step) * step;
+  }
   constexpr int kGrid = 4000;
   pt_grid_.resize(kGrid);
   const double lmin = std::log(config_.pt_min), lmax = std::log(config_.pt_max);
@@ -151,6 +160,14 @@ EventGenerator::EventGenerator(Config config) : config_(config) {
   for (auto& c : species_cdf_) c /= total;
 }
 
+double EventGenerator::eta_shape(double eta) const {
+  const double a = std::abs(eta);
+  if (a > config_.eta_max) return 0.0;
+  if (a <= config_.eta_plateau || config_.eta_falloff <= 0) return 1.0;
+  const double x = (a - config_.eta_plateau) / config_.eta_falloff;
+  return std::exp(-0.5 * x * x);
+}
+
 double EventGenerator::sample_pt(Species s, Rng& rng) const {
   std::size_t table = 0;
   switch (s) {
@@ -185,7 +202,9 @@ void EventGenerator::minimum_bias(const std::array<double, 3>& vertex, std::uint
   std::uniform_real_distribution<double> uni(0.0, 1.0);
   const double eta_max = config_.eta_max;
   auto direction = [&](double pt) {
-    const double eta = eta_max * (2.0 * uni(rng) - 1.0);
+    // Rejection sampling of eta from eta_shape (acceptance >= eta_integral_ / eta_max).
+    double eta = eta_max * (2.0 * uni(rng) - 1.0);
+    while (uni(rng) >= eta_shape(eta)) eta = eta_max * (2.0 * uni(rng) - 1.0);
     const double phi = kPi * (2.0 * uni(rng) - 1.0);
     return from_pt_eta_phi(pt, eta, phi);
   };
@@ -272,7 +291,7 @@ void EventGenerator::jets(const std::array<double, 3>& vertex, std::uint32_t int
 std::vector<SimParticle> EventGenerator::generate(Rng& rng) const {
   std::vector<SimParticle> out;
   const auto n_pileup = config_.pileup > 0 ? std::poisson_distribution<int>(config_.pileup)(rng) : 0;
-  out.reserve(static_cast<std::size_t>((n_pileup + 1) * config_.dndeta * 2.0 * config_.eta_max * 2.0));
+  out.reserve(static_cast<std::size_t>((n_pileup + 1) * mean_charged_per_interaction() * 2.5));
   std::normal_distribution<double> gauss(0.0, 1.0);
   auto vertex = [&] {
     return std::array<double, 3>{config_.beam_sigma_xy * gauss(rng), config_.beam_sigma_xy * gauss(rng),

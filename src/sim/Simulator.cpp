@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <unordered_set>
 
 namespace trkx::sim {
 
@@ -39,14 +40,25 @@ EventSummary summarize(const Event& event) {
     s.weight_sum += event.truth.weight[i];
   }
   double sum_pt = 0;
+  std::unordered_set<std::uint64_t> interactions;
   for (std::size_t i = 0; i < event.particles.size(); ++i) {
     if (event.particles.nhits[i] <= 0) continue;
     ++s.particles;
+    // Simulated ids: (interaction + 1) << 40 | generation << 32 | index + 1.
+    const auto id = static_cast<std::uint64_t>(event.particles.particle_id[i]);
+    interactions.insert(id >> 40);
     const double pt = std::hypot(event.particles.px[i], event.particles.py[i]);
     sum_pt += pt;
     if (pt > 1.0) ++s.particles_pt_above_1;
-    if (std::hypot(event.particles.vx[i], event.particles.vy[i]) > 1.0) ++s.secondaries;
+    const bool secondary = std::hypot(event.particles.vx[i], event.particles.vy[i]) > 1.0;
+    if (secondary) ++s.secondaries;
+    const double eta = pt > 0 ? std::asinh(event.particles.pz[i] / pt) : 0.0;
+    if (!secondary && ((id >> 32) & 0xFFu) == 0 && std::abs(eta) < 4.0) {
+      ++s.primaries_central;
+      if (std::abs(eta) < 1.0) ++s.primaries_eta1;
+    }
   }
+  s.interactions = interactions.size();
   s.mean_pt = s.particles ? sum_pt / static_cast<double>(s.particles) : 0.0;
   return s;
 }
@@ -54,6 +66,7 @@ EventSummary summarize(const Event& event) {
 std::string format_summary(const std::vector<EventSummary>& summaries) {
   if (summaries.empty()) return "no events\n";
   double hits = 0, noise = 0, particles = 0, secondaries = 0, above1 = 0, sum_pt = 0, cells = 0;
+  double primaries = 0, primaries_eta1 = 0, interactions = 0;
   double min_hits = 1e300, max_hits = 0;
   for (const auto& s : summaries) {
     hits += static_cast<double>(s.hits);
@@ -62,6 +75,9 @@ std::string format_summary(const std::vector<EventSummary>& summaries) {
     particles += static_cast<double>(s.particles);
     secondaries += static_cast<double>(s.secondaries);
     above1 += static_cast<double>(s.particles_pt_above_1);
+    primaries += static_cast<double>(s.primaries_central);
+    primaries_eta1 += static_cast<double>(s.primaries_eta1);
+    interactions += static_cast<double>(s.interactions);
     sum_pt += s.mean_pt * static_cast<double>(s.particles);
     min_hits = std::min(min_hits, static_cast<double>(s.hits));
     max_hits = std::max(max_hits, static_cast<double>(s.hits));
@@ -79,6 +95,13 @@ std::string format_summary(const std::vector<EventSummary>& summaries) {
   out += fmt::format("mean pT                  {:.3f} GeV\n", ratio(sum_pt, particles));
   out += fmt::format("fraction pT > 1 GeV      {:.3f}\n", ratio(above1, particles));
   out += fmt::format("fraction vertex r > 1 mm {:.3f}  (secondaries)\n", ratio(secondaries, particles));
+  out += fmt::format("interactions per event   {:.1f}  (that left particles with hits)\n", interactions / n);
+  out += fmt::format(
+      "primary dN/deta          {:.2f}  (per interaction and unit eta, |eta| < 4: charged primaries with "
+      "hits)\n",
+      ratio(primaries, interactions * 8.0));
+  out += fmt::format("primary dN/deta |eta|<1  {:.2f}  (same, central; generated pT > pt_min only)\n",
+                     ratio(primaries_eta1, interactions * 2.0));
   return out;
 }
 

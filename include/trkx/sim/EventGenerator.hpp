@@ -44,9 +44,13 @@ class EventGenerator {
   struct Config {
     double pileup = 200.0;                          ///< mean number of pile-up interactions (Poisson)
     HardScatter hard_scatter = HardScatter::kJets;  ///< hard-scatter interaction (TrackML: ttbar + pile-up)
-    double dndeta =
-        4.3;  ///< charged particles per unit eta per interaction, all pT (only pT > pt_min are made)
-    double eta_max = 4.0;  ///< primaries are flat in |eta| < eta_max
+    // Charged-primary density dN/deta per interaction (all pT; only pT > pt_min is generated):
+    // `dndeta` on the central plateau |eta| < eta_plateau, falling beyond as a Gaussian of width
+    // eta_falloff (a documented simplification of minimum-bias data), cut at |eta| = eta_max.
+    double dndeta = 6.5;       ///< central plateau density, charged particles per unit eta, all pT
+    double eta_plateau = 1.5;  ///< half-width of the flat central region
+    double eta_falloff = 1.1;  ///< Gaussian width of the fall-off beyond the plateau (<= 0: flat to eta_max)
+    double eta_max = 4.0;      ///< no primaries beyond |eta| = eta_max
     // Species mix of charged primaries (normalised internally).
     double frac_pion = 0.80, frac_kaon = 0.12, frac_proton = 0.06, frac_electron = 0.015, frac_muon = 0.005;
     // Tsallis pT spectrum dN/dpT ~ pT (1 + (mT - m)/(n T))^-n.
@@ -55,7 +59,7 @@ class EventGenerator {
     double pt_min = 0.15;     ///< lowest generated primary pT [GeV]
     double pt_max = 100.0;    ///< highest generated primary pT [GeV]
     // Neutral primaries that give charged secondaries, per charged primary.
-    double pi0_per_charged = 0.45;      ///< pi0 -> 2 photons (may convert in the material)
+    double pi0_per_charged = 0.35;      ///< pi0 -> 2 photons (may convert in the material)
     double k0short_per_charged = 0.06;  ///< K0S -> pi+ pi- (decays in flight)
     double lambda_per_charged = 0.02;   ///< Lambda -> p pi- (decays in flight)
     // Luminous region.
@@ -86,8 +90,14 @@ class EventGenerator {
 
   /// Mean number of charged primaries (pT > pt_min) per minimum-bias interaction.
   [[nodiscard]] double mean_charged_per_interaction() const {
-    return config_.dndeta * 2.0 * config_.eta_max * fraction_above_pt_min_;
+    return config_.dndeta * 2.0 * eta_integral_ * fraction_above_pt_min_;
   }
+  /// Mean charged-primary dN/deta per interaction over |eta| < eta_max, all pT.
+  [[nodiscard]] double mean_dndeta() const { return config_.dndeta * eta_integral_ / config_.eta_max; }
+  /// Share of the charged primaries (all pT) that are generated, i.e. have pT > pt_min.
+  [[nodiscard]] double fraction_above_pt_min() const { return fraction_above_pt_min_; }
+  /// Relative density of primaries at pseudorapidity `eta` (1 on the central plateau, 0 beyond eta_max).
+  [[nodiscard]] double eta_shape(double eta) const;
   /// Samples a pT [GeV] from the Tsallis spectrum of species `s` (neutrals use their charged partner's
   /// table).
   [[nodiscard]] double sample_pt(Species s, Rng& rng) const;
@@ -99,6 +109,7 @@ class EventGenerator {
   std::array<std::vector<double>, 5> pt_cdf_;
   std::array<double, 5> species_cdf_{};
   double fraction_above_pt_min_ = 1.0;  ///< share of the (pion) spectrum above pt_min
+  double eta_integral_ = 0;             ///< integral of eta_shape over [0, eta_max]
 };
 
 /// Parses "none" or "jets".

@@ -36,7 +36,7 @@ class Propagator {
     int max_crossings = 200;            ///< surface crossings per particle at most
     bool multiple_scattering = true;    ///< Highland-formula scattering at every crossed module
     bool hadronic_interactions = true;  ///< inelastic hadron interactions in the modules
-    double hadronic_scale = 1.5;        ///< interaction probability = scale * x/lambda_I (services, supports)
+    double hadronic_scale = 1.0;        ///< interaction probability = scale * x/lambda_I (services, supports)
     double x0_over_lambda = 0.2;        ///< X0 / lambda_I of the material (silicon: 0.2)
     bool conversions = true;            ///< photon conversions in the layers
     bool decays = true;                 ///< K0S / Lambda decays in flight

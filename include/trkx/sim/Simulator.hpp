@@ -33,6 +33,9 @@ struct EventSummary {
   std::size_t particles = 0;             ///< charged particles with at least one hit
   std::size_t secondaries = 0;           ///< ... produced more than 1 mm from the beam line
   std::size_t particles_pt_above_1 = 0;  ///< ... with pT > 1 GeV
+  std::size_t primaries_central = 0;     ///< ... primaries (generation 0, vertex r <= 1 mm) with |eta| < 4
+  std::size_t primaries_eta1 = 0;        ///< ... of which |eta| < 1
+  std::size_t interactions = 0;          ///< interactions that left at least one such particle
   double mean_pt = 0;                    ///< mean pT of the particles [GeV]
   double weight_sum = 0;                 ///< sum of the truth weights (1 unless empty)
   [[nodiscard]] double noise_fraction() const { return hits ? static_cast<double>(noise_hits) / hits : 0.0; }
@@ -62,6 +65,8 @@ class Simulator {
   [[nodiscard]] const Config& config() const { return config_; }
   [[nodiscard]] const DetectorGeometry& detector() const { return geometry_->detector(); }
   [[nodiscard]] const TrackingGeometry& tracking_geometry() const { return *geometry_; }
+  /// The primary-particle generator (its dN/deta and pT figures).
+  [[nodiscard]] const EventGenerator& generator() const { return generator_; }
 
   /// Simulates one event. Thread-safe; depends only on the seed and `event_id`.
   [[nodiscard]] Event simulate(std::uint64_t event_id) const;

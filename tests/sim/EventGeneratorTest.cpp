@@ -1,0 +1,82 @@
+// Tests of the primary generator: the charged-primary dN/deta follows the
+// configured plateau + fall-off shape and its normalisation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "trkx/core/Error.hpp"
+#include "trkx/sim/EventGenerator.hpp"
+
+namespace {
+
+using trkx::sim::EventGenerator;
+using trkx::sim::SimParticle;
+
+double eta_of(const SimParticle& p) {
+  return std::asinh(p.momentum[2] / std::hypot(p.momentum[0], p.momentum[1]));
+}
+
+/// Integral of the generator's eta shape over [a, b] (midpoint rule).
+double shape_integral(const EventGenerator& gen, double a, double b) {
+  constexpr int kSteps = 1000;
+  const double step = (b - a) / kSteps;
+  double sum = 0;
+  for (int i = 0; i < kSteps; ++i) sum += gen.eta_shape(a + (i + 0.5) * step) * step;
+  return sum;
+}
+
+TEST(EventGenerator, ChargedPrimaryDensityFollowsTheEtaShape) {
+  const EventGenerator gen;  // defaults: 6.5 on |eta| < 1.5, Gaussian fall-off to |eta| = 4
+  trkx::sim::Rng rng(12345);
+  constexpr int kInteractions = 3000;
+  std::vector<SimParticle> particles;
+  for (int i = 0; i < kInteractions; ++i) gen.minimum_bias({0.0, 0.0, 0.0}, 1, rng, particles);
+  double central = 0, forward = 0, total = 0, beyond = 0;
+  for (const auto& p : particles) {
+    if (p.charge == 0) continue;
+    ++total;
+    const double a = std::abs(eta_of(p));
+    if (a < 1.0) ++central;
+    if (a >= 3.0 && a < 4.0) ++forward;
+    if (a > gen.config().eta_max) ++beyond;
+  }
+  const double per_interaction_eta = gen.config().dndeta * gen.fraction_above_pt_min();
+  // Central plateau: dN/deta * share above pt_min, both signs of eta (2 units).
+  EXPECT_NEAR(central / (kInteractions * 2.0), per_interaction_eta, 0.04 * per_interaction_eta);
+  // The fall-off region holds what the shape says, well below the plateau.
+  const double expected_forward = per_interaction_eta * 2.0 * shape_integral(gen, 3.0, 4.0);
+  EXPECT_NEAR(forward / kInteractions, expected_forward, 0.08 * expected_forward);
+  EXPECT_LT(forward / kInteractions, 0.5 * central / kInteractions);
+  EXPECT_NEAR(total / kInteractions, gen.mean_charged_per_interaction(),
+              0.03 * gen.mean_charged_per_interaction());
+  EXPECT_EQ(beyond, 0.0);
+  // The mean over |eta| < eta_max lies between the fall-off and the plateau.
+  EXPECT_LT(gen.mean_dndeta(), gen.config().dndeta);
+  EXPECT_GT(gen.mean_dndeta(), 0.5 * gen.config().dndeta);
+}
+
+TEST(EventGenerator, FlatShapeWithoutFalloff) {
+  EventGenerator::Config c;
+  c.dndeta = 6.0;
+  c.eta_falloff = 0;  // flat to eta_max
+  const EventGenerator gen(c);
+  EXPECT_DOUBLE_EQ(gen.eta_shape(3.9), 1.0);
+  EXPECT_DOUBLE_EQ(gen.eta_shape(4.1), 0.0);
+  EXPECT_NEAR(gen.mean_dndeta(), 6.0, 1e-9);
+  EXPECT_NEAR(gen.mean_charged_per_interaction(), 6.0 * 8.0 * gen.fraction_above_pt_min(), 1e-6);
+  // A Tsallis spectrum from 0 has most of its particles above 0.15 GeV.
+  EXPECT_GT(gen.fraction_above_pt_min(), 0.8);
+  EXPECT_LT(gen.fraction_above_pt_min(), 0.95);
+}
+
+TEST(EventGenerator, RejectsBadEtaConfiguration) {
+  EventGenerator::Config c;
+  c.eta_max = 0;
+  EXPECT_THROW(static_cast<void>(EventGenerator{c}), trkx::Error);
+  c = {};
+  c.dndeta = -1;
+  EXPECT_THROW(static_cast<void>(EventGenerator{c}), trkx::Error);
+}
+
+}  // namespace
