@@ -5,8 +5,12 @@ Usage: plot_simulation.py DIR [--plots PLOTDIR] [--max-events N]
 
 Reads DIR/event*-{hits,truth,particles,cells}.csv[.gz] with pandas, prints a
 numeric summary (hits per event, noise fraction, hits per particle, pT, eta,
-secondary fraction) and writes PNG plots to PLOTDIR (default DIR/plots):
-hits per event, hits per particle, pT and eta spectra, x-y and r-z hit maps.
+secondary fraction, primary dN/deta) and writes PNG plots to PLOTDIR (default
+DIR/plots): hits per event, hits per particle, pT and eta spectra, primary
+dN/deta per interaction, x-y and r-z hit maps.
+
+Particle ids of simulated events encode (interaction + 1) << 40 |
+generation << 32 | index; primaries are generation 0 with vertex r <= 1 mm.
 """
 import argparse
 import glob
@@ -67,12 +71,18 @@ def main(argv=None):
             row.update(particles=len(particles), mean_pt=pt.mean(), frac_pt1=(pt > 1).mean(),
                        secondary=(np.hypot(particles.vx, particles.vy) > 1.0).mean(),
                        weight_sum=truth.weight.sum())
-            p = particles.assign(pt=pt, eta=np.arcsinh(particles.pz / pt))
+            pid = particles.particle_id.to_numpy(dtype=np.uint64)
+            p = particles.assign(pt=pt, eta=np.arcsinh(particles.pz / pt),
+                                 interaction=(pid >> np.uint64(40)).astype(np.int64),
+                                 generation=((pid >> np.uint64(32)) & np.uint64(0xFF)).astype(np.int64))
+            p = p.assign(primary=(p.generation == 0) & (np.hypot(p.vx, p.vy) <= 1.0))
+            row.update(interactions=p.interaction.nunique())
             all_particles.append(p)
         all_hits.append(hits.sample(min(n, 20000), random_state=0) if n else hits)
         rows.append(row)
     table = pd.DataFrame(rows)
-    particles = pd.concat(all_particles) if all_particles else pd.DataFrame(columns=["pt", "eta", "nhits"])
+    particles = (pd.concat(all_particles) if all_particles
+                 else pd.DataFrame(columns=["pt", "eta", "nhits", "primary"]))
     hits = pd.concat(all_hits)
 
     print(f"events                   {len(table)}")
@@ -85,6 +95,12 @@ def main(argv=None):
         print(f"fraction pT > 1 GeV      {(particles.pt > 1).mean():.3f}")
         print(f"fraction vertex r > 1 mm {table.secondary.mean():.3f}")
         print(f"truth weight sum         {table.weight_sum.mean():.4f}")
+        n_int = table.interactions.sum()
+        prim = particles[particles.primary.astype(bool)]
+        print(f"interactions per event   {table.interactions.mean():.1f}")
+        print(f"primary dN/deta |eta|<4  {(prim.eta.abs() < 4).sum() / max(n_int * 8.0, 1):.2f}"
+              "  (charged primaries with hits per interaction and unit eta)")
+        print(f"primary dN/deta |eta|<1  {(prim.eta.abs() < 1).sum() / max(n_int * 2.0, 1):.2f}")
     print(f"cells per hit            {table.cells.sum() / max(table.hits.sum(), 1):.2f}")
 
     def save(fig, name):
@@ -107,6 +123,21 @@ def main(argv=None):
     ax[1].hist(particles.eta, bins=np.linspace(-5, 5, 60))
     ax[1].set_xlabel("particle eta")
     save(fig, "spectra.png")
+
+    if "interactions" in table and len(particles):
+        edges = np.linspace(-4.5, 4.5, 37)
+        width = edges[1] - edges[0]
+        norm = max(table.interactions.sum(), 1) * width
+        prim_mask = particles.primary.astype(bool)
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.hist(particles.eta[prim_mask], bins=edges, weights=np.full(int(prim_mask.sum()), 1.0 / norm),
+                histtype="step", label="primaries")
+        ax.hist(particles.eta[~prim_mask], bins=edges, weights=np.full(int((~prim_mask).sum()), 1.0 / norm),
+                histtype="step", label="secondaries")
+        ax.set_xlabel("eta")
+        ax.set_ylabel("dN/deta per interaction (charged, with hits)")
+        ax.legend()
+        save(fig, "dndeta.png")
 
     fig, ax = plt.subplots(1, 2, figsize=(12, 5.5))
     ax[0].scatter(hits.x, hits.y, s=0.2, alpha=0.3)
