@@ -240,7 +240,10 @@ TEST(Simulator, PileupScalesToTrackMLLikeEventSizes) {
     n_interactions += static_cast<double>(interactions(event));
   }
   double hits = 0, noise = 0, particles = 0, secondaries = 0, above1 = 0, pt_sum = 0;
+  double central = 0, summary_interactions = 0;
   for (const auto& s : summaries) {
+    central += static_cast<double>(s.primaries_eta1);
+    summary_interactions += static_cast<double>(s.interactions);
     hits += static_cast<double>(s.hits);
     noise += static_cast<double>(s.noise_hits);
     particles += static_cast<double>(s.particles);
@@ -261,7 +264,11 @@ TEST(Simulator, PileupScalesToTrackMLLikeEventSizes) {
   EXPECT_GT(above1 / particles, 0.07);
   EXPECT_LT(above1 / particles, 0.16);
   EXPECT_GT(secondaries / particles, 0.2);
-  EXPECT_LT(secondaries / particles, 0.45);
+  EXPECT_LT(secondaries / particles, 0.4);
+  // Central charged-primary density: 6.5 per unit eta (all pT) times the share above pt_min (~0.88).
+  EXPECT_EQ(summary_interactions, n_interactions);
+  EXPECT_GT(central / (2.0 * n_interactions), 5.0);
+  EXPECT_LT(central / (2.0 * n_interactions), 6.5);
 }
 
 TEST(Simulator, TruthIsConsistent) {
