@@ -40,6 +40,8 @@ class InputTransform(nn.Module):
     """
 
     PERIODIC_FEATURES = ("phi",)
+    #: geometric edge features (see ``edge_geometry``), available when the columns r, phi, z exist
+    EDGE_GEOMETRY = ("dr", "dphi", "dz", "deta", "phi_slope", "z0")
 
     def __init__(self, feature_names: list[str]) -> None:
         super().__init__()
@@ -53,6 +55,12 @@ class InputTransform(nn.Module):
         self.register_buffer("turn_offset", torch.zeros(len(periodic)))
         self.register_buffer("turn_scale", torch.ones(len(periodic)))
         self.n_out = len(keep) + 2 * len(periodic)
+        names = list(feature_names)
+        self.has_geometry = all(c in names for c in ("r", "phi", "z"))
+        self.geo_cols = [names.index(c) for c in ("r", "phi", "z")] if self.has_geometry else []
+        self.n_geometry = len(self.EDGE_GEOMETRY) if self.has_geometry else 0
+        self.register_buffer("edge_mean", torch.zeros(self.n_geometry))
+        self.register_buffer("edge_std", torch.ones(self.n_geometry))
 
     def set_stats(self, x: torch.Tensor) -> None:
         """Measures the constants on training hits x [N, F]."""
@@ -79,6 +87,42 @@ class InputTransform(nn.Module):
     def angles(self, x: torch.Tensor) -> torch.Tensor:
         """Periodic columns as angles [rad], [N, n_periodic]."""
         return (x.index_select(1, self.periodic) - self.turn_offset) * self.turn_scale
+
+    def edge_geometry(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+        """Standardised geometric features of every edge [E, 6], from the raw r, phi, z columns
+        (in whatever units the features carry): dr, dphi (sine of the wrapped azimuth
+        difference), dz, deta (of the two hits seen from the origin), phi_slope = dphi / dr
+        and z0 = z_src - r_src dz / dr (the line through both hits at r = 0), with |dr|
+        kept >= 1e-3 and slope and z0 clamped. Differences and ratios are what separates
+        track segments; an MLP on the two hits' features alone learns them only slowly."""
+        # every quantity is kept as an [., 1] column (rank-stable under ONNX export)
+        r = x.narrow(1, self.geo_cols[0], 1)
+        z = x.narrow(1, self.geo_cols[2], 1)
+        a = self.angles(x).narrow(1, 0, 1)
+        t = z / torch.clamp(r, min=1e-3)  # eta = asinh(t), written out (torch 1.13 cannot export asinh)
+        eta = torch.sign(t) * torch.log(t.abs() + torch.sqrt(t * t + 1.0))
+        src, dst = edge_index[0], edge_index[1]
+        r0 = r.index_select(0, src)
+        z0_ = z.index_select(0, src)
+        dr = r.index_select(0, dst) - r0
+        dz = z.index_select(0, dst) - z0_
+        dphi = torch.sin(a.index_select(0, dst) - a.index_select(0, src))
+        deta = eta.index_select(0, dst) - eta.index_select(0, src)
+        dr_safe = torch.where(dr >= 0, torch.clamp(dr, min=1e-3), torch.clamp(dr, max=-1e-3))
+        phi_slope = torch.clamp(dphi / dr_safe, -50.0, 50.0)
+        zint = torch.clamp(z0_ - r0 * dz / dr_safe, -5.0, 5.0)
+        g = torch.cat([dr, dphi, dz, deta, phi_slope, zint], dim=1)
+        return (g - self.edge_mean) / self.edge_std
+
+    def set_edge_stats(self, x: torch.Tensor, edge_index: torch.Tensor) -> None:
+        """Measures the standardisation of ``edge_geometry`` on training edges (call after set_stats)."""
+        if not self.has_geometry or edge_index.shape[1] == 0:
+            return
+        self.edge_mean.zero_()
+        self.edge_std.fill_(1.0)
+        g = self.edge_geometry(x, edge_index).double()
+        self.edge_mean.copy_(g.mean(0).float())
+        self.edge_std.copy_(torch.clamp(g.std(0), min=1e-6).float())
 
     def pair_periodic(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
         """(sin d, cos d) of the angle difference d = a_dst - a_src of every edge, [E, 2 n_periodic]."""
@@ -127,12 +171,15 @@ class HitPairInput(nn.Module):
         super().__init__()
         self.pair = PairLinear(transform.n_out, n_out)
         self.angle = nn.Linear(2 * transform.n_periodic, n_out, bias=False) if transform.n_periodic else None
+        self.geometry = nn.Linear(transform.n_geometry, n_out, bias=False) if transform.n_geometry else None
 
     def forward(self, transform: InputTransform, x_raw: torch.Tensor, x: torch.Tensor,
                 edge_index: torch.Tensor) -> torch.Tensor:
         out = self.pair(x, edge_index)
         if self.angle is not None:
             out = out + self.angle(transform.pair_periodic(x_raw, edge_index))
+        if self.geometry is not None:
+            out = out + self.geometry(transform.edge_geometry(x_raw, edge_index))
         return out
 
 

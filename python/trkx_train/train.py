@@ -410,6 +410,11 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
         log.info(f"resumed from {ckpt_path} after epoch {start_epoch} ({elapsed / 60:.1f} min trained)")
     else:
         model.norm.set_stats(torch.cat([e.x for e in train_events]))
+        if stage != "embedding":  # standardisation of the geometric edge features, on training edges
+            sample = train_events[: min(4, len(train_events))]
+            offsets = torch.cumsum(torch.tensor([0] + [e.n_hits for e in sample[:-1]]), 0)
+            model.norm.set_edge_stats(torch.cat([e.x for e in sample]),
+                                      torch.cat([e.edges + int(o) for e, o in zip(sample, offsets)], dim=1))
     n_params = sum(p.numel() for p in model.parameters())
     log.info(f"model {spec['model']} ({n_params} parameters); training {asdict(tc)}")
 
