@@ -1,5 +1,7 @@
 #include "trkx/io/Csv.hpp"
 
+#include "NumberScan.hpp"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -271,16 +273,16 @@ bool parse_number(std::string_view s, T& value, bool& out_of_range) {
   }
 }
 
-/// Digit value of `c`, or >= 10 if `c` is not a digit.
-inline unsigned digit(char c) { return static_cast<unsigned>(c) - static_cast<unsigned>('0'); }
+using detail::digit;
 
-/// Fast path for unsigned decimal integers of at most `max_digits` digits.
+/// Bounds-checked fast path for unsigned decimal integers of at most
+/// `max_digits` digits (the last lines of a text, see CsvReader::unchecked_end).
 /// Returns the end of the number, or nullptr when the general parser is needed.
 inline const char* fast_unsigned(const char* p, const char* end, std::uint64_t& out,
                                  std::ptrdiff_t max_digits) {
   const char* start = p;
   std::uint64_t v = 0;
-  while (p < end && digit(*p) < 10) {
+  while (p < end && p - start <= max_digits && digit(*p) < 10) {
     v = v * 10 + digit(*p);
     ++p;
   }
@@ -290,7 +292,7 @@ inline const char* fast_unsigned(const char* p, const char* end, std::uint64_t& 
   return p;
 }
 
-/// Fast path for signed decimal integers of at most `max_digits` digits.
+/// Bounds-checked fast path for signed decimal integers of at most `max_digits` digits.
 inline const char* fast_signed(const char* p, const char* end, std::int64_t& out, std::ptrdiff_t max_digits) {
   const bool negative = p < end && *p == '-';
   std::uint64_t u = 0;
@@ -300,22 +302,16 @@ inline const char* fast_signed(const char* p, const char* end, std::int64_t& out
   return q;
 }
 
-/// Clinger's fast path for decimal floating-point text: when the significand
-/// M (all digits) and the power of ten are both exactly representable in T,
-/// M * 10^e (or M / 10^-e) is a single correctly rounded operation, so the
-/// result equals std::from_chars. Covers TrackML's ~6-digit values (and, for
-/// float, up to 16 digits via double); returns nullptr for anything else.
+/// Bounds-checked fast path for decimal floating-point text: the same syntax
+/// as detail::scan_float, finished by detail::finish_float (Clinger's exact
+/// fast path); nullptr for anything else.
 template <class T>
 inline const char* fast_float(const char* p, const char* end, T& out) {
-  constexpr int kMaxExp = std::is_same_v<T, float> ? 10 : 22;
-  constexpr std::uint64_t kMaxMantissa = std::is_same_v<T, float> ? (1ULL << 24) : (1ULL << 53);
-  static constexpr T kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   const bool negative = p < end && *p == '-';
   if (negative) ++p;
   std::uint64_t m = 0;
   const char* start = p;
-  while (p < end && digit(*p) < 10) {
+  while (p < end && p - start < 20 && digit(*p) < 10) {
     m = m * 10 + digit(*p);
     ++p;
   }
@@ -324,7 +320,7 @@ inline const char* fast_float(const char* p, const char* end, T& out) {
   if (p < end && *p == '.') {
     ++p;
     const char* frac = p;
-    while (p < end && digit(*p) < 10) {
+    while (p < end && digits + (p - frac) < 20 && digit(*p) < 10) {
       m = m * 10 + digit(*p);
       ++p;
     }
@@ -348,34 +344,7 @@ inline const char* fast_float(const char* p, const char* end, T& out) {
     if (p == exp_start || (p < end && digit(*p) < 10)) return nullptr;
     exp10 += exp_negative ? -e : e;
   }
-  if (m <= kMaxMantissa && exp10 >= -kMaxExp && exp10 <= kMaxExp) {
-    T v = static_cast<T>(m);
-    v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
-    out = negative ? -v : v;
-    return p;
-  }
-  if constexpr (std::is_same_v<T, float>) {
-    // Floats written in shortest form often have 8-9 significant digits, past
-    // the float fast path. Round once to double (exact Clinger path), then to
-    // float: that double rounding can differ from direct rounding only when
-    // the double lands exactly on a midpoint between two floats, which is
-    // left to std::from_chars, as are results outside the normal float range.
-    static constexpr double kPow10d[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    if (m > (1ULL << 53) || exp10 < -22 || exp10 > 22) return nullptr;
-    double d = static_cast<double>(m);
-    d = exp10 < 0 ? d / kPow10d[-exp10] : d * kPow10d[exp10];
-    constexpr std::uint64_t kBelowFloat = (1ULL << 29) - 1;  // double mantissa bits a float drops
-    if ((std::bit_cast<std::uint64_t>(d) & kBelowFloat) == (1ULL << 28)) return nullptr;
-    const float f = static_cast<float>(d);
-    if (f != 0.0F && !(f >= std::numeric_limits<float>::min() && f <= std::numeric_limits<float>::max())) {
-      return nullptr;
-    }
-    out = negative ? -f : f;
-    return p;
-  }
-  return nullptr;
+  return detail::finish_float(negative, m, exp10, out) ? p : nullptr;
 }
 
 /// True if `q` ends a field: end of text, ',', '\n' or "\r\n" / final '\r'.
@@ -424,6 +393,13 @@ CsvReader::CsvReader(std::string_view text, std::string source) : text_(text), s
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
+  // Rows starting before unchecked_end_ end with a '\n' followed by at least
+  // kScanPadding bytes: the scanners may read past their line without checks.
+  unchecked_end_ = pos_;
+  if (static_cast<std::size_t>(end_ - pos_) > detail::kScanPadding) {
+    const auto span = static_cast<std::size_t>(end_ - pos_) - detail::kScanPadding;
+    if (const void* last = ::memrchr(pos_, '\n', span)) unchecked_end_ = static_cast<const char*>(last) + 1;
+  }
   types_.assign(header_.size(), CsvType::Skip);
   values_.assign(header_.size(), Value{0});
   // Estimate the row count from the first 64 KiB (exact for small texts).
@@ -453,61 +429,68 @@ std::size_t CsvReader::column_index_or_throw(std::string_view name) const {
 }
 
 // Inlined into next(): the per-field call and dispatch are on the hot path.
+// kUnchecked: the row lies before unchecked_end_ (scanners need no bounds).
+template <bool kUnchecked>
 [[gnu::always_inline]] inline const char* CsvReader::parse_field(std::size_t column, const char* p) {
   Value& v = values_[column];
+  const char* q = nullptr;
   switch (types_[column]) {
     case CsvType::Skip: {
-      while (p < end_ && *p != ',' && *p != '\n') ++p;
+      while ((kUnchecked || p < end_) && *p != ',' && *p != '\n') ++p;
       if (p[-1] == '\r' && (p == end_ || *p == '\n')) --p;
       return p;
     }
+    case CsvType::Float32:
+      q = kUnchecked ? detail::scan_float(p, v.f) : fast_float(p, end_, v.f);
+      break;
+    case CsvType::Float64:
+      q = kUnchecked ? detail::scan_float(p, v.d) : fast_float(p, end_, v.d);
+      break;
+    case CsvType::UInt64:
+      q = kUnchecked ? detail::scan_unsigned(p, v.u, 19) : fast_unsigned(p, end_, v.u, 19);
+      break;
+    case CsvType::Int64:
+      q = kUnchecked ? detail::scan_signed(p, v.i, 18) : fast_signed(p, end_, v.i, 18);
+      break;
+    case CsvType::Int32:
+      q = kUnchecked ? detail::scan_signed(p, v.i, 9) : fast_signed(p, end_, v.i, 9);
+      break;
+  }
+  if (q != nullptr && is_field_end(q, end_)) [[likely]] {
+    return q;
+  }
+  return parse_field_general(column, p);
+}
+
+const char* CsvReader::parse_field_general(std::size_t column, const char* p) {
+  Value& v = values_[column];
+  switch (types_[column]) {
+    case CsvType::Skip:
+      break;
     case CsvType::Float32: {
-      if (const char* q = fast_float(p, end_, v.f); q != nullptr && is_field_end(q, end_)) [[likely]] {
-        return q;
-      }
       const auto r = std::from_chars(p, end_, v.f);
-      if (r.ec == std::errc() && is_field_end(r.ptr, end_) && std::isfinite(v.f)) [[likely]] {
-        return r.ptr;
-      }
+      if (r.ec == std::errc() && is_field_end(r.ptr, end_) && std::isfinite(v.f)) return r.ptr;
       break;
     }
     case CsvType::Float64: {
-      if (const char* q = fast_float(p, end_, v.d); q != nullptr && is_field_end(q, end_)) [[likely]] {
-        return q;
-      }
       const auto r = std::from_chars(p, end_, v.d);
-      if (r.ec == std::errc() && is_field_end(r.ptr, end_) && std::isfinite(v.d)) [[likely]] {
-        return r.ptr;
-      }
+      if (r.ec == std::errc() && is_field_end(r.ptr, end_) && std::isfinite(v.d)) return r.ptr;
       break;
     }
     case CsvType::UInt64: {
-      if (const char* q = fast_unsigned(p, end_, v.u, 19); q != nullptr && is_field_end(q, end_)) [[likely]] {
-        return q;
-      }
       const auto r = std::from_chars(p, end_, v.u);
-      if (r.ec == std::errc() && is_field_end(r.ptr, end_)) [[likely]] {
-        return r.ptr;
-      }
+      if (r.ec == std::errc() && is_field_end(r.ptr, end_)) return r.ptr;
       break;
     }
     case CsvType::Int64: {
-      if (const char* q = fast_signed(p, end_, v.i, 18); q != nullptr && is_field_end(q, end_)) [[likely]] {
-        return q;
-      }
       const auto r = std::from_chars(p, end_, v.i);
-      if (r.ec == std::errc() && is_field_end(r.ptr, end_)) [[likely]] {
-        return r.ptr;
-      }
+      if (r.ec == std::errc() && is_field_end(r.ptr, end_)) return r.ptr;
       break;
     }
     case CsvType::Int32: {
-      if (const char* q = fast_signed(p, end_, v.i, 9); q != nullptr && is_field_end(q, end_)) [[likely]] {
-        return q;
-      }
       std::int32_t x = 0;
       const auto r = std::from_chars(p, end_, x);
-      if (r.ec == std::errc() && is_field_end(r.ptr, end_)) [[likely]] {
+      if (r.ec == std::errc() && is_field_end(r.ptr, end_)) {
         v.i = x;
         return r.ptr;
       }
@@ -566,8 +549,31 @@ const char* CsvReader::parse_field_slow(std::size_t column, const char* p) {
   fail_expected(column, types_[column] == CsvType::UInt64 ? "a non-negative integer" : "an integer");
 }
 
-bool CsvReader::next() {
+template <bool kUnchecked>
+[[gnu::always_inline]] inline void CsvReader::parse_row(const char* p) {
   const std::size_t ncols = header_.size();
+  for (std::size_t c = 0;; ++c) {
+    const char* q = parse_field<kUnchecked>(c, p);
+    if (c + 1 < ncols) {
+      if (q < end_ && *q == ',') [[likely]] {
+        p = q + 1;
+        continue;
+      }
+      fail_field_count();  // the line ended early
+    }
+    if (q < end_ && *q == '\r') ++q;
+    if (q == end_) {
+      pos_ = end_;
+    } else if (*q == '\n') {
+      pos_ = q + 1;
+    } else {
+      fail_field_count();  // more fields than columns
+    }
+    return;
+  }
+}
+
+bool CsvReader::next() {
   for (;;) {
     if (pos_ >= end_) return false;
     ++line_;
@@ -580,25 +586,12 @@ bool CsvReader::next() {
     }
     line_start_ = p;
     ++row_;
-    for (std::size_t c = 0;; ++c) {
-      const char* q = parse_field(c, p);
-      if (c + 1 < ncols) {
-        if (q < end_ && *q == ',') [[likely]] {
-          p = q + 1;
-          continue;
-        }
-        fail_field_count();  // the line ended early
-      }
-      if (q < end_ && *q == '\r') ++q;
-      if (q == end_) {
-        pos_ = end_;
-      } else if (*q == '\n') {
-        pos_ = q + 1;
-      } else {
-        fail_field_count();  // more fields than columns
-      }
-      return true;
+    if (p < unchecked_end_) [[likely]] {
+      parse_row<true>(p);
+    } else {
+      parse_row<false>(p);
     }
+    return true;
   }
 }
 

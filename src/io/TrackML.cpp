@@ -1,6 +1,7 @@
 #include "trkx/io/TrackML.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "IdIndex.hpp"
+#include "TypedRows.hpp"
 #include "trkx/core/Error.hpp"
 #include "trkx/io/Csv.hpp"
 
@@ -60,25 +62,28 @@ HitContainer parse_hits_impl(CsvReader& csv, IdIndex& index) {
   std::size_t capacity = csv.estimated_rows();
   resize_columns(capacity, hits.hit_id, hits.x, hits.y, hits.z, hits.volume_id, hits.layer_id,
                  hits.module_id);
-  while (csv.next()) {
-    if (n == capacity) [[unlikely]] {
-      capacity += capacity / 2 + 16;
-      resize_columns(capacity, hits.hit_id, hits.x, hits.y, hits.z, hits.volume_id, hits.layer_id,
-                     hits.module_id);
-    }
-    const auto id = csv.get<std::uint64_t>(c_id);
-    if (id == 0) [[unlikely]] {
-      csv.fail_expected(c_id, "a positive hit id");
-    }
-    hits.hit_id[n] = id;
-    hits.x[n] = csv.get<float>(c_x);
-    hits.y[n] = csv.get<float>(c_y);
-    hits.z[n] = csv.get<float>(c_z);
-    hits.volume_id[n] = csv.get<std::int32_t>(c_vol);
-    hits.layer_id[n] = csv.get<std::int32_t>(c_lay);
-    hits.module_id[n] = csv.get<ModuleId>(c_mod);
-    ++n;
-  }
+  detail::read_rows<HitId, float, float, float, std::int32_t, std::int32_t, ModuleId>(
+      csv, {c_id, c_x, c_y, c_z, c_vol, c_lay, c_mod},
+      [&](HitId id, float x, float y, float z, std::int32_t vol, std::int32_t lay, ModuleId mod) {
+        if (id == 0) [[unlikely]] {
+          return false;
+        }
+        if (n == capacity) [[unlikely]] {
+          capacity += capacity / 2 + 16;
+          resize_columns(capacity, hits.hit_id, hits.x, hits.y, hits.z, hits.volume_id, hits.layer_id,
+                         hits.module_id);
+        }
+        hits.hit_id[n] = id;
+        hits.x[n] = x;
+        hits.y[n] = y;
+        hits.z[n] = z;
+        hits.volume_id[n] = vol;
+        hits.layer_id[n] = lay;
+        hits.module_id[n] = mod;
+        ++n;
+        return true;
+      },
+      [&](const CsvReader& reader) { reader.fail_expected(c_id, "a positive hit id"); });
   resize_columns(n, hits.hit_id, hits.x, hits.y, hits.z, hits.volume_id, hits.layer_id, hits.module_id);
   index_unique_ids(index, hits.hit_id, csv, "hit_id", "hit id");
   return hits;
@@ -99,27 +104,31 @@ ParticleContainer parse_particles_impl(CsvReader& csv, IdIndex& index) {
   std::size_t capacity = csv.estimated_rows();
   resize_columns(capacity, particles.particle_id, particles.vx, particles.vy, particles.vz, particles.px,
                  particles.py, particles.pz, particles.q, particles.nhits);
-  while (csv.next()) {
-    if (n == capacity) [[unlikely]] {
-      capacity += capacity / 2 + 16;
-      resize_columns(capacity, particles.particle_id, particles.vx, particles.vy, particles.vz, particles.px,
-                     particles.py, particles.pz, particles.q, particles.nhits);
-    }
-    const auto id = csv.get<ParticleId>(c_id);
-    if (id == 0) [[unlikely]] {
-      csv.fail_expected(c_id, "a non-zero particle id (0 means noise)");
-    }
-    particles.particle_id[n] = id;
-    particles.vx[n] = csv.get<float>(c_vx);
-    particles.vy[n] = csv.get<float>(c_vy);
-    particles.vz[n] = csv.get<float>(c_vz);
-    particles.px[n] = csv.get<float>(c_px);
-    particles.py[n] = csv.get<float>(c_py);
-    particles.pz[n] = csv.get<float>(c_pz);
-    particles.q[n] = csv.get<std::int32_t>(c_q);
-    particles.nhits[n] = csv.get<std::int32_t>(c_n);
-    ++n;
-  }
+  detail::read_rows<ParticleId, float, float, float, float, float, float, std::int32_t, std::int32_t>(
+      csv, {c_id, c_vx, c_vy, c_vz, c_px, c_py, c_pz, c_q, c_n},
+      [&](ParticleId id, float vx, float vy, float vz, float px, float py, float pz, std::int32_t q,
+          std::int32_t nhits) {
+        if (id == 0) [[unlikely]] {
+          return false;
+        }
+        if (n == capacity) [[unlikely]] {
+          capacity += capacity / 2 + 16;
+          resize_columns(capacity, particles.particle_id, particles.vx, particles.vy, particles.vz,
+                         particles.px, particles.py, particles.pz, particles.q, particles.nhits);
+        }
+        particles.particle_id[n] = id;
+        particles.vx[n] = vx;
+        particles.vy[n] = vy;
+        particles.vz[n] = vz;
+        particles.px[n] = px;
+        particles.py[n] = py;
+        particles.pz[n] = pz;
+        particles.q[n] = q;
+        particles.nhits[n] = nhits;
+        ++n;
+        return true;
+      },
+      [&](const CsvReader& reader) { reader.fail_expected(c_id, "a non-zero particle id (0 means noise)"); });
   resize_columns(n, particles.particle_id, particles.vx, particles.vy, particles.vz, particles.px,
                  particles.py, particles.pz, particles.q, particles.nhits);
   index_unique_ids(index, particles.particle_id, csv, "particle_id", "particle id");
@@ -135,17 +144,21 @@ CellContainer parse_cells_impl(CsvReader& csv) {
   std::size_t n = 0;
   std::size_t capacity = csv.estimated_rows();
   resize_columns(capacity, cells.hit_id, cells.ch0, cells.ch1, cells.value);
-  while (csv.next()) {
-    if (n == capacity) [[unlikely]] {
-      capacity += capacity / 2 + 16;
-      resize_columns(capacity, cells.hit_id, cells.ch0, cells.ch1, cells.value);
-    }
-    cells.hit_id[n] = csv.get<HitId>(c_id);
-    cells.ch0[n] = csv.get<std::int32_t>(c_ch0);
-    cells.ch1[n] = csv.get<std::int32_t>(c_ch1);
-    cells.value[n] = csv.get<float>(c_val);
-    ++n;
-  }
+  detail::read_rows<HitId, std::int32_t, std::int32_t, float>(
+      csv, {c_id, c_ch0, c_ch1, c_val},
+      [&](HitId id, std::int32_t ch0, std::int32_t ch1, float value) {
+        if (n == capacity) [[unlikely]] {
+          capacity += capacity / 2 + 16;
+          resize_columns(capacity, cells.hit_id, cells.ch0, cells.ch1, cells.value);
+        }
+        cells.hit_id[n] = id;
+        cells.ch0[n] = ch0;
+        cells.ch1[n] = ch1;
+        cells.value[n] = value;
+        ++n;
+        return true;
+      },
+      [](const CsvReader&) {});
   resize_columns(n, cells.hit_id, cells.ch0, cells.ch1, cells.value);
   return cells;
 }
@@ -194,23 +207,27 @@ TruthContainer parse_truth_impl(CsvReader& csv) {
   std::size_t capacity = csv.estimated_rows();
   resize_columns(capacity, truth.hit_id, truth.particle_id, truth.tx, truth.ty, truth.tz, truth.tpx,
                  truth.tpy, truth.tpz, truth.weight);
-  while (csv.next()) {
-    if (n == capacity) [[unlikely]] {
-      capacity += capacity / 2 + 16;
-      resize_columns(capacity, truth.hit_id, truth.particle_id, truth.tx, truth.ty, truth.tz, truth.tpx,
-                     truth.tpy, truth.tpz, truth.weight);
-    }
-    truth.hit_id[n] = csv.get<HitId>(c_id);
-    truth.particle_id[n] = csv.get<ParticleId>(c_pid);
-    truth.tx[n] = csv.get<float>(c_tx);
-    truth.ty[n] = csv.get<float>(c_ty);
-    truth.tz[n] = csv.get<float>(c_tz);
-    truth.tpx[n] = csv.get<float>(c_tpx);
-    truth.tpy[n] = csv.get<float>(c_tpy);
-    truth.tpz[n] = csv.get<float>(c_tpz);
-    truth.weight[n] = csv.get<float>(c_w);
-    ++n;
-  }
+  detail::read_rows<HitId, ParticleId, float, float, float, float, float, float, float>(
+      csv, {c_id, c_pid, c_tx, c_ty, c_tz, c_tpx, c_tpy, c_tpz, c_w},
+      [&](HitId id, ParticleId pid, float tx, float ty, float tz, float tpx, float tpy, float tpz, float w) {
+        if (n == capacity) [[unlikely]] {
+          capacity += capacity / 2 + 16;
+          resize_columns(capacity, truth.hit_id, truth.particle_id, truth.tx, truth.ty, truth.tz, truth.tpx,
+                         truth.tpy, truth.tpz, truth.weight);
+        }
+        truth.hit_id[n] = id;
+        truth.particle_id[n] = pid;
+        truth.tx[n] = tx;
+        truth.ty[n] = ty;
+        truth.tz[n] = tz;
+        truth.tpx[n] = tpx;
+        truth.tpy[n] = tpy;
+        truth.tpz[n] = tpz;
+        truth.weight[n] = w;
+        ++n;
+        return true;
+      },
+      [](const CsvReader&) {});
   resize_columns(n, truth.hit_id, truth.particle_id, truth.tx, truth.ty, truth.tz, truth.tpx, truth.tpy,
                  truth.tpz, truth.weight);
   return truth;
@@ -421,11 +438,14 @@ Event parse_event(const EventText& text, const ReadOptions& options) {
       errors[slot] = std::current_exception();
     }
   };
+  std::atomic<bool> hits_parsed{false};  // set (release) once event.hits is final or failed
   auto parse_hits_part = [&] {
     guarded(0, [&] {
       hits_csv.emplace(text.hits->text, text.hits->name);
       event.hits = parse_hits_impl(*hits_csv, hit_index);
     });
+    hits_parsed.store(true, std::memory_order_release);
+    hits_parsed.notify_one();
   };
   auto parse_particles_part = [&] {
     if (!text.particles) return;
@@ -457,6 +477,11 @@ Event parse_event(const EventText& text, const ReadOptions& options) {
       [&] {
         parse_truth_part();
         parse_particles_part();
+        // Derived hit quantities (r, phi, eta) go to the thread with the
+        // lighter files, once the hits are parsed (the other thread moves on
+        // to the cells meanwhile).
+        hits_parsed.wait(false, std::memory_order_acquire);
+        if (!errors[0]) guarded(0, [&] { event.hits.compute_derived(); });
       },
       [&] {
         parse_hits_part();
@@ -466,7 +491,7 @@ Event parse_event(const EventText& text, const ReadOptions& options) {
     if (error) std::rethrow_exception(error);
   }
   // Phase 2: link truth to hits and particles (helper thread), cells to hits
-  // and derived hit quantities (this thread).
+  // (this thread).
   run_pair(
       parallel,
       [&] {
@@ -479,7 +504,6 @@ Event parse_event(const EventText& text, const ReadOptions& options) {
       [&] {
         if (text.cells)
           guarded(2, [&] { event.cells = link_cells(std::move(event.cells), *cells_csv, hit_index); });
-        event.hits.compute_derived();
       });
   for (const auto& error : errors) {
     if (error) std::rethrow_exception(error);
@@ -492,17 +516,45 @@ Event read_event(const fs::path& prefix_in, const ReadOptions& options) {
   EventText text;
   text.event_id = event_id_from_name(prefix.filename().string()).value_or(0);
   const bool wanted[] = {true, options.cells, options.truth, options.particles};
-  std::optional<FileBuffer> data[4];
-  std::optional<TextFile>* slots[] = {&text.hits, &text.cells, &text.truth, &text.particles};
+  std::optional<fs::path> files[4];
+  std::uintmax_t bytes = 0;
   for (int i = 0; i < 4; ++i) {
     if (!wanted[i]) continue;
-    const auto file = find_part(prefix, kParts[i]);
-    if (!file) {
+    files[i] = find_part(prefix, kParts[i]);
+    if (!files[i]) {
       if (i == 0 || options.require_all) throw_missing_part(prefix, kParts[i]);
       continue;
     }
-    data[i].emplace(*file);
-    *slots[i] = TextFile{file->string(), data[i]->text()};
+    std::error_code ec;
+    const auto size = fs::file_size(*files[i], ec);
+    bytes += ec ? 0 : size;
+  }
+  // Map (or inflate) the files on two threads for large events; the first
+  // failure in the order hits, cells, truth, particles is reported.
+  std::optional<FileBuffer> data[4];
+  std::exception_ptr errors[4];
+  auto load = [&](int i) {
+    if (!files[i]) return;
+    try {
+      data[i].emplace(*files[i]);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  };
+  run_pair(
+      options.parallel && bytes >= kParallelBytes / 8,
+      [&] {
+        load(2);
+        load(3);
+      },
+      [&] {
+        load(0);
+        load(1);
+      });
+  std::optional<TextFile>* slots[] = {&text.hits, &text.cells, &text.truth, &text.particles};
+  for (int i = 0; i < 4; ++i) {
+    if (errors[i]) std::rethrow_exception(errors[i]);
+    if (data[i]) *slots[i] = TextFile{files[i]->string(), data[i]->text()};
   }
   return parse_event(text, options);
 }

@@ -126,6 +126,21 @@ class CsvReader {
   /// 1-based line number of data row `row` (any row read so far).
   [[nodiscard]] std::size_t line_of_row(std::size_t row) const;
 
+  // ---- bulk parsing (readers specialised to a column layout) ----
+  /// Start of the next line to read.
+  [[nodiscard]] const char* position() const { return pos_; }
+  /// End of the region in which every line ends with '\n' and is followed by
+  /// at least 16 more bytes of text, so that number scanners may read a few
+  /// bytes past a line end without bounds checks (see src/io/NumberScan.hpp).
+  [[nodiscard]] const char* unchecked_end() const { return unchecked_end_; }
+  /// Moves past `rows` non-blank data lines that the caller parsed itself,
+  /// ending at `p` (the start of the following line); next() continues there.
+  void skip_parsed_rows(const char* p, std::size_t rows) {
+    pos_ = p;
+    line_ += rows;
+    row_ += rows;
+  }
+
   /// The parsed value of column `column` (declared as T) in the current row.
   template <class T>
   [[nodiscard]] T get(std::size_t column) const {
@@ -159,7 +174,11 @@ class CsvReader {
     double d;
   };
   std::size_t column_index_or_throw(std::string_view name) const;
+  template <bool kUnchecked>
+  void parse_row(const char* p);
+  template <bool kUnchecked>
   const char* parse_field(std::size_t column, const char* p);
+  const char* parse_field_general(std::size_t column, const char* p);
   const char* parse_field_slow(std::size_t column, const char* p);
   [[noreturn]] void fail_field_count() const;
   static std::string_view trim(std::string_view s);
@@ -173,6 +192,7 @@ class CsvReader {
   const char* pos_ = nullptr;
   const char* end_ = nullptr;
   const char* line_start_ = nullptr;
+  const char* unchecked_end_ = nullptr;  ///< rows starting before it need no bounds checks
   std::size_t line_ = 1;
   std::size_t row_ = static_cast<std::size_t>(-1);
   std::size_t estimated_rows_ = 0;
