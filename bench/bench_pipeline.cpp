@@ -9,6 +9,24 @@
 // Each benchmark reports the peak resident memory growth during its runs
 // (peak RSS is reset through /proc/self/clear_refs before each benchmark) and
 // the resident memory left after the last run.
+//
+// BM_ShippedFilter / BM_ShippedGnn run the SHIPPED models (models/ of the
+// source tree, or TRKX_BENCH_SHIPPED=DIR) as `trkx reconstruct` does, on a
+// simulated pile-up-200 event: the filter on the first kShippedFilterEdges
+// radius-graph candidates, the GNN on the filter-passing edges among every
+// kShippedGnnStride-th candidate (spread over the whole event, all N hits
+// fed), capped at kShippedGnnEdges. Variant 1 of the model argument uses the
+// same models rewritten by `python -m trkx_train.export IN OUT` (optimise_graph),
+// expected in TRKX_BENCH_OPT_MODELS or <build>/models-opt:
+//
+//   mkdir -p build/<dir>/models-opt
+//   for f in filter gnn; do PYTHONPATH=python .deps/venv/bin/python -m trkx_train.export
+//     models/$f.onnx build/<dir>/models-opt/$f.onnx; done
+//   build/<dir>/bench/bench_pipeline --benchmark_filter=Shipped
+//
+// Counters: us_per_edge and ms_per_100k_edges (wall), nodes_per_call (node
+// rows fed per ONNX call). TRKX_BENCH_PROFILE=PREFIX writes an ONNX Runtime
+// per-op profile for each Shipped case (PREFIX_<case>_<date>.json).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -41,6 +59,9 @@ namespace fs = std::filesystem;
 constexpr std::size_t kNeighbours = 20;  // candidate edges per hit the radius is calibrated to
 constexpr double kFilterKeep = 0.15;     // fraction of candidates the calibrated filter cut keeps
 constexpr int kThreads = 2;              // intra-op threads (the machine's cores)
+constexpr std::size_t kShippedFilterEdges = 1000000;  // candidates the shipped filter scores per run
+constexpr std::size_t kShippedGnnStride = 4;          // GNN input: every 4th candidate that passes
+constexpr std::size_t kShippedGnnEdges = 200000;      // the filter, at most this many
 
 /// Everything computed once: event, features, calibrated model set and graphs.
 struct Setup {
@@ -248,6 +269,168 @@ void BM_Pipeline(benchmark::State& state) {
   memory_counters(state, before);
 }
 
+/// The shipped models on a simulated PU200 event (see the file comment).
+struct Shipped {
+  Matrix features;
+  ModelSet models;
+  fs::path optimised;     // directory with the optimise_graph versions of filter.onnx / gnn.onnx
+  EdgeList filter_edges;  // first kShippedFilterEdges oriented candidates
+  EdgeList gnn_edges;     // filter-passing edges of a strided sample of the candidates
+  std::size_t n_candidates = 0;
+  std::string error;
+};
+
+const Shipped& shipped() {
+  static const std::unique_ptr<Shipped> s = [] {
+    auto out = std::make_unique<Shipped>();
+    const char* env = std::getenv("TRKX_BENCH_SHIPPED");
+    const fs::path dir = env != nullptr ? fs::path(env) : fs::path(TRKX_SOURCE_DIR) / "models";
+    const char* opt = std::getenv("TRKX_BENCH_OPT_MODELS");
+    out->optimised = opt != nullptr ? fs::path(opt) : fs::path(TRKX_BINARY_DIR) / "models-opt";
+    try {
+      out->models = ModelSet::load(dir);
+      if (!out->models.embedding || !out->models.filter || !out->models.gnn) {
+        out->error = dir.string() + " lacks one of embedding, filter, gnn";
+        return out;
+      }
+      sim::Simulator::Config sc;
+      sc.seed = 21;
+      const Event event = sim::Simulator(sim::trackml_detector(), sc).simulate(1);
+      out->features = HitFeatures().compute(event.hits.view(), event.cells.view());
+      OnnxConfig onnx;
+      onnx.intra_op_threads = kThreads;
+      const auto& emb = *out->models.embedding;
+      const Matrix embedded =
+          Embedding(emb.file, HitFeatures::n_features(), emb.dim, {.onnx = onnx}).run(out->features);
+      EdgeList candidates = RadiusGraphBuilder({emb.radius, emb.max_neighbours}).build(embedded);
+      orient_outward(candidates, event.hits.view());
+      out->n_candidates = candidates.size();
+      const std::size_t n_filter = std::min(kShippedFilterEdges, candidates.size());
+      out->filter_edges.src.assign(candidates.src.begin(),
+                                   candidates.src.begin() + static_cast<std::ptrdiff_t>(n_filter));
+      out->filter_edges.dst.assign(candidates.dst.begin(),
+                                   candidates.dst.begin() + static_cast<std::ptrdiff_t>(n_filter));
+      EdgeList sample;
+      for (std::size_t e = 0; e < candidates.size(); e += kShippedGnnStride) {
+        sample.src.push_back(candidates.src[e]);
+        sample.dst.push_back(candidates.dst[e]);
+      }
+      const EdgeClassifier filter(out->models.filter->file, HitFeatures::n_features(),
+                                  {.onnx = onnx, .chunk_edges = 100000});
+      EdgeList passed = select_edges(filter.classify(out->features, sample), out->models.filter->cut);
+      const std::size_t n_gnn = std::min(kShippedGnnEdges, passed.size());
+      out->gnn_edges.src.assign(passed.src.begin(), passed.src.begin() + static_cast<std::ptrdiff_t>(n_gnn));
+      out->gnn_edges.dst.assign(passed.dst.begin(), passed.dst.begin() + static_cast<std::ptrdiff_t>(n_gnn));
+      std::fprintf(stderr,
+                   "shipped models %s: %zu hits, %zu candidates (filter runs on %zu), GNN on %zu edges\n",
+                   dir.string().c_str(), out->features.rows, out->n_candidates, out->filter_edges.size(),
+                   out->gnn_edges.size());
+    } catch (const std::exception& e) {
+      out->error = e.what();
+    }
+    return out;
+  }();
+  return *s;
+}
+
+/// Model file of a Shipped case: variant 0 = as shipped, 1 = optimise_graph rewrite.
+bool shipped_model(benchmark::State& state, const char* name, fs::path& file) {
+  const auto& s = shipped();
+  if (!s.error.empty()) {
+    state.SkipWithError(s.error.c_str());
+    return false;
+  }
+  file = state.range(0) == 0 ? (std::string(name) == "gnn" ? s.models.gnn->file : s.models.filter->file)
+                             : s.optimised / (std::string(name) + ".onnx");
+  if (!fs::is_regular_file(file)) {
+    const std::string msg = file.string() + " missing (see the file comment: python -m trkx_train.export)";
+    state.SkipWithError(msg.c_str());
+    return false;
+  }
+  return true;
+}
+
+OnnxConfig shipped_onnx(const benchmark::State& state, const char* stage, int n_args, int threads,
+                        int spinning, int level) {
+  OnnxConfig c;
+  c.intra_op_threads = threads;
+  c.allow_spinning = spinning != 0;
+  c.optimization_level = level;
+  if (const char* prefix = std::getenv("TRKX_BENCH_PROFILE")) {
+    std::string name = stage;
+    for (int k = 0; k < n_args; ++k) name += "_" + std::to_string(state.range(k));
+    c.profile_prefix = std::string(prefix) + "_" + name;
+  }
+  return c;
+}
+
+void edge_counters(benchmark::State& state, std::size_t edges, double wall_seconds, std::size_t runs,
+                   std::size_t nodes_fed) {
+  const double per_run =
+      wall_seconds / static_cast<double>(std::max<benchmark::IterationCount>(1, state.iterations()));
+  state.counters["edges"] = static_cast<double>(edges);
+  state.counters["us_per_edge"] = per_run * 1e6 / static_cast<double>(edges);
+  state.counters["ms_per_100k_edges"] = per_run * 1e3 * 1e5 / static_cast<double>(edges);
+  state.counters["nodes_per_call"] =
+      runs == 0 ? 0.0 : static_cast<double>(nodes_fed) / static_cast<double>(runs);
+}
+
+// Args: model (0 shipped, 1 optimised export), chunk edges, compact nodes, threads, spinning, opt level.
+void BM_ShippedFilter(benchmark::State& state) {
+  fs::path file;
+  if (!shipped_model(state, "filter", file)) return;
+  const auto& s = shipped();
+  EdgeClassifier::Config config;
+  config.onnx = shipped_onnx(state, "filter", 6, static_cast<int>(state.range(3)),
+                             static_cast<int>(state.range(4)), static_cast<int>(state.range(5)));
+  config.chunk_edges = static_cast<std::size_t>(state.range(1));
+  config.compact_nodes = state.range(2) != 0;
+  const EdgeClassifier filter(file, HitFeatures::n_features(), config);
+  auto ws = filter.make_workspace();
+  (void)filter.classify(s.features, s.filter_edges, ws.get());  // warm-up
+  ws->runs = 0;
+  ws->nodes_fed = 0;
+  reset_peak_rss();
+  const std::size_t before = current_rss_bytes();
+  const ProcessCpu cpu;
+  double wall = 0;
+  for (auto _ : state) {
+    const StageTimer timer;
+    benchmark::DoNotOptimize(filter.classify(s.features, s.filter_edges, ws.get()));
+    wall += timer.wall_seconds();
+  }
+  edge_counters(state, s.filter_edges.size(), wall, ws->runs, ws->nodes_fed);
+  cpu.report(state);
+  memory_counters(state, before);
+}
+
+// Args: model (0 shipped, 1 optimised export), threads, spinning, opt level.
+void BM_ShippedGnn(benchmark::State& state) {
+  fs::path file;
+  if (!shipped_model(state, "gnn", file)) return;
+  const auto& s = shipped();
+  EdgeClassifier::Config config;
+  config.onnx = shipped_onnx(state, "gnn", 4, static_cast<int>(state.range(1)),
+                             static_cast<int>(state.range(2)), static_cast<int>(state.range(3)));
+  const EdgeClassifier gnn(file, HitFeatures::n_features(), config);
+  auto ws = gnn.make_workspace();
+  (void)gnn.classify(s.features, s.gnn_edges, ws.get());  // warm-up
+  ws->runs = 0;
+  ws->nodes_fed = 0;
+  reset_peak_rss();
+  const std::size_t before = current_rss_bytes();
+  const ProcessCpu cpu;
+  double wall = 0;
+  for (auto _ : state) {
+    const StageTimer timer;
+    benchmark::DoNotOptimize(gnn.classify(s.features, s.gnn_edges, ws.get()));
+    wall += timer.wall_seconds();
+  }
+  edge_counters(state, s.gnn_edges.size(), wall, ws->runs, ws->nodes_fed);
+  cpu.report(state);
+  memory_counters(state, before);
+}
+
 constexpr int kArena = static_cast<int>(OrtMemoryMode::kArena);
 constexpr int kRelease = static_cast<int>(OrtMemoryMode::kRelease);
 constexpr int kNoArena = static_cast<int>(OrtMemoryMode::kNoArena);
@@ -286,6 +469,38 @@ BENCHMARK(BM_Pipeline)
     ->Args({kRelease, 1, 99})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(2);
+
+BENCHMARK(BM_ShippedFilter)
+    ->ArgNames({"model", "chunk", "compact", "threads", "spin", "opt"})
+    ->Args({0, 100000, 0, 2, 1, 99})  // as trkx reconstruct ran before: all N nodes fed per chunk
+    ->Args({0, 100000, 0, 1, 1, 99})
+    ->Args({0, 100000, 1, 2, 1, 99})  // shipped model, chunk nodes only
+    ->Args({0, 100000, 1, 1, 1, 99})
+    ->Args({1, 100000, 1, 2, 1, 99})  // optimise_graph export
+    ->Args({1, 100000, 1, 1, 1, 99})
+    ->Args({1, 2000, 1, 1, 1, 99})
+    ->Args({1, 4000, 1, 1, 1, 99})
+    ->Args({1, 8000, 1, 1, 1, 99})
+    ->Args({1, 16000, 1, 1, 1, 99})
+    ->Args({1, 25000, 1, 1, 1, 99})
+    ->Args({1, 8000, 1, 1, 1, 0})
+    ->Args({1, 8000, 1, 2, 1, 99})
+    ->Args({1, 8000, 1, 2, 0, 99})
+    ->Args({1, 400000, 1, 1, 1, 99})
+    ->Args({1, 100000, 1, 2, 0, 99})  // no spinning
+    ->Args({1, 100000, 1, 1, 1, 0})   // no graph optimisation
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK(BM_ShippedGnn)
+    ->ArgNames({"model", "threads", "spin", "opt"})
+    ->Args({0, 2, 1, 99})  // as shipped: ScatterElements
+    ->Args({1, 2, 1, 99})  // ScatterND
+    ->Args({1, 1, 1, 99})
+    ->Args({1, 2, 0, 99})
+    ->Args({1, 2, 1, 0})
+    ->Args({1, 2, 1, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace
 

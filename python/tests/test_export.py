@@ -1,6 +1,7 @@
 """ONNX export: contract checks, scatter-add reductions, ONNX Runtime vs PyTorch, pipeline.json."""
 
 import json
+import warnings
 
 import numpy as np
 import onnx
@@ -9,8 +10,8 @@ import torch
 from onnx import TensorProto, helper
 
 from trkx_train.data import load_events
-from trkx_train.export import (ExportError, check_onnx, compare_torch_onnx, export_model, pipeline_entry,
-                               run_onnx, scatter_reductions, update_pipeline_json)
+from trkx_train.export import (ExportError, check_onnx, compare_torch_onnx, export_model, exportable,
+                               optimise_file, pipeline_entry, run_onnx, scatter_reductions, update_pipeline_json)
 from trkx_train.models import (EdgeFilterNet, EmbeddingConfig, EmbeddingNet, FilterConfig, GNNConfig,
                                InteractionGNN)
 from trkx_train.synthetic import FEATURES
@@ -51,6 +52,29 @@ def test_every_scatter_has_reduction_add(gnn_file):
     red = scatter_reductions(f)
     assert len(red) == 2 * 4  # incoming and outgoing sums per message-passing step
     assert set(red) == {"add"}
+
+
+def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file, tmp_path):
+    """export_model rewrites ScatterElements+Expand into ScatterND (optimise_graph); the rewrite
+    of a plain torch export gives the same scores to float rounding."""
+    model, f = gnn_file
+    ops = [n.op_type for n in onnx.load(str(f)).graph.node]
+    assert ops.count("ScatterND") == 8 and "ScatterElements" not in ops and "Expand" not in ops
+    plain = tmp_path / "plain.onnx"
+    x, e = dense_graph(n=300, e=5000, hubs=30, seed=2)
+    module = exportable("gnn", model).eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (x, e), str(plain), opset_version=17, input_names=["node_features", "edge_index"],
+                          output_names=["edge_score"], dynamic_axes={"node_features": {0: "n"},
+                                                                     "edge_index": {1: "e"}, "edge_score": {0: "e"}})
+    assert scatter_reductions(plain).count("add") == 8
+    counts = optimise_file(plain, tmp_path / "opt.onnx")
+    assert counts["scatter_nd"] == 8 and counts["identity_gather"] == 1
+    feeds = {"node_features": x.numpy(), "edge_index": e.numpy()}
+    a, b = run_onnx(plain, feeds), run_onnx(tmp_path / "opt.onnx", feeds)
+    assert np.abs(a - b).max() < 1e-5
+    check_onnx(tmp_path / "opt.onnx", "gnn", len(FEATURES))
 
 
 def test_gnn_onnx_matches_torch_with_many_edges_per_node(gnn_file):

@@ -51,14 +51,13 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
   }
   Ort::Session& session = model_->session();
   const auto& mem = model_->cpu_memory();
-  const std::array<std::int64_t, 2> feature_shape = {n_nodes, static_cast<std::int64_t>(n_features_)};
-  // ORT never writes to inputs; the const_cast only satisfies the C API.
-  auto feature_tensor = Ort::Value::CreateTensor<float>(mem, const_cast<float*>(features.data.data()),
-                                                        features.data.size(), feature_shape.data(), 2);
+  const auto n_cols = static_cast<std::int64_t>(n_features_);
   const std::size_t chunk = config_.chunk_edges == 0 ? n_edges : config_.chunk_edges;
   const std::size_t buffer_edges = std::min(chunk, n_edges);
+  const bool compact = config_.compact_nodes && buffer_edges < n_edges;
   if (workspace->edge_index.size() < 2 * buffer_edges)
     workspace->edge_index.resize(2 * buffer_edges);  // grow-only
+  if (compact && workspace->node_slot.size() < features.rows) workspace->node_slot.resize(features.rows, -1);
   const bool rank2 = model_->output_rank(0) == 2;
   try {
     if (config_.onnx.io_binding && !workspace->binding) workspace->binding.emplace(session);
@@ -66,8 +65,45 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
       const std::size_t n = std::min(chunk, n_edges - start);
       const bool last = start + n == n_edges;
       std::int64_t* index = workspace->edge_index.data();
-      std::memcpy(index, edges.src.data() + start, n * sizeof(std::int64_t));
-      std::memcpy(index + n, edges.dst.data() + start, n * sizeof(std::int64_t));
+      const float* node_data = features.data.data();
+      std::int64_t n_rows = n_nodes;
+      if (compact) {
+        // Renumber the chunk's nodes in order of first use and gather their rows.
+        auto& slot = workspace->node_slot;
+        auto& nodes = workspace->chunk_nodes;
+        nodes.clear();
+        const auto renumber = [&](const std::int64_t* ends, std::int64_t* renumbered) {
+          for (std::size_t e = 0; e < n; ++e) {
+            const auto v = static_cast<std::size_t>(ends[e]);
+            if (slot[v] < 0) {
+              slot[v] = static_cast<std::int32_t>(nodes.size());
+              nodes.push_back(ends[e]);
+            }
+            renumbered[e] = slot[v];
+          }
+        };
+        renumber(edges.src.data() + start, index);
+        renumber(edges.dst.data() + start, index + n);
+        auto& rows = workspace->chunk_features;
+        rows.resize(nodes.size() * n_features_);
+        for (std::size_t k = 0; k < nodes.size(); ++k) {
+          const auto v = static_cast<std::size_t>(nodes[k]);
+          std::memcpy(rows.data() + k * n_features_, features.data.data() + v * n_features_,
+                      n_features_ * sizeof(float));
+          slot[v] = -1;  // ready for the next chunk
+        }
+        node_data = rows.data();
+        n_rows = static_cast<std::int64_t>(nodes.size());
+      } else {
+        std::memcpy(index, edges.src.data() + start, n * sizeof(std::int64_t));
+        std::memcpy(index + n, edges.dst.data() + start, n * sizeof(std::int64_t));
+      }
+      workspace->nodes_fed += static_cast<std::size_t>(n_rows);
+      const std::array<std::int64_t, 2> feature_shape = {n_rows, n_cols};
+      // ORT never writes to inputs; the const_cast only satisfies the C API.
+      auto feature_tensor = Ort::Value::CreateTensor<float>(mem, const_cast<float*>(node_data),
+                                                            static_cast<std::size_t>(n_rows) * n_features_,
+                                                            feature_shape.data(), 2);
       const std::array<std::int64_t, 2> index_shape = {2, static_cast<std::int64_t>(n)};
       auto index_tensor = Ort::Value::CreateTensor<std::int64_t>(mem, index, 2 * n, index_shape.data(), 2);
       const std::array<std::int64_t, 2> score_shape = {static_cast<std::int64_t>(n), 1};
@@ -87,7 +123,6 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
         std::array<Ort::Value, 2> inputs = {std::move(feature_tensor), std::move(index_tensor)};
         auto outputs = session.Run(model_->run_options(last), model_->input_names().data(), inputs.data(), 2,
                                    model_->output_names().data(), 1);
-        feature_tensor = std::move(inputs[0]);
         const auto count = outputs[0].GetTensorTypeAndShapeInfo().GetElementCount();
         if (count != n) {
           throw ModelError(model_->file().string() + ": output 'edge_score' has " + std::to_string(count) +
@@ -101,8 +136,10 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
     throw ModelError(model_->file().string() + ": inference failed: " + e.what());
   }
   if (config_.onnx.memory != OrtMemoryMode::kArena) {
-    workspace->edge_index.clear();
-    workspace->edge_index.shrink_to_fit();
+    std::vector<std::int64_t>().swap(workspace->edge_index);
+    std::vector<std::int32_t>().swap(workspace->node_slot);
+    std::vector<std::int64_t>().swap(workspace->chunk_nodes);
+    std::vector<float>().swap(workspace->chunk_features);
   }
   return out;
 }

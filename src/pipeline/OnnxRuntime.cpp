@@ -143,6 +143,7 @@ OnnxModel::OnnxModel(const std::filesystem::path& file, const OnnxConfig& config
     options.EnableCpuMemArena();
   }
   options.AddConfigEntry("session.intra_op.allow_spinning", config.allow_spinning ? "1" : "0");
+  if (!config.profile_prefix.empty()) options.EnableProfiling(config.profile_prefix.c_str());
   try {
     session_ = std::make_unique<Ort::Session>(ort_env(), file.c_str(), options);
   } catch (const Ort::Exception& e) {
@@ -210,6 +211,16 @@ OnnxModel::OnnxModel(const std::filesystem::path& file, const OnnxConfig& config
   for (const auto& n : output_names_) output_names_c_.push_back(n.c_str());
   shrink_options_.AddConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
   memory_info_ = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+}
+
+OnnxModel::~OnnxModel() {
+  if (config_.profile_prefix.empty() || !session_) return;
+  try {
+    Ort::AllocatorWithDefaultOptions alloc;
+    (void)session_->EndProfilingAllocated(alloc);
+  } catch (const Ort::Exception&) {
+    // A profile that cannot be written must not turn into an exception in a destructor.
+  }
 }
 
 }  // namespace trkx

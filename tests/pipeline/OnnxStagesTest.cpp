@@ -120,17 +120,58 @@ TEST(EdgeClassifier, ChunkedBindingAndMemoryModesGiveIdenticalScores) {
   const auto reference = EdgeClassifier(model("filter.onnx"), 7, reference_config).classify(f, edges).score;
   for (const auto mode : {OrtMemoryMode::kArena, OrtMemoryMode::kRelease, OrtMemoryMode::kNoArena}) {
     for (const bool binding : {true, false}) {
-      EdgeClassifier::Config config;
-      config.chunk_edges = 1000;  // 3 calls, the last one short
-      config.onnx.memory = mode;
-      config.onnx.io_binding = binding;
-      const EdgeClassifier filter(model("filter.onnx"), 7, config);
-      auto ws = filter.make_workspace();
-      EXPECT_EQ(filter.classify(f, edges, ws.get()).score, reference)
-          << to_string(mode) << " binding " << binding;
-      EXPECT_EQ(ws->runs, 3U);
+      for (const bool compact : {true, false}) {
+        EdgeClassifier::Config config;
+        config.chunk_edges = 1000;  // 3 calls, the last one short
+        config.compact_nodes = compact;
+        config.onnx.memory = mode;
+        config.onnx.io_binding = binding;
+        const EdgeClassifier filter(model("filter.onnx"), 7, config);
+        auto ws = filter.make_workspace();
+        EXPECT_EQ(filter.classify(f, edges, ws.get()).score, reference)
+            << to_string(mode) << " binding " << binding << " compact " << compact;
+        EXPECT_EQ(ws->runs, 3U);
+      }
     }
   }
+}
+
+TEST(EdgeClassifier, CompactNodesFeedsOnlyTheChunksNodes) {
+  // 400 nodes; chunk k (500 edges) only uses nodes 100k..100k+59, some twice.
+  const Matrix f = random_features(400, 13);
+  EdgeList edges;
+  for (std::int64_t chunk = 0; chunk < 3; ++chunk) {
+    const EdgeList local = random_edges(60, 500, 14 + static_cast<unsigned>(chunk));
+    for (std::size_t e = 0; e < local.size(); ++e) {
+      edges.src.push_back(local.src[e] + 100 * chunk);
+      edges.dst.push_back(local.dst[e] + 100 * chunk);
+    }
+  }
+  for (const bool compact : {true, false}) {
+    EdgeClassifier::Config config;
+    config.chunk_edges = 500;
+    config.compact_nodes = compact;
+    const EdgeClassifier filter(model("filter.onnx"), 7, config);
+    auto ws = filter.make_workspace();
+    for (int event = 0; event < 2; ++event) {  // the node map is reset between chunks and events
+      const EdgeList scored = filter.classify(f, edges, ws.get());
+      for (std::size_t e = 0; e < edges.size(); ++e) {
+        ASSERT_NEAR(scored.score[e], filter_score(f, edges.src[e], edges.dst[e]), 1e-5) << e;
+      }
+    }
+    EXPECT_EQ(ws->runs, 6U);
+    if (compact) {
+      EXPECT_LE(ws->nodes_fed, 6U * 60U);
+      EXPECT_GE(ws->nodes_fed, 6U * 50U);  // 500 random edges touch nearly all 60 nodes
+    } else {
+      EXPECT_EQ(ws->nodes_fed, 6U * 400U);
+    }
+  }
+  // One call (no chunking): all rows are fed as they are.
+  const EdgeClassifier whole(model("filter.onnx"), 7, {});
+  auto ws = whole.make_workspace();
+  (void)whole.classify(f, edges, ws.get());
+  EXPECT_EQ(ws->nodes_fed, 400U);
 }
 
 TEST(EdgeClassifier, IoBindingBuffersAreReusedAcrossEvents) {
@@ -165,6 +206,14 @@ TEST(EdgeClassifier, ReleaseModeFreesTheWorkspaceBuffer) {
   auto ws = filter.make_workspace();
   (void)filter.classify(random_features(20, 1), random_edges(20, 50, 2), ws.get());
   EXPECT_EQ(ws->edge_index.capacity(), 0U);
+  EdgeClassifier::Config chunked = config;
+  chunked.chunk_edges = 20;  // compact_nodes buffers are used, then freed too
+  const EdgeClassifier filter2(model("filter.onnx"), 7, chunked);
+  auto ws2 = filter2.make_workspace();
+  (void)filter2.classify(random_features(20, 1), random_edges(20, 50, 2), ws2.get());
+  EXPECT_EQ(ws2->runs, 3U);
+  EXPECT_EQ(ws2->node_slot.capacity(), 0U);
+  EXPECT_EQ(ws2->chunk_features.capacity(), 0U);
 }
 
 TEST(EdgeClassifier, NoEdgesAndBadIndices) {

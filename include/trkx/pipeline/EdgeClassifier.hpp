@@ -25,14 +25,23 @@ class EdgeClassifier {
     std::size_t chunk_edges = 0;  ///< edges per ONNX call; 0 = all at once. Use ~100000 for a
                                   ///< per-edge filter (as fast, far less memory); 0 for a GNN,
                                   ///< whose message passing needs the whole graph.
+    bool compact_nodes = true;    ///< when edges go in several chunks, feed each call only the rows
+                                  ///< of `features` its edges refer to (indices renumbered), so the
+                                  ///< model's per-node work (input transform, node projections) is
+                                  ///< done for those nodes only instead of all N per chunk. Valid
+                                  ///< for models scoring each edge from its own two hits, which a
+                                  ///< chunked model must do anyway; bit-identical scores.
   };
 
-  /// Per-thread reusable state: IO binding and the grow-only edge_index
-  /// buffer ([2, chunk] int64, src block then dst block).
+  /// Per-thread reusable state: IO binding and grow-only buffers.
   struct Workspace {
     std::optional<Ort::IoBinding> binding;
-    std::vector<std::int64_t> edge_index;
-    std::size_t runs = 0;  ///< ONNX calls made through this workspace
+    std::vector<std::int64_t> edge_index;   ///< [2, chunk] int64, src block then dst block
+    std::vector<std::int32_t> node_slot;    ///< compact_nodes: row in the chunk's features, -1 = unused
+    std::vector<std::int64_t> chunk_nodes;  ///< compact_nodes: original rows fed in this chunk
+    std::vector<float> chunk_features;      ///< compact_nodes: their feature rows
+    std::size_t runs = 0;                   ///< ONNX calls made through this workspace
+    std::size_t nodes_fed = 0;              ///< node rows passed to the model, summed over calls
   };
 
   /// Loads `file` and checks its inputs and output against the contract

@@ -39,6 +39,8 @@ struct OnnxConfig {
   OrtMemoryMode memory = OrtMemoryMode::kArena;  ///< see OrtMemoryMode
   bool io_binding = true;      ///< Ort::IoBinding with reused buffers; false: plain Session::Run
   bool allow_spinning = true;  ///< intra-op threads spin-wait between ops (faster, burns CPU)
+  std::string profile_prefix;  ///< non-empty: ONNX Runtime per-op profiling, written when the session
+                               ///< closes to <prefix>_<date>.json (chrome://tracing format); off by default
 };
 
 /// Expected element type and shape of one model input or output. Dimensions
@@ -66,7 +68,8 @@ class OnnxModel {
   OnnxModel& operator=(const OnnxModel&) = delete;
   OnnxModel(OnnxModel&&) = delete;
   OnnxModel& operator=(OnnxModel&&) = delete;
-  ~OnnxModel() = default;
+  /// Ends profiling (writes the profile file) when OnnxConfig::profile_prefix was set.
+  ~OnnxModel();
 
   [[nodiscard]] const std::filesystem::path& file() const { return file_; }
   [[nodiscard]] const OnnxConfig& config() const { return config_; }
