@@ -129,7 +129,8 @@ inline unsigned digit(char c) { return static_cast<unsigned>(c) - static_cast<un
   const bool negative = *p == '-';
   std::uint64_t u = 0;
   const char* q = scan_unsigned(p + (negative ? 1 : 0), u, max_digits);
-  out = negative ? -static_cast<std::int64_t>(u) : static_cast<std::int64_t>(u);
+  out =
+      static_cast<std::int64_t>(negative ? 0 - u : u);  // modular (C++20); |value| < 10^18 when q != nullptr
   return q;
 }
 
@@ -173,27 +174,11 @@ template <class T>
   }
 }
 
-/// Decimal floating-point text (unchecked, see above): optional '-', digits
-/// with an optional '.', an optional exponent (e/E, optional sign, 1-4
-/// digits), at most 19 significant digits in all (leading zeros count).
+/// The optional exponent of a float at `p` (e/E, optional sign, 1-4
+/// digits), then finish_float; returns the end of the text or nullptr.
 template <class T>
-[[gnu::always_inline]] inline const char* scan_float(const char* p, T& out) {
-  const bool negative = *p == '-';
-  p += negative ? 1 : 0;
-  std::uint64_t m = 0;
-  unsigned digits = 0;
-  p = scan_digits(p, m, digits);
-  int exp10 = 0;
-  if (*p == '.') {
-    std::uint64_t frac = 0;
-    unsigned frac_digits = 0;
-    p = scan_digits(p + 1, frac, frac_digits);
-    digits += frac_digits;
-    if (digits > 19) return nullptr;
-    m = m * kPow10Int[frac_digits] + frac;
-    exp10 = -static_cast<int>(frac_digits);
-  }
-  if (digits == 0 || digits > 19) return nullptr;
+[[gnu::always_inline]] inline const char* finish_exponent(const char* p, bool negative, std::uint64_t m,
+                                                          int exp10, T& out) {
   if ((*p | 0x20) == 'e') {
     ++p;
     const bool exp_negative = *p == '-';
@@ -208,6 +193,50 @@ template <class T>
     exp10 += exp_negative ? -e : e;
   }
   return finish_float(negative, m, exp10, out) ? p : nullptr;
+}
+
+/// Decimal floating-point text (unchecked, see above): optional '-', digits
+/// with an optional '.', an optional exponent (e/E, optional sign, 1-4
+/// digits), at most 19 significant digits in all (leading zeros count).
+template <class T>
+[[gnu::always_inline]] inline const char* scan_float(const char* p, T& out) {
+  const bool negative = *p == '-';
+  p += negative ? 1 : 0;
+  std::uint64_t m = 0;
+  unsigned digits = 0;
+  int exp10 = 0;
+  // Common case: "I.F" with at most 8 digits in all. The integer digits
+  // (low bytes of the first word) and the fraction digits (the word after
+  // the '.') are merged into one word and converted at once.
+  const std::uint64_t zeros = 0x3030303030303030ULL;
+  const std::uint64_t x0 = load8(p) ^ zeros;
+  const unsigned n0 = leading_digits8(x0);
+  if (n0 < 8 && p[n0] == '.') [[likely]] {
+    const std::uint64_t x1 = load8(p + n0 + 1) ^ zeros;
+    const unsigned n1 = leading_digits8(x1);
+    if (n0 + n1 <= 8) [[likely]] {
+      const unsigned keep = 8 * n0;  // < 64
+      const std::uint64_t int_lanes = x0 & ((std::uint64_t{1} << keep) - 1);
+      m = value_first(int_lanes | (x1 << keep), n0 + n1);
+      digits = n0 + n1;
+      exp10 = -static_cast<int>(n1);
+      p += n0 + 1 + n1;
+      if (digits == 0) return nullptr;
+      return finish_exponent(p, negative, m, exp10, out);
+    }
+  }
+  p = scan_digits(p, m, digits);
+  if (*p == '.') {
+    std::uint64_t frac = 0;
+    unsigned frac_digits = 0;
+    p = scan_digits(p + 1, frac, frac_digits);
+    digits += frac_digits;
+    if (digits > 19) return nullptr;
+    m = m * kPow10Int[frac_digits] + frac;
+    exp10 = -static_cast<int>(frac_digits);
+  }
+  if (digits == 0 || digits > 19) return nullptr;
+  return finish_exponent(p, negative, m, exp10, out);
 }
 
 /// Scans one value of type T (uint64, int32, int64, float or double) with
