@@ -212,18 +212,23 @@ template <class T>
   const std::uint64_t x0 = load8(p) ^ zeros;
   const unsigned n0 = leading_digits8(x0);
   if (n0 < 8 && p[n0] == '.') [[likely]] {
-    const std::uint64_t x1 = load8(p + n0 + 1) ^ zeros;
+    const char* frac = p + n0 + 1;
+    const std::uint64_t x1 = load8(frac) ^ zeros;
     const unsigned n1 = leading_digits8(x1);
     if (n0 + n1 <= 8) [[likely]] {
       const unsigned keep = 8 * n0;  // < 64
       const std::uint64_t int_lanes = x0 & ((std::uint64_t{1} << keep) - 1);
       m = value_first(int_lanes | (x1 << keep), n0 + n1);
-      digits = n0 + n1;
-      exp10 = -static_cast<int>(n1);
-      p += n0 + 1 + n1;
-      if (digits == 0) return nullptr;
-      return finish_exponent(p, negative, m, exp10, out);
+      if (n0 + n1 == 0) return nullptr;
+      return finish_exponent(frac + n1, negative, m, -static_cast<int>(n1), out);
     }
+    // Longer fractions (e.g. "0.43221226"): the integer part is known.
+    std::uint64_t f = 0;
+    unsigned frac_digits = 0;
+    p = scan_digits(frac, f, frac_digits);
+    if (n0 + frac_digits > 19) return nullptr;
+    m = value_first(x0, n0) * kPow10Int[frac_digits] + f;
+    return finish_exponent(p, negative, m, -static_cast<int>(frac_digits), out);
   }
   p = scan_digits(p, m, digits);
   if (*p == '.') {
