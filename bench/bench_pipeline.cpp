@@ -318,9 +318,14 @@ const Shipped& shipped() {
       const EdgeClassifier filter(out->models.filter->file, HitFeatures::n_features(),
                                   {.onnx = onnx, .chunk_edges = 100000});
       EdgeList passed = select_edges(filter.classify(out->features, sample), out->models.filter->cut);
-      const std::size_t n_gnn = std::min(kShippedGnnEdges, passed.size());
-      out->gnn_edges.src.assign(passed.src.begin(), passed.src.begin() + static_cast<std::ptrdiff_t>(n_gnn));
-      out->gnn_edges.dst.assign(passed.dst.begin(), passed.dst.begin() + static_cast<std::ptrdiff_t>(n_gnn));
+      // Evenly spaced over the passing edges (hence over the whole event).
+      const double step =
+          std::max(1.0, static_cast<double>(passed.size()) / static_cast<double>(kShippedGnnEdges));
+      for (double k = 0; k < static_cast<double>(passed.size()) && out->gnn_edges.size() < kShippedGnnEdges;
+           k += step) {
+        out->gnn_edges.src.push_back(passed.src[static_cast<std::size_t>(k)]);
+        out->gnn_edges.dst.push_back(passed.dst[static_cast<std::size_t>(k)]);
+      }
       std::fprintf(stderr,
                    "shipped models %s: %zu hits, %zu candidates (filter runs on %zu), GNN on %zu edges\n",
                    dir.string().c_str(), out->features.rows, out->n_candidates, out->filter_edges.size(),
@@ -404,17 +409,22 @@ void BM_ShippedFilter(benchmark::State& state) {
   memory_counters(state, before);
 }
 
-// Args: model (0 shipped, 1 optimised export), threads, spinning, opt level.
+// Args: model (0 shipped, 1 optimised export), threads, spinning, opt level, edges (the first
+// `edges` of the evenly spaced GNN sample; all N hits are fed either way).
 void BM_ShippedGnn(benchmark::State& state) {
   fs::path file;
   if (!shipped_model(state, "gnn", file)) return;
   const auto& s = shipped();
+  const auto n_edges = std::min(static_cast<std::size_t>(state.range(4)), s.gnn_edges.size());
+  EdgeList edges;
+  edges.src.assign(s.gnn_edges.src.begin(), s.gnn_edges.src.begin() + static_cast<std::ptrdiff_t>(n_edges));
+  edges.dst.assign(s.gnn_edges.dst.begin(), s.gnn_edges.dst.begin() + static_cast<std::ptrdiff_t>(n_edges));
   EdgeClassifier::Config config;
-  config.onnx = shipped_onnx(state, "gnn", 4, static_cast<int>(state.range(1)),
+  config.onnx = shipped_onnx(state, "gnn", 5, static_cast<int>(state.range(1)),
                              static_cast<int>(state.range(2)), static_cast<int>(state.range(3)));
   const EdgeClassifier gnn(file, HitFeatures::n_features(), config);
   auto ws = gnn.make_workspace();
-  (void)gnn.classify(s.features, s.gnn_edges, ws.get());  // warm-up
+  (void)gnn.classify(s.features, edges, ws.get());  // warm-up
   ws->runs = 0;
   ws->nodes_fed = 0;
   reset_peak_rss();
@@ -423,10 +433,11 @@ void BM_ShippedGnn(benchmark::State& state) {
   double wall = 0;
   for (auto _ : state) {
     const StageTimer timer;
-    benchmark::DoNotOptimize(gnn.classify(s.features, s.gnn_edges, ws.get()));
+    benchmark::DoNotOptimize(gnn.classify(s.features, edges, ws.get()));
     wall += timer.wall_seconds();
   }
-  edge_counters(state, s.gnn_edges.size(), wall, ws->runs, ws->nodes_fed);
+  state.counters["threads_used"] = gnn.intra_op_threads();
+  edge_counters(state, edges.size(), wall, ws->runs, ws->nodes_fed);
   cpu.report(state);
   memory_counters(state, before);
 }
@@ -472,33 +483,28 @@ BENCHMARK(BM_Pipeline)
 
 BENCHMARK(BM_ShippedFilter)
     ->ArgNames({"model", "chunk", "compact", "threads", "spin", "opt"})
-    ->Args({0, 100000, 0, 2, 1, 99})  // as trkx reconstruct ran before: all N nodes fed per chunk
-    ->Args({0, 100000, 0, 1, 1, 99})
-    ->Args({0, 100000, 1, 2, 1, 99})  // shipped model, chunk nodes only
-    ->Args({0, 100000, 1, 1, 1, 99})
-    ->Args({1, 100000, 1, 2, 1, 99})  // optimise_graph export
-    ->Args({1, 100000, 1, 1, 1, 99})
-    ->Args({1, 2000, 1, 1, 1, 99})
-    ->Args({1, 4000, 1, 1, 1, 99})
-    ->Args({1, 8000, 1, 1, 1, 99})
-    ->Args({1, 16000, 1, 1, 1, 99})
-    ->Args({1, 25000, 1, 1, 1, 99})
-    ->Args({1, 8000, 1, 1, 1, 0})
-    ->Args({1, 8000, 1, 2, 1, 99})
-    ->Args({1, 8000, 1, 2, 0, 99})
-    ->Args({1, 400000, 1, 1, 1, 99})
-    ->Args({1, 100000, 1, 2, 0, 99})  // no spinning
-    ->Args({1, 100000, 1, 1, 1, 0})   // no graph optimisation
+    ->Args({0, 100000, 0, 2, 1, 99})  // before: 100k chunks, all N nodes per call, 2 spinning threads
+    ->Args({0, 100000, 0, 1, 1, 99})  // before, 1 thread
+    ->Args({0, 100000, 1, 1, 1, 99})  // + each call gets only its chunk's nodes
+    ->Args({1, 100000, 1, 1, 1, 99})  // + optimise_graph export
+    ->Args({1, 4096, 1, 1, 1, 99})    // + 4k chunks (the new default)
+    ->Args({1, 2048, 1, 1, 1, 99})
+    ->Args({1, 8192, 1, 1, 1, 99})
+    ->Args({1, 32768, 1, 1, 1, 99})
+    ->Args({1, 4096, 1, 1, 1, 0})   // no graph optimisation
+    ->Args({1, 4096, 1, 2, 1, 99})  // 2 spinning threads
+    ->Args({1, 4096, 1, 2, 0, 99})  // 2 threads without spinning (the new default)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 BENCHMARK(BM_ShippedGnn)
-    ->ArgNames({"model", "threads", "spin", "opt"})
-    ->Args({0, 2, 1, 99})  // as shipped: ScatterElements
-    ->Args({1, 2, 1, 99})  // ScatterND
-    ->Args({1, 1, 1, 99})
-    ->Args({1, 2, 0, 99})
-    ->Args({1, 2, 1, 0})
-    ->Args({1, 2, 1, 1})
+    ->ArgNames({"model", "threads", "spin", "opt", "edges"})
+    ->Args({0, 2, 1, 99, 200000})  // as shipped: ScatterElements
+    ->Args({1, 2, 1, 99, 200000})  // optimise_graph export: ScatterND
+    ->Args({0, 1, 1, 99, 200000})
+    ->Args({1, 1, 1, 99, 200000})
+    ->Args({1, 1, 1, 99, 100000})  // per-edge slope: 200k minus 100k
+    ->Args({1, 2, 0, 99, 200000})
+    ->Args({1, 1, 1, 0, 200000})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 

@@ -40,7 +40,7 @@ struct ReconstructOptions {
   std::string memory = "release";  // measured: same time as arena, ~40% lower peak RSS on PU200
   bool no_io_binding = false;
   int optimization = 99;
-  std::size_t filter_chunk = 100000;
+  std::size_t filter_chunk = 4096;
 };
 
 fs::path submission_path(const fs::path& out, std::uint64_t event_id) {
@@ -94,8 +94,10 @@ void run_reconstruct(const ReconstructOptions& opt) {
   config.onnx.memory = parse_memory_mode(opt.memory);
   config.onnx.io_binding = !opt.no_io_binding;
   config.onnx.optimization_level = opt.optimization;
-  // Several events in flight: idle intra-op threads must not spin on the shared cores.
-  config.onnx.allow_spinning = plan.concurrent_events == 1;
+  // No spinning: measured on the shipped filter with 2 threads on a shared machine
+  // (bench_pipeline BM_ShippedFilter), spinning made it 2.3x slower; with several events
+  // in flight idle intra-op threads must not spin on the shared cores either.
+  config.onnx.allow_spinning = false;
   config.filter_chunk_edges = opt.filter_chunk;
   config.track_builder = parse_track_builder(opt.track_builder);
   Pipeline pipeline(ModelSet::load(opt.models), config);

@@ -147,8 +147,15 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
       ``ScatterND(data, Unsqueeze(index), src, reduction=add)``: the same row sums, one
       [E,1] index instead of an expanded [E,H] int64 tensor, ~10x faster in ONNX Runtime.
       Float sums may be added in a different order (differences of order 1e-7 relative).
+      ONNX Runtime's CPU kernel for it is only correct on one intra-op thread, so the
+      model gets metadata ``trkx_max_intra_op_threads = 1``, which trkx::OnnxModel obeys
+      (python: :func:`run_onnx` does too).
     - ``Gather(x, indices, axis=1)`` with constant indices 0..F-1 on an input of F
       columns (InputTransform's column selection when every column is kept) is removed.
+    - ``Gemm(Concat([a, b, ...], axis=1), W, c)`` (a Linear layer on concatenated node
+      states, e.g. the GNN node update on [h, m_in, m_out]) becomes
+      ``Gemm(a, W_a, c) + MatMul(b, W_b) + ...`` with W split by columns: the same
+      weights, no [N, sum of widths] copy (sums in a different order, ~1e-7 relative).
     """
     producer = {o: n for n in m.graph.node for o in n.output}
     counts = {"scatter_nd": 0, "identity_gather": 0}
@@ -187,8 +194,82 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
         _rename_input(m, node.output[0], src)
         m.graph.node.remove(node)
         counts["identity_gather"] += 1
+    counts["split_concat_gemm"] = _split_concat_gemms(m)
     _drop_dead_nodes(m)
+    if any(n.op_type == "ScatterND" and _attr(n, "reduction", b"none") not in (b"none", "none")
+           for n in m.graph.node):
+        # ONNX Runtime's CPU ScatterND with a reduction races on several intra-op threads
+        # (lost updates, onnxruntime issue 18048); the C++ engine caps the threads to this.
+        _set_metadata(m, MAX_THREADS_KEY, "1")
     return counts
+
+
+MAX_THREADS_KEY = "trkx_max_intra_op_threads"  # read by trkx::OnnxModel (OnnxRuntime.hpp)
+
+
+def _set_metadata(m: onnx.ModelProto, key: str, value: str) -> None:
+    for p in m.metadata_props:
+        if p.key == key:
+            p.value = value
+            return
+    p = m.metadata_props.add()
+    p.key, p.value = key, value
+
+
+def _split_concat_gemms(m: onnx.ModelProto) -> int:
+    """The Concat -> Gemm rewrite of :func:`optimise_graph`; returns the number of Gemms rewritten."""
+    producer = {o: n for n in m.graph.node for o in n.output}
+    inits = {i.name: i for i in m.graph.initializer}
+    widths: dict[str, int] = {}
+    inferred = onnx.shape_inference.infer_shapes(m)
+    for vi in list(inferred.graph.value_info) + list(inferred.graph.input):
+        dims = vi.type.tensor_type.shape.dim
+        if len(dims) == 2 and dims[1].HasField("dim_value"):
+            widths[vi.name] = int(dims[1].dim_value)
+    for n in m.graph.node:  # row scatters: as wide as their updates (shape inference cannot tell)
+        if n.op_type in ("ScatterND", "ScatterElements") and n.output[0] not in widths and n.input[2] in widths:
+            widths[n.output[0]] = widths[n.input[2]]
+    done = 0
+    for gemm in list(m.graph.node):
+        if gemm.op_type != "Gemm" or len(gemm.input) < 2 or gemm.input[1] not in inits:
+            continue
+        if _attr(gemm, "transA", 0) != 0 or _attr(gemm, "transB", 0) != 1 or _attr(gemm, "alpha", 1.0) != 1.0 \
+                or _attr(gemm, "beta", 1.0) != 1.0:
+            continue
+        cat = producer.get(gemm.input[0])
+        if cat is None or cat.op_type != "Concat" or _attr(cat, "axis") not in (1, -1) or len(cat.input) < 2:
+            continue
+        if len(_consumers(m, cat.output[0])) != 1 or any(x not in widths for x in cat.input):
+            continue
+        w = onnx.numpy_helper.to_array(inits[gemm.input[1]])  # [out, in] (transB)
+        cols = [widths[x] for x in cat.input]
+        if sum(cols) != w.shape[1]:
+            continue
+        base = gemm.name or gemm.output[0]
+        new_nodes, start, acc = [], 0, None
+        for k, (x, c) in enumerate(zip(cat.input, cols)):
+            block = np.ascontiguousarray(w[:, start:start + c])
+            start += c
+            if k == 0:
+                name = f"{base}_split0_w"
+                m.graph.initializer.append(onnx.numpy_helper.from_array(block, name))
+                acc = f"{base}_split0"
+                new_nodes.append(onnx.helper.make_node("Gemm", [x, name] + list(gemm.input[2:]), [acc],
+                                                       name=acc, transB=1))
+                continue
+            name = f"{base}_split{k}_w"
+            m.graph.initializer.append(onnx.numpy_helper.from_array(np.ascontiguousarray(block.T), name))
+            prod = f"{base}_split{k}"
+            out = gemm.output[0] if k == len(cols) - 1 else f"{base}_split{k}_sum"
+            new_nodes += [onnx.helper.make_node("MatMul", [x, name], [prod], name=prod),
+                          onnx.helper.make_node("Add", [acc, prod], [out], name=f"{prod}_add")]
+            acc = out
+        pos = list(m.graph.node).index(gemm)
+        m.graph.node.remove(gemm)
+        for j, n in enumerate(new_nodes):
+            m.graph.node.insert(pos + j, n)
+        done += 1
+    return done
 
 
 def _n_columns(m: onnx.ModelProto, name: str) -> int | None:
@@ -259,6 +340,9 @@ def run_onnx(model_file: Path, inputs: dict[str, np.ndarray], threads: int = 2) 
     """Runs an exported model in ONNX Runtime (CPU); returns its single output."""
     import onnxruntime as ort
 
+    meta = {p.key: p.value for p in onnx.load(str(model_file)).metadata_props}
+    if MAX_THREADS_KEY in meta:
+        threads = min(threads, int(meta[MAX_THREADS_KEY]))
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1

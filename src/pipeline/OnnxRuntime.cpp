@@ -1,9 +1,11 @@
 #include "trkx/pipeline/OnnxRuntime.hpp"
 
+#include <algorithm>
 #include <sstream>
 #include <utility>
 
 #include "trkx/core/Error.hpp"
+#include "trkx/core/Logging.hpp"
 
 namespace trkx {
 
@@ -100,6 +102,19 @@ void check(const std::filesystem::path& file, const char* kind, const TensorSpec
   }
 }
 
+/// The model's metadata value kMaxThreadsKey as a positive int, 0 when absent.
+int max_intra_op_threads(Ort::Session& session) {
+  Ort::AllocatorWithDefaultOptions alloc;
+  const auto meta = session.GetModelMetadata();
+  const auto value = meta.LookupCustomMetadataMapAllocated(kMaxThreadsKey, alloc);
+  if (!value) return 0;
+  try {
+    return std::max(0, std::stoi(value.get()));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 }  // namespace
 
 std::string describe(ONNXTensorElementDataType type, const std::vector<std::int64_t>& shape) {
@@ -146,6 +161,17 @@ OnnxModel::OnnxModel(const std::filesystem::path& file, const OnnxConfig& config
   if (!config.profile_prefix.empty()) options.EnableProfiling(config.profile_prefix.c_str());
   try {
     session_ = std::make_unique<Ort::Session>(ort_env(), file.c_str(), options);
+    // A model may declare that it is only correct with at most k intra-op threads
+    // (metadata kMaxThreadsKey, written by trkx_train.export: ONNX Runtime's CPU
+    // ScatterND with reduction="add" loses updates when several threads share it).
+    const int cap = max_intra_op_threads(*session_);
+    if (cap > 0 && (config_.intra_op_threads <= 0 || config_.intra_op_threads > cap)) {
+      TRKX_LOG_DEBUG("{}: model allows at most {} intra-op thread(s) ({} requested)", file.string(), cap,
+                     config_.intra_op_threads);
+      config_.intra_op_threads = cap;
+      options.SetIntraOpNumThreads(cap);
+      session_ = std::make_unique<Ort::Session>(ort_env(), file.c_str(), options);
+    }
   } catch (const Ort::Exception& e) {
     throw ModelError(file.string() + ": ONNX Runtime cannot load the model: " + e.what());
   }

@@ -59,17 +59,21 @@ std::vector<std::vector<std::pair<double, std::int64_t>>> sorted_neighbours(cons
   const double r2 = static_cast<double>(radius) * static_cast<double>(radius);
   std::vector<std::vector<std::pair<double, std::int64_t>>> out(m.rows);
   for (std::size_t i = 0; i < m.rows; ++i) {
-    for (std::size_t j = 0; j < m.rows; ++j) {
-      if (i == j) continue;
+    const float* a = m.row(i);
+    for (std::size_t j = i + 1; j < m.rows; ++j) {  // d2(i, j) == d2(j, i) exactly
+      const float* b = m.row(j);
       double d2 = 0;
       for (std::size_t c = 0; c < m.cols; ++c) {
-        const float diff = m(i, c) - m(j, c);
+        const float diff = a[c] - b[c];
         d2 += static_cast<double>(diff) * static_cast<double>(diff);
       }
-      if (d2 < r2) out[i].emplace_back(d2, static_cast<std::int64_t>(j));
+      if (d2 < r2) {
+        out[i].emplace_back(d2, static_cast<std::int64_t>(j));
+        out[j].emplace_back(d2, static_cast<std::int64_t>(i));
+      }
     }
-    std::sort(out[i].begin(), out[i].end());
   }
+  for (auto& list : out) std::sort(list.begin(), list.end());
   return out;
 }
 

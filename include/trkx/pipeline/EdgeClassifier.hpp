@@ -49,6 +49,9 @@ class EdgeClassifier {
   /// edge_score float32 [E] or [E, 1]). Throws trkx::ModelError on mismatch.
   EdgeClassifier(const std::filesystem::path& file, std::size_t n_features, Config config);
   [[nodiscard]] const Config& config() const { return config_; }
+  /// Intra-op threads the session really uses (config().onnx.intra_op_threads lowered
+  /// to the model's kMaxThreadsKey metadata, if any).
+  [[nodiscard]] int intra_op_threads() const { return model_->config().intra_op_threads; }
 
   [[nodiscard]] std::unique_ptr<Workspace> make_workspace() const;
   /// Returns `edges` with one score per edge (any previous scores replaced).

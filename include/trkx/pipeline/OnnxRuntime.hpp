@@ -15,6 +15,12 @@
 
 namespace trkx {
 
+/// Model metadata key: the most intra-op threads the model is correct with
+/// (e.g. "1" for a graph with ScatterND reduction="add", which ONNX Runtime's CPU
+/// kernel runs racily on several threads). OnnxModel lowers
+/// OnnxConfig::intra_op_threads to it.
+inline constexpr const char* kMaxThreadsKey = "trkx_max_intra_op_threads";
+
 /// The process-wide ONNX Runtime environment (created on first use; thread-safe).
 Ort::Env& ort_env();
 
@@ -37,10 +43,11 @@ struct OnnxConfig {
   int inter_op_threads = 1;     ///< parallel independent nodes; MLPs are sequential, 1 is right
   int optimization_level = 99;  ///< 0 disable all, 1 basic, 2 extended, 99 all (ORT levels)
   OrtMemoryMode memory = OrtMemoryMode::kArena;  ///< see OrtMemoryMode
-  bool io_binding = true;      ///< Ort::IoBinding with reused buffers; false: plain Session::Run
-  bool allow_spinning = true;  ///< intra-op threads spin-wait between ops (faster, burns CPU)
-  std::string profile_prefix;  ///< non-empty: ONNX Runtime per-op profiling, written when the session
-                               ///< closes to <prefix>_<date>.json (chrome://tracing format); off by default
+  bool io_binding = true;       ///< Ort::IoBinding with reused buffers; false: plain Session::Run
+  bool allow_spinning = false;  ///< intra-op threads spin-wait between ops: can help on idle cores,
+                                ///< measured 2.3x slower (filter, 2 threads) when cores are shared
+  std::string profile_prefix;   ///< non-empty: ONNX Runtime per-op profiling, written when the session
+                                ///< closes to <prefix>_<date>.json (chrome://tracing format); off by default
 };
 
 /// Expected element type and shape of one model input or output. Dimensions
@@ -59,7 +66,8 @@ std::string describe(ONNXTensorElementDataType type, const std::vector<std::int6
 /// One ONNX model file loaded into a session. Checks at construction that the
 /// model's inputs are exactly `inputs` (names, element types, ranks, static
 /// dimensions) and that it has every output in `outputs`; throws
-/// trkx::ModelError otherwise. Run() on the session is thread-safe.
+/// trkx::ModelError otherwise. Run() on the session is thread-safe. Honours the
+/// model's kMaxThreadsKey metadata (config().intra_op_threads is the value used).
 class OnnxModel {
  public:
   OnnxModel(const std::filesystem::path& file, const OnnxConfig& config,

@@ -72,7 +72,8 @@ class Pipeline {
     HitFeatures::Config features;  ///< feature scales (must match what the models were trained on)
     OnnxConfig onnx;               ///< threads, optimisation level, memory mode, IO binding
     std::size_t embedding_chunk_rows = 200000;  ///< hits per embedding call (0 = all)
-    std::size_t filter_chunk_edges = 100000;    ///< edges per filter call (0 = all)
+    std::size_t filter_chunk_edges = 4096;      ///< edges per filter call (0 = all); small chunks keep
+                                                ///< the model's [chunk, width] tensors in cache
     std::size_t gnn_chunk_edges = 0;            ///< edges per GNN call; 0 = whole graph (message passing)
     TrackBuilderKind track_builder = TrackBuilderKind::kConnectedComponents;
     float walk_cut = 0.7F;            ///< walk-through: only edges above are followed in branching components
