@@ -57,7 +57,7 @@ def write_model_card(run: Path, models: Path, test_eval: Path, val_eval: Path | 
     if test:
         L += [format_table(test), ""]
         if "gnn_onnx_seconds_per_event" in test:
-            L += [f"GNN in ONNX Runtime (Python, 2 threads): {test['gnn_onnx_seconds_per_event']:.2f} s per event.", ""]
+            L += [f"GNN in ONNX Runtime (Python, up to 2 threads; a model marked trkx_max_intra_op_threads=1 runs on 1): {test['gnn_onnx_seconds_per_event']:.2f} s per event.", ""]
     if val:
         L += ["Validation events (used to choose the radius and the cuts):", "", format_table(val), ""]
     L += ["Efficiency (stage) = true edges kept / true edges entering the stage; cumulative = / all true edges; "
