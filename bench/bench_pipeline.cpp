@@ -380,6 +380,28 @@ void edge_counters(benchmark::State& state, std::size_t edges, double wall_secon
       runs == 0 ? 0.0 : static_cast<double>(nodes_fed) / static_cast<double>(runs);
 }
 
+/// Times classifier.classify on (features, edges) per iteration after one warm-up call and
+/// reports wall/CPU time per edge, nodes fed per ONNX call and memory growth.
+void measure_classify(benchmark::State& state, const EdgeClassifier& classifier, const Matrix& features,
+                      const EdgeList& edges) {
+  auto ws = classifier.make_workspace();
+  (void)classifier.classify(features, edges, ws.get());  // warm-up
+  ws->runs = 0;
+  ws->nodes_fed = 0;
+  reset_peak_rss();
+  const std::size_t before = current_rss_bytes();
+  const ProcessCpu cpu;
+  double wall = 0;
+  for (auto _ : state) {
+    const StageTimer timer;
+    benchmark::DoNotOptimize(classifier.classify(features, edges, ws.get()));
+    wall += timer.wall_seconds();
+  }
+  edge_counters(state, edges.size(), wall, ws->runs, ws->nodes_fed);
+  cpu.report(state);
+  memory_counters(state, before);
+}
+
 // Args: model (0 shipped, 1 optimised export), chunk edges, compact nodes, threads, spinning, opt level.
 void BM_ShippedFilter(benchmark::State& state) {
   fs::path file;
@@ -391,22 +413,7 @@ void BM_ShippedFilter(benchmark::State& state) {
   config.chunk_edges = static_cast<std::size_t>(state.range(1));
   config.compact_nodes = state.range(2) != 0;
   const EdgeClassifier filter(file, HitFeatures::n_features(), config);
-  auto ws = filter.make_workspace();
-  (void)filter.classify(s.features, s.filter_edges, ws.get());  // warm-up
-  ws->runs = 0;
-  ws->nodes_fed = 0;
-  reset_peak_rss();
-  const std::size_t before = current_rss_bytes();
-  const ProcessCpu cpu;
-  double wall = 0;
-  for (auto _ : state) {
-    const StageTimer timer;
-    benchmark::DoNotOptimize(filter.classify(s.features, s.filter_edges, ws.get()));
-    wall += timer.wall_seconds();
-  }
-  edge_counters(state, s.filter_edges.size(), wall, ws->runs, ws->nodes_fed);
-  cpu.report(state);
-  memory_counters(state, before);
+  measure_classify(state, filter, s.features, s.filter_edges);
 }
 
 // Args: model (0 shipped, 1 optimised export), threads, spinning, opt level, edges (the first
@@ -423,23 +430,8 @@ void BM_ShippedGnn(benchmark::State& state) {
   config.onnx = shipped_onnx(state, "gnn", 5, static_cast<int>(state.range(1)),
                              static_cast<int>(state.range(2)), static_cast<int>(state.range(3)));
   const EdgeClassifier gnn(file, HitFeatures::n_features(), config);
-  auto ws = gnn.make_workspace();
-  (void)gnn.classify(s.features, edges, ws.get());  // warm-up
-  ws->runs = 0;
-  ws->nodes_fed = 0;
-  reset_peak_rss();
-  const std::size_t before = current_rss_bytes();
-  const ProcessCpu cpu;
-  double wall = 0;
-  for (auto _ : state) {
-    const StageTimer timer;
-    benchmark::DoNotOptimize(gnn.classify(s.features, edges, ws.get()));
-    wall += timer.wall_seconds();
-  }
   state.counters["threads_used"] = gnn.intra_op_threads();
-  edge_counters(state, edges.size(), wall, ws->runs, ws->nodes_fed);
-  cpu.report(state);
-  memory_counters(state, before);
+  measure_classify(state, gnn, s.features, edges);
 }
 
 constexpr int kArena = static_cast<int>(OrtMemoryMode::kArena);
