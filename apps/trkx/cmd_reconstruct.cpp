@@ -37,7 +37,7 @@ struct ReconstructOptions {
   bool resume = false;
   bool dump_graphs = false;
   std::string track_builder = "walk";  // better on the physics than cc (README)
-  std::string memory = "release";  // measured: same time as arena, ~40% lower peak RSS on PU200
+  std::string memory = "release";      // measured: same time as arena, ~40% lower peak RSS on PU200
   bool no_io_binding = false;
   int optimization = 99;
   std::size_t filter_chunk = 4096;

@@ -50,8 +50,8 @@ template <std::size_t I, class Tuple>
 /// CsvReader::next() (so that the reader stands on its line) and
 /// `reject(csv)` is called, which must throw.
 template <class... Ts, class Sink, class Reject>
-[[gnu::flatten]] void read_rows(CsvReader& csv, const std::array<std::size_t, sizeof...(Ts)>& columns, Sink&& sink,
-               Reject&& reject) {
+[[gnu::flatten]] void read_rows(CsvReader& csv, const std::array<std::size_t, sizeof...(Ts)>& columns,
+                                Sink&& sink, Reject&& reject) {
   constexpr std::size_t kN = sizeof...(Ts);
   bool standard = csv.num_columns() == kN;
   for (std::size_t i = 0; i < kN; ++i) standard = standard && columns[i] == i;
