@@ -140,7 +140,7 @@ def _nearest(emb: torch.Tensor, queries: torch.Tensor, k: int, chunk: int = 256)
 
 
 def _embedding_pairs(model, ev: D.PreparedEvent, tc: TrainConfig, true_keys: torch.Tensor, gen: torch.Generator,
-                     emb: torch.Tensor | None = None, signal_keys: torch.Tensor | None = None):
+                     emb: torch.Tensor | None = None):
     """Training pairs of one step: random signal true edges (positives), each random query
     hit's nearest neighbours in the embedding ``emb`` of all hits (hard negatives; computed
     with the current model when None) and random pairs. With a signal pT cut, half of the
@@ -169,9 +169,7 @@ def _embedding_pairs(model, ev: D.PreparedEvent, tc: TrainConfig, true_keys: tor
     i, j = i[keep], j[keep]
     y = D.is_true_pair(true_keys, i, j, n)
     if tc.signal_pt_min > 0:
-        if signal_keys is None:
-            signal_keys = D.edge_keys(te, n).sort().values
-        sig = D.is_true_pair(signal_keys, i, j, n)
+        sig = D.is_true_pair(D.edge_keys(te, n).sort().values, i, j, n)
         keep = sig | ~y
         i, j, y = i[keep], j[keep], sig[keep]
     return i, j, y.float()
