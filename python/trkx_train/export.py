@@ -181,6 +181,7 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
         m.graph.node.remove(node)
         m.graph.node.insert(pos, new)
         counts["scatter_nd"] += 1
+    widths = _static_widths(m)
     for node in list(m.graph.node):
         if node.op_type != "Gather" or _attr(node, "axis", 0) != 1:
             continue
@@ -188,8 +189,7 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
         if idx is None or idx != list(range(len(idx))):
             continue
         src = node.input[0]
-        n_cols = _n_columns(m, src)
-        if n_cols is None or n_cols != len(idx) or node.output[0] in {o.name for o in m.graph.output}:
+        if widths.get(src) != len(idx) or node.output[0] in {o.name for o in m.graph.output}:
             continue
         _rename_input(m, node.output[0], src)
         m.graph.node.remove(node)
@@ -220,12 +220,7 @@ def _split_concat_gemms(m: onnx.ModelProto) -> int:
     """The Concat -> Gemm rewrite of :func:`optimise_graph`; returns the number of Gemms rewritten."""
     producer = {o: n for n in m.graph.node for o in n.output}
     inits = {i.name: i for i in m.graph.initializer}
-    widths: dict[str, int] = {}
-    inferred = onnx.shape_inference.infer_shapes(m)
-    for vi in list(inferred.graph.value_info) + list(inferred.graph.input):
-        dims = vi.type.tensor_type.shape.dim
-        if len(dims) == 2 and dims[1].HasField("dim_value"):
-            widths[vi.name] = int(dims[1].dim_value)
+    widths = _static_widths(m)
     for n in m.graph.node:  # row scatters: as wide as their updates (shape inference cannot tell)
         if n.op_type in ("ScatterND", "ScatterElements") and n.output[0] not in widths and n.input[2] in widths:
             widths[n.output[0]] = widths[n.input[2]]
@@ -272,15 +267,15 @@ def _split_concat_gemms(m: onnx.ModelProto) -> int:
     return done
 
 
-def _n_columns(m: onnx.ModelProto, name: str) -> int | None:
-    """Static size of dimension 1 of tensor ``name`` (shape inference), None if unknown."""
+def _static_widths(m: onnx.ModelProto) -> dict[str, int]:
+    """Static size of dimension 1 of every rank-2 tensor whose width shape inference knows."""
     inferred = onnx.shape_inference.infer_shapes(m)
+    widths: dict[str, int] = {}
     for vi in list(inferred.graph.value_info) + list(inferred.graph.input):
-        if vi.name == name:
-            dims = vi.type.tensor_type.shape.dim
-            if len(dims) == 2 and dims[1].HasField("dim_value"):
-                return int(dims[1].dim_value)
-    return None
+        dims = vi.type.tensor_type.shape.dim
+        if len(dims) == 2 and dims[1].HasField("dim_value"):
+            widths[vi.name] = int(dims[1].dim_value)
+    return widths
 
 
 def optimise_file(src: Path, dst: Path) -> dict[str, int]:
