@@ -111,12 +111,14 @@ def cmd_radius_scan(a: argparse.Namespace) -> int:
     from .train import choose_radius
 
     torch.set_num_threads(a.threads)
-    model, _ = load_stage_model(Path(a.stage_dir))
+    model, spec = load_stage_model(Path(a.stage_dir))
+    # efficiency of the edges the stage was trained for (its signal pT cut) unless overridden
+    pt_min = a.signal_pt_min if a.signal_pt_min is not None else spec.get("train", {}).get("signal_pt_min", 0.0)
     events = D.load_events(Path(a.data), "true", a.limit)
     rows = []
     for k in a.k:
         for t in a.target:
-            r = choose_radius(model, events, t, k, n_sample=a.samples)
+            r = choose_radius(model, events, t, k, n_sample=a.samples, signal_pt_min=pt_min)
             rows.append({"target": t, **r})
             print(f"k={k:3d} target={t:.3f}: radius={r['radius']:.4f} efficiency={r['sampled_efficiency']:.4f} "
                   f"neighbours/hit={r['neighbours_per_hit']:.1f}", flush=True)
@@ -175,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--target", type=float, nargs="+", default=[0.9, 0.95, 0.97])
     r.add_argument("--limit", type=int, default=2)
     r.add_argument("--samples", type=int, default=4000)
+    r.add_argument("--signal-pt-min", type=float, help="GeV; default: the stage's training signal pT cut")
     r.add_argument("--threads", type=int, default=2)
     r.add_argument("--json")
     r.set_defaults(fn=cmd_radius_scan)
