@@ -5,8 +5,8 @@ import math
 
 import torch
 
-from trkx_train.data import (DataError, PreparedEvent, edge_keys, edge_signal, is_true_pair, load_event, load_events,
-                             signal_edges)
+from trkx_train.data import (DataError, PreparedEvent, edge_keys, edge_loss_weight, edge_signal, is_true_pair,
+                             load_event, load_events, signal_edges)
 from trkx_train.losses import contrastive_hinge_loss, weighted_bce
 from trkx_train.train import TrainConfig, azimuth_wedge, choose_cut, cut_table, induced_subgraph, train_stage
 
@@ -148,6 +148,30 @@ def test_signal_pt_cut_selects_edges_and_weights():
     assert w.tolist() == [1.0, 1.0, 0.0, 1.0, 1.0]  # the low-pT true edge is neither signal nor fake
     sig0, w0 = edge_signal(ev, 0.0)
     assert sig0.tolist() == [True, True, True, False, False] and bool((w0 == 1).all())
+
+
+def test_pt_weighting_boosts_fast_signal_edges_only():
+    ev = _signal_event()
+    ev.pt[:3] = 7.0
+    # signal edges weigh min(max(pT, 1), cap); the slow true edge stays at 0, fakes at 1
+    assert edge_loss_weight(ev, 1.0, 4.0).tolist() == [4.0, 4.0, 0.0, 1.0, 1.0]
+    assert edge_loss_weight(ev, 1.0, 1.0).tolist() == edge_signal(ev, 1.0)[1].tolist()
+    ev.pt[:3] = 2.5
+    assert edge_loss_weight(ev, 0.0, 4.0).tolist() == [2.5, 2.5, 1.0, 1.0, 1.0]
+
+
+def test_init_from_starts_with_the_given_weights(synthetic_data, tmp_path):
+    train, val = synthetic_data
+    first = tmp_path / "a"
+    train_stage("gnn", train, val, first, tc(epochs=1), SMALL["gnn"])
+    second = tmp_path / "b"
+    train_stage("gnn", train, val, second, tc(epochs=1, init_from=str(first), lr=1e-9), SMALL["gnn"])
+    a = torch.load(first / "checkpoint.pt")["model"]
+    b = torch.load(second / "checkpoint.pt")["model"]
+    assert "initialised the weights" in (second / "train.log").read_text()
+    assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)  # lr ~ 0: the weights stay where they started
+    with pytest.raises(DataError, match="differs"):
+        train_stage("gnn", train, val, tmp_path / "c", tc(epochs=1, init_from=str(first)), {"hidden": 8, "n_steps": 1})
 
 
 def test_weighted_bce_ignores_zero_weight_edges():

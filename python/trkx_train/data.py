@@ -136,6 +136,16 @@ def edge_signal(ev: PreparedEvent, pt_min: float) -> tuple[torch.Tensor, torch.T
     return sig, (sig | ~y).float()
 
 
+def edge_loss_weight(ev: PreparedEvent, pt_min: float, pt_weight_max: float = 1.0) -> torch.Tensor:
+    """Loss weight [E] of the candidate/filtered edges of ``ev``: edge_signal's weight, with each
+    signal edge weighted min(max(pT / 1 GeV, 1), ``pt_weight_max``) (pT of its particle)."""
+    sig, w = edge_signal(ev, pt_min)
+    if pt_weight_max > 1:
+        boost = ev.pt[ev.edges[0]].clamp(min=1.0, max=pt_weight_max)
+        w = torch.where(sig, boost, w)
+    return w
+
+
 def edge_keys(edges: torch.Tensor, n: int) -> torch.Tensor:
     """Orientation-free int64 key min(i,j) * n + max(i,j) of each edge [2, E]."""
     a = torch.minimum(edges[0], edges[1])

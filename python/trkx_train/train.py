@@ -63,6 +63,9 @@ class TrainConfig:
     # edge classifiers
     max_edges: int = 200000  # edges per optimiser step (filter: random subset; gnn: induced subgraph)
     pos_weight: float = 0.0  # weight of true edges in the BCE; 0 = automatic (#false / #true, at most 10)
+    pt_weight_max: float = 1.0  # signal edges weigh min(max(pT / 1 GeV, 1), this) in the edge losses, so that
+    #                             the rare fast particles count more (1 = every signal edge weighs 1)
+    init_from: str = ""  # stage directory (or checkpoint.pt) whose weights start a new training (same network)
 
 
 def _now() -> float:
@@ -406,6 +409,15 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
         gen.set_state(st["generator"])
         torch.set_rng_state(st["torch_rng"])
         log.info(f"resumed from {ckpt_path} after epoch {start_epoch} ({elapsed / 60:.1f} min trained)")
+    elif tc.init_from:
+        src = Path(tc.init_from)
+        src_ckpt = src / "checkpoint.pt" if src.is_dir() else src
+        src_spec = json.loads((src_ckpt.parent / "spec.json").read_text())
+        if src_spec["model"] != spec["model"] or src_spec["node_features"] != spec["node_features"]:
+            raise D.DataError(f"--init-from {src}: network {src_spec['model']} on {src_spec['node_features']} "
+                              f"differs from {spec['model']} on {spec['node_features']}")
+        model.load_state_dict(torch.load(src_ckpt, map_location="cpu")["model"])
+        log.info(f"initialised the weights (and input standardisation) from {src_ckpt}")
     else:
         model.norm.set_stats(torch.cat([e.x for e in train_events]))
         if stage != "embedding":  # standardisation of the geometric edge features, on training edges
@@ -416,7 +428,8 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
     n_params = sum(p.numel() for p in model.parameters())
     log.info(f"model {spec['model']} ({n_params} parameters); training {asdict(tc)}")
 
-    edge_weight = {id(e): D.edge_signal(e, tc.signal_pt_min)[1] for e in train_events} if stage != "embedding" else {}
+    edge_weight = ({id(e): D.edge_loss_weight(e, tc.signal_pt_min, tc.pt_weight_max) for e in train_events}
+                   if stage != "embedding" else {})
     pos_weight = tc.pos_weight
     if stage != "embedding" and pos_weight <= 0:
         pos_weight = _auto_pos_weight(train_events, tc.signal_pt_min)
@@ -452,7 +465,7 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
             pick = induced_subgraph(ev.edges, ev.n_hits, tc.max_edges, gen)
         # only the hits touched by the chosen edges (node networks then run on far fewer rows)
         nodes, inv = torch.unique(ev.edges[:, pick], return_inverse=True)
-        w = edge_weight[id(ev)][pick] if tc.signal_pt_min > 0 else None
+        w = edge_weight[id(ev)][pick] if tc.signal_pt_min > 0 or tc.pt_weight_max > 1 else None
         return weighted_bce(model(ev.x[nodes], inv), ev.y[pick], pos_weight, w)
 
     stopped_early = False
