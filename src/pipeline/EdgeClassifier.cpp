@@ -54,7 +54,7 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
   const auto n_cols = static_cast<std::int64_t>(n_features_);
   const std::size_t chunk = config_.chunk_edges == 0 ? n_edges : config_.chunk_edges;
   const std::size_t buffer_edges = std::min(chunk, n_edges);
-  const bool compact = config_.compact_nodes && buffer_edges < n_edges;
+  const bool compact = config_.compact_nodes;
   if (workspace->edge_index.size() < 2 * buffer_edges)
     workspace->edge_index.resize(2 * buffer_edges);  // grow-only
   if (compact && workspace->node_slot.size() < features.rows) workspace->node_slot.resize(features.rows, -1);

@@ -2,10 +2,12 @@
 // tests/pipeline/data (make_test_models.py), recomputed here by hand.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include "TinyEvent.hpp"
 #include "trkx/core/Error.hpp"
@@ -167,11 +169,49 @@ TEST(EdgeClassifier, CompactNodesFeedsOnlyTheChunksNodes) {
       EXPECT_EQ(ws->nodes_fed, 6U * 400U);
     }
   }
-  // One call (no chunking): all rows are fed as they are.
-  const EdgeClassifier whole(model("filter.onnx"), 7, {});
-  auto ws = whole.make_workspace();
-  (void)whole.classify(f, edges, ws.get());
-  EXPECT_EQ(ws->nodes_fed, 400U);
+  // One call (no chunking): only the 180 nodes with edges are fed (nodes 60..99, 160..199 and
+  // 260..399 have none); without compaction all 400 rows are.
+  for (const bool compact : {true, false}) {
+    EdgeClassifier::Config config;
+    config.compact_nodes = compact;
+    const EdgeClassifier whole(model("filter.onnx"), 7, config);
+    auto ws = whole.make_workspace();
+    (void)whole.classify(f, edges, ws.get());
+    EXPECT_EQ(ws->nodes_fed, compact ? 180U : 400U);
+  }
+}
+
+TEST(EdgeClassifier, CompactNodesInOneCallFeedsOnlyHitsWithEdges) {
+  // With one call for all edges (a GNN), compact_nodes feeds only the hits that have edges.
+  // (That a real message-passing GNN gives the same scores: ShippedModelsTest.cpp.)
+  const Matrix f = random_features(500, 21);
+  const EdgeList local = random_edges(120, 400, 22);
+  EdgeList edges;
+  for (std::size_t e = 0; e < local.size(); ++e) {  // nodes 3, 7, 11, ... of 0..479
+    edges.src.push_back(3 + 4 * local.src[e]);
+    edges.dst.push_back(3 + 4 * local.dst[e]);
+  }
+  std::vector<bool> used(500, false);
+  for (std::size_t e = 0; e < edges.size(); ++e) {
+    used[static_cast<std::size_t>(edges.src[e])] = true;
+    used[static_cast<std::size_t>(edges.dst[e])] = true;
+  }
+  const auto n_used = static_cast<std::size_t>(std::count(used.begin(), used.end(), true));
+  ASSERT_GT(n_used, 100U);
+  std::vector<float> scores[2];
+  for (const bool compact : {true, false}) {
+    EdgeClassifier::Config config;
+    config.compact_nodes = compact;
+    const EdgeClassifier gnn(model("gnn.onnx"), 7, config);
+    auto ws = gnn.make_workspace();
+    scores[compact ? 1 : 0] = gnn.classify(f, edges, ws.get()).score;
+    EXPECT_EQ(ws->nodes_fed, compact ? n_used : 500U);
+  }
+  ASSERT_EQ(scores[0].size(), edges.size());
+  for (std::size_t e = 0; e < edges.size(); ++e) {
+    EXPECT_NEAR(scores[1][e], scores[0][e], 1e-6) << e;
+    EXPECT_NEAR(scores[1][e], gnn_score(f, edges.src[e], edges.dst[e]), 1e-5) << e;
+  }
 }
 
 TEST(EdgeClassifier, IoBindingBuffersAreReusedAcrossEvents) {

@@ -25,12 +25,13 @@ class EdgeClassifier {
     std::size_t chunk_edges = 0;  ///< edges per ONNX call; 0 = all at once. Use ~100000 for a
                                   ///< per-edge filter (as fast, far less memory); 0 for a GNN,
                                   ///< whose message passing needs the whole graph.
-    bool compact_nodes = true;    ///< when edges go in several chunks, feed each call only the rows
-                                  ///< of `features` its edges refer to (indices renumbered), so the
-                                  ///< model's per-node work (input transform, node projections) is
-                                  ///< done for those nodes only instead of all N per chunk. Valid
-                                  ///< for models scoring each edge from its own two hits, which a
-                                  ///< chunked model must do anyway; bit-identical scores.
+    bool compact_nodes = true;    ///< feed each ONNX call only the rows of `features` its edges
+                                  ///< refer to (indices renumbered), so the model's per-node work
+                                  ///< (input transform, node networks) is done for those nodes
+                                  ///< only: per chunk for a chunked filter, and the hits left
+                                  ///< without any edge for a GNN. Valid for models in which a hit
+                                  ///< reaches an edge's score only through edges (per-edge models,
+                                  ///< message passing); bit-identical scores.
   };
 
   /// Per-thread reusable state: IO binding and grow-only buffers.
