@@ -248,6 +248,16 @@ void add_evaluate_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--eta-max", opt->tracking.eta_max, "Reconstructable particles have |eta| <= this")
       ->capture_default_str();
+  cmd->add_option("--track-pt-min", opt->tracking.track_pt_min,
+                  "Second pair of fake / duplicate rates: tracks with reconstructed pT [GeV] above this\n"
+                  "(circle fit to the track's hits; the first pair counts every track)")
+      ->capture_default_str();
+  cmd->add_option("--track-eta-max", opt->tracking.track_eta_max,
+                  "Second pair of fake / duplicate rates: tracks with reconstructed |eta| below this")
+      ->capture_default_str();
+  cmd->add_option("--bz", opt->tracking.bz, "Solenoid field [T] for the reconstructed track pT")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--edge-pt-min", opt->edge_pt_min, "pT threshold [GeV] of the edge efficiency_pt")
       ->capture_default_str();
   cmd->add_option("--python", opt->python, "Python with matplotlib for --plots")->capture_default_str();

@@ -109,6 +109,9 @@ nlohmann::json EvaluationReport::to_json() const {
             {"min_track_hits", tracking_config_.min_track_hits},
             {"eta_max", tracking_config_.eta_max},
             {"match_fraction", tracking_config_.match_fraction},
+            {"track_pt_min", tracking_config_.track_pt_min},
+            {"track_eta_max", tracking_config_.track_eta_max},
+            {"bz", tracking_config_.bz},
             {"track_id_zero_is_unassigned", tracking_config_.track_id_zero_is_unassigned},
             {"edge_pt_min", edge_config_.pt_min},
             {"edge_score_cut", edge_config_.score_cut}}},
@@ -117,6 +120,8 @@ nlohmann::json EvaluationReport::to_json() const {
            {{"efficiency", efficiency},
             {"fake_rate", ratio_to_json(t.fake_rate)},
             {"duplicate_rate", ratio_to_json(t.duplicate_rate)},
+            {"selected_fake_rate", ratio_to_json(t.selected_fake_rate)},
+            {"selected_duplicate_rate", ratio_to_json(t.selected_duplicate_rate)},
             {"counts",
              {{"n_events", t.n_events},
               {"n_particles", t.n_particles},
@@ -151,9 +156,15 @@ std::string EvaluationReport::summary() const {
                        format_ratio(t.efficiency[i]), tracking_config_.min_particle_hits,
                        tracking_config_.eta_max);
   }
+  const std::string selection = fmt::format("reco pT > {:g} GeV, |eta| < {:g}", tracking_config_.track_pt_min,
+                                            tracking_config_.track_eta_max);
   out += fmt::format("fake rate:         {}  [tracks with >= {} hits]\n", format_ratio(t.fake_rate),
                      tracking_config_.min_track_hits);
+  out += fmt::format("  selected tracks: {}  [tracks with >= {} hits, {}]\n",
+                     format_ratio(t.selected_fake_rate), tracking_config_.min_track_hits, selection);
   out += fmt::format("duplicate rate:    {}  [pure tracks]\n", format_ratio(t.duplicate_rate));
+  out += fmt::format("  selected tracks: {}  [pure tracks with {}]\n",
+                     format_ratio(t.selected_duplicate_rate), selection);
   out += fmt::format("tracks:            {} ({} shorter than {} hits), {} matched\n", t.n_tracks,
                      t.n_short_tracks, tracking_config_.min_track_hits, t.n_matched_tracks);
   for (const EdgeMetrics& m : edges_) {

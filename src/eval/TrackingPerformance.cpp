@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -29,8 +30,13 @@ void TrackingPerformance::merge(const TrackingPerformance& other) {
     throw Error("cannot merge tracking performances with different pT thresholds");
   }
   for (std::size_t i = 0; i < efficiency.size(); ++i) efficiency[i] += other.efficiency[i];
+  if (other.track_pt_min != track_pt_min || other.track_eta_max != track_eta_max) {
+    throw Error("cannot merge tracking performances with different track selections");
+  }
   fake_rate += other.fake_rate;
   duplicate_rate += other.duplicate_rate;
+  selected_fake_rate += other.selected_fake_rate;
+  selected_duplicate_rate += other.selected_duplicate_rate;
   efficiency_vs_pt.merge(other.efficiency_vs_pt);
   efficiency_vs_eta.merge(other.efficiency_vs_eta);
   n_events += other.n_events;
@@ -49,6 +55,12 @@ TrackingEvaluator::TrackingEvaluator(Config config) : config_(std::move(config))
     throw Error("TrackingEvaluator: match_fraction must be in [0, 1), found " +
                 std::to_string(config_.match_fraction));
   }
+  if (!(config_.bz > 0.0)) {
+    throw Error("TrackingEvaluator: bz must be positive, found " + std::to_string(config_.bz) + " T");
+  }
+  if (std::isnan(config_.track_pt_min) || std::isnan(config_.track_eta_max)) {
+    throw Error("TrackingEvaluator: track_pt_min and track_eta_max must not be NaN");
+  }
   // Validates the binning (throws on bad edges).
   (void)empty_result();
 }
@@ -57,6 +69,8 @@ TrackingPerformance TrackingEvaluator::empty_result() const {
   TrackingPerformance result;
   result.pt_thresholds = config_.pt_thresholds;
   result.efficiency.assign(config_.pt_thresholds.size(), Ratio{});
+  result.track_pt_min = config_.track_pt_min;
+  result.track_eta_max = config_.track_eta_max;
   result.efficiency_vs_pt = BinnedRatio("pt", config_.pt_bins);
   result.efficiency_vs_eta = BinnedRatio("eta", config_.eta_bins);
   return result;
@@ -91,6 +105,55 @@ std::vector<TrackMatch> TrackingEvaluator::match_tracks(const TruthView& truth,
     matches.push_back(match);
   });
   return matches;
+}
+
+std::vector<std::pair<std::int64_t, TrackParameters>> TrackingEvaluator::track_parameters(
+    const Event& event, const TrackAssignment& tracks) const {
+  const TruthView truth = event.truth.view();
+  const HitsView hits = event.hits.view();
+  const auto rows = detail::submission_rows(detail::index_truth_hits(truth), tracks, truth.size());
+  std::unordered_map<HitId, std::size_t> hit_row;
+  hit_row.reserve(hits.size());
+  for (std::size_t i = 0; i < hits.size(); ++i) hit_row.emplace(hits.hit_id[i], i);
+
+  // (track id, row in the hits table or kNoRow), the same hits as match_tracks().
+  std::vector<std::pair<std::int64_t, std::size_t>> members;
+  members.reserve(tracks.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] == detail::kNoRow) continue;
+    if (config_.track_id_zero_is_unassigned && tracks.track_id[i] == 0) continue;
+    const auto it = hit_row.find(tracks.hit_id[i]);
+    members.emplace_back(tracks.track_id[i], it == hit_row.end() ? detail::kNoRow : it->second);
+  }
+  std::sort(members.begin(), members.end());
+
+  std::vector<std::pair<std::int64_t, TrackParameters>> result;
+  std::vector<double> x;
+  std::vector<double> y;
+  std::vector<double> z;
+  std::size_t begin = 0;
+  while (begin < members.size()) {
+    const std::int64_t track_id = members[begin].first;
+    std::size_t end = begin;
+    bool complete = true;
+    x.clear();
+    y.clear();
+    z.clear();
+    for (; end < members.size() && members[end].first == track_id; ++end) {
+      const std::size_t row = members[end].second;
+      if (row == detail::kNoRow) {
+        complete = false;
+        continue;
+      }
+      x.push_back(hits.x[row]);
+      y.push_back(hits.y[row]);
+      z.push_back(hits.z[row]);
+    }
+    result.emplace_back(track_id,
+                        complete ? estimate_track_parameters(x, y, z, config_.bz) : TrackParameters{});
+    begin = end;
+  }
+  return result;
 }
 
 std::vector<ParticleInfo> TrackingEvaluator::particle_infos(const Event& event) {
@@ -157,14 +220,30 @@ TrackingPerformance TrackingEvaluator::evaluate(const Event& event, const TrackA
   result.n_truth_hits = truth.size();
 
   const std::vector<TrackMatch> matches = match_tracks(truth, tracks);
+  const auto parameters = track_parameters(event, tracks);
+  if (parameters.size() != matches.size()) {
+    throw Error("TrackingEvaluator: internal error, " + std::to_string(parameters.size()) +
+                " track parameters for " + std::to_string(matches.size()) + " tracks");
+  }
   std::unordered_set<ParticleId> matched_particles;
   std::unordered_set<ParticleId> pure_particles;
-  for (const TrackMatch& m : matches) {
+  std::unordered_set<ParticleId> selected_pure_particles;
+  for (std::size_t i = 0; i < matches.size(); ++i) {
+    const TrackMatch& m = matches[i];
+    if (parameters[i].first != m.track_id)
+      throw Error("TrackingEvaluator: internal error, track order differs");
     ++result.n_tracks;
     result.n_assigned_hits += m.n_hits;
     if (m.n_hits < config_.min_track_hits) {
       ++result.n_short_tracks;
       continue;
+    }
+    const TrackParameters& reco = parameters[i].second;
+    if (reco.valid() && reco.pt > config_.track_pt_min && std::abs(reco.eta) < config_.track_eta_max) {
+      result.selected_fake_rate.fill(!m.matched);
+      if (m.pure) {
+        result.selected_duplicate_rate.fill(!selected_pure_particles.insert(m.majority_particle).second);
+      }
     }
     result.fake_rate.fill(!m.matched);
     if (m.matched) {

@@ -78,6 +78,31 @@ inline TrackAssignment assign(const std::vector<std::vector<std::int64_t>>& trac
   return tracks;
 }
 
+/// Points [mm] of a helix that starts at (0, 0, z0) with transverse momentum
+/// `pt` [GeV], pseudorapidity `eta`, azimuth `phi0` [rad] and charge `charge`
+/// [e] in a field `bz` [T] along z, where it crosses the cylinders of radius
+/// `radii` [mm] (all < 2 R). Exact in double precision.
+struct HelixPoints {
+  std::vector<double> x, y, z;
+};
+inline HelixPoints helix_points(double pt, double eta, double phi0, int charge, double z0, double bz,
+                                const std::vector<double>& radii) {
+  const double radius = pt / (0.299792458e-3 * bz);
+  const double q = charge > 0 ? 1.0 : -1.0;
+  const double cx = q * radius * std::sin(phi0);
+  const double cy = -q * radius * std::cos(phi0);
+  const double start = std::atan2(-cy, -cx);  // the origin seen from the centre
+  HelixPoints points;
+  for (const double r : radii) {
+    const double turned = 2.0 * std::asin(r / (2.0 * radius));
+    const double angle = start - q * turned;
+    points.x.push_back(cx + radius * std::cos(angle));
+    points.y.push_back(cy + radius * std::sin(angle));
+    points.z.push_back(z0 + radius * turned * std::sinh(eta));
+  }
+  return points;
+}
+
 /// The perfect reconstruction: one track per particle (ids 7..10), noise unassigned.
 inline TrackAssignment perfect_tracks() {
   return assign({{7, 7, 7, 7, 7}, {8, 8, 8, 8, 8}, {9, 9, 9, 9, 9}, {10, 10, 10, 10, 10}, {0, 0}});

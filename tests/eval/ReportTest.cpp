@@ -50,6 +50,15 @@ TEST(EvaluationReport, AggregatesEventsAndWritesJson) {
   EXPECT_EQ(eff[0]["denominator"], 6);
   EXPECT_NEAR(eff[0]["value"].get<double>(), 5.0 / 6.0, 1e-12);
   EXPECT_EQ(j["tracking"]["fake_rate"]["denominator"], 7);
+  // Each particle's hits lie on a straight line (reconstructed pT huge, |eta| <= 2),
+  // so all single-particle tracks are selected; the merged track 9 (hits of kP3
+  // and kP4 on two lines at an angle) fits a small circle, pT < 1 GeV.
+  EXPECT_EQ(j["tracking"]["selected_fake_rate"]["denominator"], 6);
+  EXPECT_EQ(j["tracking"]["selected_fake_rate"]["numerator"], 0);
+  EXPECT_EQ(j["tracking"]["selected_duplicate_rate"]["denominator"], 6);
+  EXPECT_EQ(j["config"]["track_pt_min"], 1.0);
+  EXPECT_EQ(j["config"]["track_eta_max"], 4.0);
+  EXPECT_EQ(j["config"]["bz"], 2.0);
   const auto& vs_pt = j["tracking"]["efficiency_vs_pt"];
   EXPECT_EQ(vs_pt["variable"], "pt");
   EXPECT_EQ(vs_pt["edges"].size(), tracking_config.pt_bins.size());
@@ -72,6 +81,15 @@ TEST(EvaluationReport, AggregatesEventsAndWritesJson) {
   EXPECT_NE(text.find("efficiency pT>1"), std::string::npos) << text;
   EXPECT_NE(text.find("5 / 6"), std::string::npos) << text;
   EXPECT_NE(text.find("edges filter:"), std::string::npos) << text;
+  EXPECT_NE(text.find("fake rate:         0.0000 +- 0.0000 (0 / 7)  [tracks with >= 5 hits]\n"
+                      "  selected tracks: 0.0000 +- 0.0000 (0 / 6)  [tracks with >= 5 hits, reco pT > 1 GeV, "
+                      "|eta| < 4]"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("  selected tracks: 0.0000 +- 0.0000 (0 / 6)  [pure tracks with reco pT > 1 GeV, |eta| < 4]"),
+      std::string::npos)
+      << text;
 }
 
 TEST(EvaluationReport, EmptyReportHasNoScore) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include "EvalFixtures.hpp"
 #include "trkx/core/Error.hpp"
@@ -192,6 +194,153 @@ TEST(TrackingEvaluator, MergeAddsCounts) {
   EXPECT_THROW(total.merge(TrackingEvaluator(other).empty_result()), Error);
 }
 
+// Helix event for the selected rates: five particles x 12 hits on helices from
+// the origin in 2 T (hit ids from 501, particle ids 11..15), tracks as below.
+//
+//   particle  pT [GeV]  eta   tracks (hits)         selected (reco pT > 1, |eta| < 4)
+//   11        5.0        0.5  21 (7) + 22 (5)       both: 21 matched, 22 fake + duplicate
+//   12        0.6       -1.0  23 (7) + 24 (5)       neither (slow): 24 fake + duplicate
+//   13        2.0        4.5  25 (12)               no (|eta| > 4)
+//   14        1.5        2.0  26 (12)               yes, matched
+//   15        3.0       -0.2  27 (3)                no (shorter than 5 hits)
+//
+// All rates: fake 2/6 (22, 24), duplicate 2/6 (pure: 21..26).
+// Selected: tracks 21, 22, 26 -> fake 1/3, duplicate 1/3.
+struct HelixEvent {
+  Event event;
+  TrackAssignment tracks;
+};
+
+HelixEvent helix_event() {
+  const std::vector<double> radii = {32.0,  72.0,  116.0, 172.0, 260.0, 360.0,
+                                     500.0, 580.0, 660.0, 740.0, 820.0, 1020.0};
+  struct Particle {
+    double pt, eta, phi0;
+    int charge;
+    std::vector<std::int64_t> track_of_hit;
+  };
+  const std::vector<Particle> particles = {
+      {5.0, 0.5, 0.3, 1, {21, 21, 21, 21, 21, 21, 21, 22, 22, 22, 22, 22}},
+      {0.6, -1.0, 2.0, -1, {23, 23, 23, 23, 23, 23, 23, 24, 24, 24, 24, 24}},
+      {2.0, 4.5, -1.0, 1, std::vector<std::int64_t>(12, 25)},
+      {1.5, 2.0, -2.5, -1, std::vector<std::int64_t>(12, 26)},
+      {3.0, -0.2, 1.2, 1, {27, 27, 27, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+  };
+  HelixEvent out;
+  out.event.event_id = 7;
+  out.tracks.event_id = 7;
+  HitId hit_id = 501;
+  for (std::size_t p = 0; p < particles.size(); ++p) {
+    const Particle& particle = particles[p];
+    const ParticleId particle_id = 11 + p;
+    const auto h =
+        testing::helix_points(particle.pt, particle.eta, particle.phi0, particle.charge, 0.0, 2.0, radii);
+    const auto px = static_cast<float>(particle.pt * std::cos(particle.phi0));
+    const auto py = static_cast<float>(particle.pt * std::sin(particle.phi0));
+    const auto pz = static_cast<float>(particle.pt * std::sinh(particle.eta));
+    out.event.particles.push_back(particle_id, 0.0F, 0.0F, 0.0F, px, py, pz, particle.charge, 12);
+    for (std::size_t k = 0; k < radii.size(); ++k, ++hit_id) {
+      const auto x = static_cast<float>(h.x[k]);
+      const auto y = static_cast<float>(h.y[k]);
+      const auto z = static_cast<float>(h.z[k]);
+      out.event.hits.push_back(hit_id, x, y, z, 8, static_cast<std::int32_t>(k), 0);
+      out.event.truth.push_back(hit_id, particle_id, x, y, z, px, py, pz, 1.0F / 60.0F);
+      out.tracks.hit_id.push_back(hit_id);
+      out.tracks.track_id.push_back(particle.track_of_hit[k]);
+    }
+  }
+  out.event.hits.compute_derived();
+  return out;
+}
+
+TEST(TrackingEvaluator, TrackParametersComeFromTheHits) {
+  const HelixEvent h = helix_event();
+  const TrackingEvaluator evaluator(TrackingEvaluator::Config{});
+  const auto params = evaluator.track_parameters(h.event, h.tracks);
+  ASSERT_EQ(params.size(), 7U);
+  const double expected_pt[7] = {5.0, 5.0, 0.6, 0.6, 2.0, 1.5, 3.0};
+  const double expected_eta[7] = {0.5, 0.5, -1.0, -1.0, 4.5, 2.0, -0.2};
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    EXPECT_EQ(params[i].first, static_cast<std::int64_t>(21 + i));
+    ASSERT_TRUE(params[i].second.valid()) << i;
+    // Float hit positions: close, not exact.
+    EXPECT_NEAR(params[i].second.pt / expected_pt[i], 1.0, 2e-3) << i;
+    EXPECT_NEAR(params[i].second.eta, expected_eta[i], 1e-3) << i;
+  }
+  // The truth is not used: moving the truth positions changes nothing.
+  HelixEvent moved = helix_event();
+  for (float& x : moved.event.truth.tx) x += 100.0F;
+  const auto same = evaluator.track_parameters(moved.event, moved.tracks);
+  EXPECT_EQ(same[0].second.pt, params[0].second.pt);
+}
+
+TEST(TrackingEvaluator, SelectedRatesUseReconstructedPtAndEta) {
+  const HelixEvent h = helix_event();
+  const TrackingPerformance p = TrackingEvaluator(TrackingEvaluator::Config{}).evaluate(h.event, h.tracks);
+  EXPECT_EQ(p.n_tracks, 7U);
+  EXPECT_EQ(p.n_short_tracks, 1U);
+  EXPECT_EQ(p.fake_rate, (Ratio{2, 6}));
+  EXPECT_EQ(p.duplicate_rate, (Ratio{2, 6}));
+  EXPECT_EQ(p.selected_fake_rate, (Ratio{1, 3}));
+  EXPECT_EQ(p.selected_duplicate_rate, (Ratio{1, 3}));
+  EXPECT_EQ(p.track_pt_min, 1.0);
+  EXPECT_EQ(p.track_eta_max, 4.0);
+
+  // A looser selection takes the slow fragment (24) and track 23 in as well,
+  // and a wider eta range track 25.
+  TrackingEvaluator::Config loose;
+  loose.track_pt_min = 0.5;
+  loose.track_eta_max = 5.0;
+  const TrackingPerformance all = TrackingEvaluator(loose).evaluate(h.event, h.tracks);
+  EXPECT_EQ(all.selected_fake_rate, all.fake_rate);
+  EXPECT_EQ(all.selected_duplicate_rate, all.duplicate_rate);
+
+  // Between the two momenta of the fragments: 0.6 GeV fails, 5 GeV passes.
+  TrackingEvaluator::Config tight;
+  tight.track_pt_min = 4.0;
+  const TrackingPerformance fast = TrackingEvaluator(tight).evaluate(h.event, h.tracks);
+  EXPECT_EQ(fast.selected_fake_rate, (Ratio{1, 2}));  // 21, 22
+  EXPECT_EQ(fast.selected_duplicate_rate, (Ratio{1, 2}));
+
+  // The field scales the reconstructed pT: at 0.2 T every track is below 1 GeV.
+  TrackingEvaluator::Config weak;
+  weak.bz = 0.2;
+  const TrackingPerformance none = TrackingEvaluator(weak).evaluate(h.event, h.tracks);
+  EXPECT_EQ(none.selected_fake_rate, (Ratio{0, 0}));
+  EXPECT_EQ(none.fake_rate, (Ratio{2, 6}));
+}
+
+TEST(TrackingEvaluator, TrackWithHitsMissingFromTheHitsTableIsNotSelected) {
+  HelixEvent h = helix_event();
+  // Drop hit 501 (first hit of track 21) from the hits table only.
+  HitContainer hits;
+  for (std::size_t i = 1; i < h.event.hits.size(); ++i) {
+    hits.push_back(h.event.hits.hit_id[i], h.event.hits.x[i], h.event.hits.y[i], h.event.hits.z[i], 8, 0, 0);
+  }
+  hits.compute_derived();
+  h.event.hits = hits;
+  const TrackingPerformance p = TrackingEvaluator(TrackingEvaluator::Config{}).evaluate(h.event, h.tracks);
+  EXPECT_EQ(p.fake_rate, (Ratio{2, 6}));
+  EXPECT_EQ(p.selected_fake_rate, (Ratio{1, 2}));       // 22, 26
+  EXPECT_EQ(p.selected_duplicate_rate, (Ratio{0, 2}));  // 22 is now particle 11's first selected pure track
+}
+
+TEST(TrackingEvaluator, MergeAddsSelectedRatesAndChecksTheSelection) {
+  const HelixEvent h = helix_event();
+  const TrackingEvaluator evaluator(TrackingEvaluator::Config{});
+  TrackingPerformance total = evaluator.empty_result();
+  total.merge(evaluator.evaluate(h.event, h.tracks));
+  total.merge(evaluator.evaluate(h.event, h.tracks));
+  EXPECT_EQ(total.selected_fake_rate, (Ratio{2, 6}));
+  EXPECT_EQ(total.selected_duplicate_rate, (Ratio{2, 6}));
+  TrackingEvaluator::Config other;
+  other.track_pt_min = 2.0;
+  EXPECT_THROW(total.merge(TrackingEvaluator(other).empty_result()), Error);
+  other = {};
+  other.track_eta_max = 2.5;
+  EXPECT_THROW(total.merge(TrackingEvaluator(other).empty_result()), Error);
+}
+
 TEST(TrackingEvaluator, RejectsBadConfig) {
   TrackingEvaluator::Config config;
   config.pt_thresholds.clear();
@@ -201,6 +350,12 @@ TEST(TrackingEvaluator, RejectsBadConfig) {
   EXPECT_THROW(TrackingEvaluator{config}, Error);
   config = {};
   config.match_fraction = 1.0;
+  EXPECT_THROW(TrackingEvaluator{config}, Error);
+  config = {};
+  config.bz = 0.0;
+  EXPECT_THROW(TrackingEvaluator{config}, Error);
+  config = {};
+  config.track_pt_min = std::nan("");
   EXPECT_THROW(TrackingEvaluator{config}, Error);
 }
 

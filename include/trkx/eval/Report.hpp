@@ -8,8 +8,9 @@
 ///   "format_version": 1,
 ///   "n_events": 10,
 ///   "config": {"pt_thresholds": [1.0, 0.5], "min_particle_hits": 5, "min_track_hits": 5,
-///              "eta_max": 4.0, "match_fraction": 0.5, "track_id_zero_is_unassigned": true,
-///              "edge_pt_min": 1.0, "edge_score_cut": 0.0},
+///              "eta_max": 4.0, "match_fraction": 0.5, "track_pt_min": 1.0, "track_eta_max": 4.0,
+///              "bz": 2.0, "track_id_zero_is_unassigned": true, "edge_pt_min": 1.0,
+///              "edge_score_cut": 0.0},
 ///   "trackml_score": {"mean": 0.87, "per_event": [{"event_id": 1000, "score": 0.87,
 ///        "total_weight": 1.0, "n_tracks": 9000, "n_good_tracks": 8000,
 ///        "n_missing_hits": 0, "n_unknown_hits": 0}, ...]},
@@ -18,6 +19,8 @@
 ///                     "uncertainty": 0.0095}, ...],
 ///     "fake_rate": {"numerator": .., "denominator": .., "value": .., "uncertainty": ..},
 ///     "duplicate_rate": {...},
+///     "selected_fake_rate": {...},       // tracks with reco pT > track_pt_min, |eta| < track_eta_max
+///     "selected_duplicate_rate": {...},  // pure tracks passing the same selection
 ///     "counts": {"n_events": .., "n_particles": .., "n_tracks": .., "n_short_tracks": ..,
 ///                "n_matched_tracks": .., "n_pure_tracks": .., "n_assigned_hits": .., "n_truth_hits": ..},
 ///     "efficiency_vs_pt":  {"variable": "pt", "unit": "GeV", "edges": [n+1], "numerator": [n],

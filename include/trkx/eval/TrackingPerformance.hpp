@@ -32,6 +32,14 @@
 ///                    counted on the one-way "pure" matching, as ATLAS-style
 ///                    duplicate rates are.) A particle split 6 + 4 into two pure
 ///                    tracks gives one matched track, one fake and one duplicate.
+/// - selected fake and duplicate rates: the same two rates over the tracks that
+///   also pass a fiducial selection on *reconstructed* quantities (as ITk and
+///   Exa.TrkX papers quote them): pT_reco > track_pt_min and |eta_reco| <
+///   track_eta_max, with pT_reco and eta_reco estimated from the track's hit
+///   positions in the hits table (never the truth) by estimate_track_parameters()
+///   (TrackParameters.hpp) in the field bz. Tracks whose parameters cannot be
+///   estimated (hits missing from the hits table, degenerate geometry) fail the
+///   selection. Duplicates count only selected pure tracks.
 /// - efficiency vs pT: reconstructable particles without the pT threshold, in pT
 ///   bins; efficiency vs eta: reconstructable at the first (headline) pT
 ///   threshold, in eta bins. Each bin has numerator, denominator, efficiency and
@@ -39,10 +47,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "trkx/core/EventData.hpp"
 #include "trkx/eval/Metrics.hpp"
+#include "trkx/eval/TrackParameters.hpp"
 
 namespace trkx::eval {
 
@@ -71,8 +81,12 @@ struct TrackingPerformance {
   std::vector<Ratio> efficiency;      ///< one per pt threshold
   Ratio fake_rate;                    ///< unmatched tracks / tracks (>= min_track_hits)
   Ratio duplicate_rate;               ///< surplus pure tracks / pure tracks
-  BinnedRatio efficiency_vs_pt;       ///< variable "pt" [GeV]
-  BinnedRatio efficiency_vs_eta;      ///< variable "eta"
+  double track_pt_min = 0.0;          ///< [GeV], selection of the two rates below, as in the Config
+  double track_eta_max = 0.0;         ///< as in the Config
+  Ratio selected_fake_rate;  ///< as fake_rate, tracks with pT_reco > track_pt_min, |eta_reco| < track_eta_max
+  Ratio selected_duplicate_rate;  ///< as duplicate_rate, selected pure tracks only
+  BinnedRatio efficiency_vs_pt;   ///< variable "pt" [GeV]
+  BinnedRatio efficiency_vs_eta;  ///< variable "eta"
   std::uint64_t n_events = 0;
   std::uint64_t n_particles = 0;       ///< non-noise particles with >= 1 truth hit
   std::uint64_t n_tracks = 0;          ///< all tracks, before the min_track_hits cut
@@ -82,7 +96,8 @@ struct TrackingPerformance {
   std::uint64_t n_assigned_hits = 0;   ///< truth hits that are in some track
   std::uint64_t n_truth_hits = 0;
 
-  /// Adds the counts of another result with the same configuration.
+  /// Adds the counts of another result with the same configuration (throws
+  /// trkx::Error if the pT thresholds or the track selection differ).
   void merge(const TrackingPerformance& other);
 };
 
@@ -96,6 +111,9 @@ class TrackingEvaluator {
     std::size_t min_track_hits = 5;           ///< shorter tracks are ignored by all rates
     double eta_max = 4.0;                     ///< reconstructable particles have |eta| <= eta_max
     double match_fraction = 0.5;              ///< both shared-hit fractions must exceed this
+    double track_pt_min = 1.0;                ///< [GeV] selected rates: tracks with reconstructed pT > this
+    double track_eta_max = 4.0;               ///< selected rates: tracks with reconstructed |eta| < this
+    double bz = 2.0;                          ///< solenoid field [T] for the reconstructed pT
     bool track_id_zero_is_unassigned = true;  ///< track id 0 = hit in no track
     /// pT bin edges [GeV] of the efficiency-versus-pT histogram.
     std::vector<double> pt_bins = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0,  1.2,  1.5,  2.0,
@@ -106,12 +124,13 @@ class TrackingEvaluator {
   };
 
   /// Throws trkx::Error for an invalid configuration (no thresholds, bad bins,
-  /// match_fraction outside [0, 1)).
+  /// match_fraction outside [0, 1), bz <= 0, NaN track selection).
   explicit TrackingEvaluator(Config config);
   [[nodiscard]] const Config& config() const { return config_; }
 
-  /// Performance of `tracks` on one event (needs truth; particles optional).
-  /// Throws trkx::InputError if a hit id appears twice in truth or tracks.
+  /// Performance of `tracks` on one event (needs truth; particles optional;
+  /// hits for the selected rates). Throws trkx::InputError if a hit id appears
+  /// twice in truth or tracks.
   [[nodiscard]] TrackingPerformance evaluate(const Event& event, const TrackAssignment& tracks) const;
 
   /// An empty result with this configuration (the start of an aggregation).
@@ -121,6 +140,12 @@ class TrackingEvaluator {
   /// (no min_track_hits cut).
   [[nodiscard]] std::vector<TrackMatch> match_tracks(const TruthView& truth,
                                                      const TrackAssignment& tracks) const;
+
+  /// Reconstructed parameters of every track of one event from its hits in
+  /// event.hits, sorted by track id (same tracks and order as match_tracks();
+  /// invalid parameters when the track has hits missing from event.hits).
+  [[nodiscard]] std::vector<std::pair<std::int64_t, TrackParameters>> track_parameters(
+      const Event& event, const TrackAssignment& tracks) const;
 
   /// Hit counts and kinematics of every non-noise particle of the truth,
   /// sorted by particle id.

@@ -1,0 +1,144 @@
+#include "trkx/eval/TrackParameters.hpp"
+
+// GCC 12 reports a false -Wmaybe-uninitialized inside Eigen's AVX-512 max
+// reduction (_mm512_undefined_pd) when SelfAdjointEigenSolver is inlined here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "trkx/core/Error.hpp"
+
+namespace trkx::eval {
+
+CircleFit fit_circle(std::span<const double> x, std::span<const double> y) {
+  if (x.size() != y.size()) {
+    throw Error("fit_circle: " + std::to_string(x.size()) + " x values but " + std::to_string(y.size()) +
+                " y values");
+  }
+  CircleFit fit;
+  const auto n = static_cast<Eigen::Index>(x.size());
+  if (n < 3) return fit;
+
+  // Centre on the centroid and scale to unit mean square distance from it, so
+  // that the four columns of the design matrix are of order one.
+  double xm = 0.0;
+  double ym = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    xm += x[static_cast<std::size_t>(i)];
+    ym += y[static_cast<std::size_t>(i)];
+  }
+  xm /= static_cast<double>(n);
+  ym /= static_cast<double>(n);
+  double spread = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double dx = x[static_cast<std::size_t>(i)] - xm;
+    const double dy = y[static_cast<std::size_t>(i)] - ym;
+    spread += dx * dx + dy * dy;
+  }
+  const double scale = std::sqrt(spread / static_cast<double>(n));
+  if (!(scale > 0.0) || !std::isfinite(scale)) return fit;
+
+  // Design matrix rows (u^2 + v^2, u, v, 1) of the scaled points (u, v).
+  Eigen::MatrixXd design(n, 4);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double u = (x[static_cast<std::size_t>(i)] - xm) / scale;
+    const double v = (y[static_cast<std::size_t>(i)] - ym) / scale;
+    design(i, 0) = u * u + v * v;
+    design(i, 1) = u;
+    design(i, 2) = v;
+    design(i, 3) = 1.0;
+  }
+  const Eigen::JacobiSVD<Eigen::MatrixXd> svd(design, Eigen::ComputeFullV);
+  const Eigen::Matrix4d v_matrix = svd.matrixV();
+  const Eigen::VectorXd& sigma = svd.singularValues();
+
+  Eigen::Vector4d a;
+  if (n < 4 || sigma(3) < 1e-12 * sigma(0)) {
+    // The points lie on a circle (or line) up to rounding: the null vector of
+    // the design matrix is the exact solution for any normalisation.
+    a = v_matrix.col(3);
+  } else {
+    // Minimise |design a|^2 subject to a^T N a = 1 (N: the Pratt constraint
+    // B^2 + C^2 - 4 A D). With Y = V S V^T and b = Y a this is the eigenvector
+    // of Y N^-1 Y with the smallest positive eigenvalue.
+    const Eigen::Matrix4d y_matrix = v_matrix * sigma.asDiagonal() * v_matrix.transpose();
+    Eigen::Matrix4d n_inverse = Eigen::Matrix4d::Zero();
+    n_inverse(0, 3) = -0.5;
+    n_inverse(3, 0) = -0.5;
+    n_inverse(1, 1) = 1.0;
+    n_inverse(2, 2) = 1.0;
+    const Eigen::SelfAdjointEigenSolver<Eigen::Matrix4d> eigen(y_matrix * n_inverse * y_matrix);
+    if (eigen.info() != Eigen::Success) return fit;
+    Eigen::Index chosen = -1;
+    for (Eigen::Index k = 0; k < 4; ++k) {
+      if (eigen.eigenvalues()(k) > 0.0) {
+        chosen = k;
+        break;
+      }
+    }
+    if (chosen < 0) return fit;
+    const Eigen::Vector4d inverse_sigma = sigma.cwiseInverse();
+    a = v_matrix * inverse_sigma.asDiagonal() * v_matrix.transpose() * eigen.eigenvectors().col(chosen);
+  }
+
+  const double norm = a(1) * a(1) + a(2) * a(2) - 4.0 * a(0) * a(3);  // B^2 + C^2 - 4AD
+  if (!(norm > 0.0)) return fit;
+  fit.curvature = 2.0 * std::abs(a(0)) / std::sqrt(norm) / scale;
+  if (a(0) != 0.0) {
+    fit.x0 = xm - scale * a(1) / (2.0 * a(0));
+    fit.y0 = ym - scale * a(2) / (2.0 * a(0));
+  }
+  fit.valid = std::isfinite(fit.curvature);
+  return fit;
+}
+
+TrackParameters estimate_track_parameters(std::span<const double> x, std::span<const double> y,
+                                          std::span<const double> z, double bz_tesla) {
+  if (x.size() != z.size()) {
+    throw Error("estimate_track_parameters: " + std::to_string(x.size()) + " x values but " +
+                std::to_string(z.size()) + " z values");
+  }
+  if (!(bz_tesla > 0.0)) {
+    throw Error("estimate_track_parameters: the field must be positive, found " + std::to_string(bz_tesla) +
+                " T");
+  }
+  TrackParameters params;
+  params.circle = fit_circle(x, y);
+  if (!params.circle.valid) return params;
+  const double curvature = params.circle.curvature;
+  params.pt = kPtPerTeslaMillimetre * bz_tesla / curvature;  // inf for a line
+
+  // Transverse path length from the beam line along the circle through it.
+  const std::size_t n = x.size();
+  double sm = 0.0;
+  double zm = 0.0;
+  std::vector<double> path(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double r = std::hypot(x[i], y[i]);
+    path[i] = curvature > 0.0 ? 2.0 * std::asin(std::min(1.0, 0.5 * curvature * r)) / curvature : r;
+    sm += path[i];
+    zm += z[i];
+  }
+  sm /= static_cast<double>(n);
+  zm /= static_cast<double>(n);
+  double sss = 0.0;
+  double ssz = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sss += (path[i] - sm) * (path[i] - sm);
+    ssz += (path[i] - sm) * (z[i] - zm);
+  }
+  if (!(sss > 0.0)) return params;
+  const double cot_theta = ssz / sss;
+  params.eta = std::asinh(cot_theta);
+  params.z0 = zm - cot_theta * sm;
+  return params;
+}
+
+}  // namespace trkx::eval
