@@ -5,7 +5,8 @@ Usage: plot_simulation.py DIR [--plots PLOTDIR] [--max-events N]
 
 Reads DIR/event*-{hits,truth,particles,cells}.csv[.gz] with pandas, prints a
 numeric summary (hits per event, noise fraction, hits per particle, pT, eta,
-secondary fraction, primary dN/deta) and writes PNG plots to PLOTDIR (default
+secondary fraction, primary dN/deta; particle figures both over every listed
+particle, nhits 0 included as in TrackML, and over those with hits) and writes PNG plots to PLOTDIR (default
 DIR/plots): hits per event, hits per particle, pT and eta spectra, primary
 dN/deta per interaction, x-y and r-z hit maps.
 
@@ -67,9 +68,9 @@ def main(argv=None):
         noise = int((truth.particle_id == 0).sum()) if truth is not None else 0
         row = dict(event=os.path.basename(prefix), hits=n, noise=noise, cells=0 if cells is None else len(cells))
         if particles is not None and len(particles):
+            # particles.csv lists every generated charged particle, those without hits (nhits 0) too
             pt = np.hypot(particles.px, particles.py)
-            row.update(particles=len(particles), mean_pt=pt.mean(), frac_pt1=(pt > 1).mean(),
-                       secondary=(np.hypot(particles.vx, particles.vy) > 1.0).mean(),
+            row.update(particles=len(particles), with_hits=int((particles.nhits > 0).sum()),
                        weight_sum=truth.weight.sum())
             pid = particles.particle_id.to_numpy(dtype=np.uint64)
             p = particles.assign(pt=pt, eta=np.arcsinh(particles.pz / pt),
@@ -82,24 +83,29 @@ def main(argv=None):
         rows.append(row)
     table = pd.DataFrame(rows)
     particles = (pd.concat(all_particles) if all_particles
-                 else pd.DataFrame(columns=["pt", "eta", "nhits", "primary"]))
+                 else pd.DataFrame(columns=["pt", "eta", "nhits", "primary", "vx", "vy"]))
     hits = pd.concat(all_hits)
 
     print(f"events                   {len(table)}")
     print(f"hits per event           {table.hits.mean():.0f} (min {table.hits.min()}, max {table.hits.max()})")
     print(f"noise fraction           {table.noise.sum() / max(table.hits.sum(), 1):.3f}")
     if "particles" in table:
-        print(f"particles per event      {table.particles.mean():.0f}")
-        print(f"hits per particle        {particles.nhits.mean():.2f}")
-        print(f"mean pT                  {particles.pt.mean():.3f} GeV")
-        print(f"fraction pT > 1 GeV      {(particles.pt > 1).mean():.3f}")
-        print(f"fraction vertex r > 1 mm {table.secondary.mean():.3f}")
+        has_hits = (particles.nhits > 0).to_numpy()
+        hit = particles[has_hits]
+        secondary = (np.hypot(particles.vx, particles.vy) > 1.0).to_numpy()
+        print("                         listed (particles.csv)   with hits")
+        print(f"particles per event      {table.particles.mean():<24.0f} {table.with_hits.mean():.0f}")
+        print(f"hits per particle        {particles.nhits.mean():<24.2f} {hit.nhits.mean():.2f}"
+              "  (mean nhits)")
+        print(f"mean pT [GeV]            {particles.pt.mean():<24.3f} {hit.pt.mean():.3f}")
+        print(f"fraction pT > 1 GeV      {(particles.pt > 1).mean():<24.3f} {(hit.pt > 1).mean():.3f}")
+        print(f"fraction vertex r > 1 mm {secondary.mean():<24.3f} {secondary[has_hits].mean():.3f}")
         print(f"truth weight sum         {table.weight_sum.mean():.4f}")
         n_int = table.interactions.sum()
         prim = particles[particles.primary.astype(bool)]
         print(f"interactions per event   {table.interactions.mean():.1f}")
         print(f"primary dN/deta |eta|<4  {(prim.eta.abs() < 4).sum() / max(n_int * 8.0, 1):.2f}"
-              "  (charged primaries with hits per interaction and unit eta)")
+              "  (listed charged primaries per interaction and unit eta)")
         print(f"primary dN/deta |eta|<1  {(prim.eta.abs() < 1).sum() / max(n_int * 2.0, 1):.2f}")
     print(f"cells per hit            {table.cells.sum() / max(table.hits.sum(), 1):.2f}")
 
@@ -111,8 +117,8 @@ def main(argv=None):
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
     ax[0].hist(table.hits, bins=20)
     ax[0].set_xlabel("hits per event")
-    ax[1].hist(particles.nhits, bins=np.arange(0.5, 30.5, 1))
-    ax[1].set_xlabel("hits per particle")
+    ax[1].hist(particles.nhits, bins=np.arange(-0.5, 30.5, 1))
+    ax[1].set_xlabel("hits per particle (nhits, listed particles)")
     save(fig, "hits.png")
 
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
@@ -120,12 +126,12 @@ def main(argv=None):
     ax[0].set_xscale("log")
     ax[0].set_yscale("log")
     ax[0].set_xlabel("particle pT [GeV]")
-    ax[1].hist(particles.eta, bins=np.linspace(-5, 5, 60))
+    ax[1].hist(particles.eta, bins=np.linspace(-5.5, 5.5, 67))
     ax[1].set_xlabel("particle eta")
     save(fig, "spectra.png")
 
     if "interactions" in table and len(particles):
-        edges = np.linspace(-4.5, 4.5, 37)
+        edges = np.linspace(-5.5, 5.5, 45)
         width = edges[1] - edges[0]
         norm = max(table.interactions.sum(), 1) * width
         prim_mask = particles.primary.astype(bool)
@@ -135,7 +141,7 @@ def main(argv=None):
         ax.hist(particles.eta[~prim_mask], bins=edges, weights=np.full(int((~prim_mask).sum()), 1.0 / norm),
                 histtype="step", label="secondaries")
         ax.set_xlabel("eta")
-        ax.set_ylabel("dN/deta per interaction (charged, with hits)")
+        ax.set_ylabel("dN/deta per interaction (charged, listed)")
         ax.legend()
         save(fig, "dndeta.png")
 

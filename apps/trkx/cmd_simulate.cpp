@@ -88,10 +88,10 @@ void run_simulate(const SimulateOptions& o) {
     std::fputs(sim::format_summary(summaries).c_str(), stdout);
     const auto& gen = simulator.generator();
     std::printf(
-        "generator dN/deta        %.2f central, %.2f mean over |eta| < %.1f (charged primaries, all pT); "
-        "%.2f with pT > %.2f GeV\n",
-        gen.config().dndeta, gen.mean_dndeta(), gen.config().eta_max,
-        gen.mean_dndeta() * gen.fraction_above_pt_min(), gen.config().pt_min);
+        "generator dN/deta        %.2f central, %.2f mean over |eta| < 4 (charged primaries, all pT); "
+        "%.2f with pT > %.2f GeV; generated up to |eta| %.1f\n",
+        gen.config().dndeta, gen.mean_dndeta(4.0), gen.mean_dndeta(4.0) * gen.fraction_above_pt_min(),
+        gen.config().pt_min, gen.config().eta_max);
   }
 }
 
@@ -130,13 +130,31 @@ void add_simulate_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--eta-falloff", options->physics.eta_falloff,
-                  "Gaussian width of the dN/deta fall-off beyond the plateau (0: flat to |eta| 4)")
+                  "Gaussian width of the dN/deta fall-off beyond the plateau (0: flat to --eta-max)")
       ->capture_default_str();
+  cmd->add_option(
+         "--eta-max", options->physics.eta_max,
+         "no primaries beyond this |eta| (may exceed the tracker's acceptance: such particles are listed "
+         "with nhits 0)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--pt-min", options->physics.pt_min, "lowest generated primary pT [GeV]")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option(
+         "--tsallis-n", options->physics.tsallis_n,
+         "power n of the Tsallis pT spectrum dN/dpT ~ pT (1 + (mT - m)/(n T))^-n (larger: softer tail)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--tsallis-t", options->physics.tsallis_t, "temperature T of the Tsallis pT spectrum [GeV]")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--hadronic-scale", options->propagation.hadronic_scale,
                   "hadronic interaction probability per crossed module = scale * x / lambda_I")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--secondary-p-min", options->propagation.secondary_p_min,
+                  "secondaries below this momentum are not made [GeV]")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--pi0-per-charged", options->physics.pi0_per_charged,

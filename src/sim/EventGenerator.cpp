@@ -168,6 +168,15 @@ double EventGenerator::eta_shape(double eta) const {
   return std::exp(-0.5 * x * x);
 }
 
+double EventGenerator::mean_dndeta(double eta_limit) const {
+  if (eta_limit <= 0) return config_.dndeta * eta_shape(0.0);
+  constexpr int kSteps = 4000;
+  const double step = eta_limit / kSteps;
+  double integral = 0;
+  for (int i = 0; i < kSteps; ++i) integral += eta_shape((i + 0.5) * step) * step;
+  return config_.dndeta * integral / eta_limit;
+}
+
 double EventGenerator::sample_pt(Species s, Rng& rng) const {
   std::size_t table = 0;
   switch (s) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_set>
 
@@ -39,19 +40,22 @@ EventSummary summarize(const Event& event) {
     if (event.truth.particle_id[i] == 0) ++s.noise_hits;
     s.weight_sum += event.truth.weight[i];
   }
-  double sum_pt = 0;
   std::unordered_set<std::uint64_t> interactions;
   for (std::size_t i = 0; i < event.particles.size(); ++i) {
-    if (event.particles.nhits[i] <= 0) continue;
-    ++s.particles;
     // Simulated ids: (interaction + 1) << 40 | generation << 32 | index + 1.
     const auto id = static_cast<std::uint64_t>(event.particles.particle_id[i]);
     interactions.insert(id >> 40);
     const double pt = std::hypot(event.particles.px[i], event.particles.py[i]);
-    sum_pt += pt;
-    if (pt > 1.0) ++s.particles_pt_above_1;
     const bool secondary = std::hypot(event.particles.vx[i], event.particles.vy[i]) > 1.0;
-    if (secondary) ++s.secondaries;
+    const auto nhits = static_cast<std::size_t>(std::max(event.particles.nhits[i], 0));
+    for (ParticleStats* set : {&s.listed, &s.with_hits}) {
+      if (set == &s.with_hits && nhits == 0) continue;
+      ++set->count;
+      set->pt_sum += pt;
+      set->hits += nhits;
+      if (pt > 1.0) ++set->pt_above_1;
+      if (secondary) ++set->secondaries;
+    }
     const double eta = pt > 0 ? std::asinh(event.particles.pz[i] / pt) : 0.0;
     if (!secondary && ((id >> 32) & 0xFFu) == 0 && std::abs(eta) < 4.0) {
       ++s.primaries_central;
@@ -59,48 +63,63 @@ EventSummary summarize(const Event& event) {
     }
   }
   s.interactions = interactions.size();
-  s.mean_pt = s.particles ? sum_pt / static_cast<double>(s.particles) : 0.0;
   return s;
 }
 
 std::string format_summary(const std::vector<EventSummary>& summaries) {
   if (summaries.empty()) return "no events\n";
-  double hits = 0, noise = 0, particles = 0, secondaries = 0, above1 = 0, sum_pt = 0, cells = 0;
-  double primaries = 0, primaries_eta1 = 0, interactions = 0;
+  double hits = 0, noise = 0, cells = 0, primaries = 0, primaries_eta1 = 0, interactions = 0;
   double min_hits = 1e300, max_hits = 0;
+  ParticleStats listed, with_hits;
+  auto add = [](ParticleStats& sum, const ParticleStats& x) {
+    sum.count += x.count;
+    sum.secondaries += x.secondaries;
+    sum.pt_above_1 += x.pt_above_1;
+    sum.hits += x.hits;
+    sum.pt_sum += x.pt_sum;
+  };
   for (const auto& s : summaries) {
     hits += static_cast<double>(s.hits);
     noise += static_cast<double>(s.noise_hits);
     cells += static_cast<double>(s.cells);
-    particles += static_cast<double>(s.particles);
-    secondaries += static_cast<double>(s.secondaries);
-    above1 += static_cast<double>(s.particles_pt_above_1);
+    add(listed, s.listed);
+    add(with_hits, s.with_hits);
     primaries += static_cast<double>(s.primaries_central);
     primaries_eta1 += static_cast<double>(s.primaries_eta1);
     interactions += static_cast<double>(s.interactions);
-    sum_pt += s.mean_pt * static_cast<double>(s.particles);
     min_hits = std::min(min_hits, static_cast<double>(s.hits));
     max_hits = std::max(max_hits, static_cast<double>(s.hits));
   }
   const double n = static_cast<double>(summaries.size());
   auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+  auto share = [&](std::size_t a, std::size_t b) {
+    return ratio(static_cast<double>(a), static_cast<double>(b));
+  };
   std::string out;
   out += fmt::format("events                   {}\n", summaries.size());
   out +=
       fmt::format("hits per event           {:.0f} (min {:.0f}, max {:.0f})\n", hits / n, min_hits, max_hits);
   out += fmt::format("cells per hit            {:.2f}\n", ratio(cells, hits));
   out += fmt::format("noise fraction           {:.3f}\n", ratio(noise, hits));
-  out += fmt::format("particles per event      {:.0f}  (charged, with hits)\n", particles / n);
-  out += fmt::format("hits per particle        {:.2f}\n", ratio(hits - noise, particles));
-  out += fmt::format("mean pT                  {:.3f} GeV\n", ratio(sum_pt, particles));
-  out += fmt::format("fraction pT > 1 GeV      {:.3f}\n", ratio(above1, particles));
-  out += fmt::format("fraction vertex r > 1 mm {:.3f}  (secondaries)\n", ratio(secondaries, particles));
-  out += fmt::format("interactions per event   {:.1f}  (that left particles with hits)\n", interactions / n);
+  out += fmt::format("                         listed (particles.csv)   with hits\n");
+  out += fmt::format("particles per event      {:<24.0f} {:.0f}\n", static_cast<double>(listed.count) / n,
+                     static_cast<double>(with_hits.count) / n);
   out += fmt::format(
-      "primary dN/deta          {:.2f}  (per interaction and unit eta, |eta| < 4: charged primaries with "
-      "hits)\n",
+      "hits per particle        {:<24.2f} {:.2f}  (signal hits / particles = mean nhits; all hits / "
+      "listed: {:.2f})\n",
+      listed.hits_per_particle(), with_hits.hits_per_particle(),
+      ratio(hits, static_cast<double>(listed.count)));
+  out += fmt::format("mean pT [GeV]            {:<24.3f} {:.3f}\n", listed.mean_pt(), with_hits.mean_pt());
+  out += fmt::format("fraction pT > 1 GeV      {:<24.3f} {:.3f}\n", share(listed.pt_above_1, listed.count),
+                     share(with_hits.pt_above_1, with_hits.count));
+  out += fmt::format("fraction vertex r > 1 mm {:<24.3f} {:.3f}  (secondaries)\n",
+                     share(listed.secondaries, listed.count), share(with_hits.secondaries, with_hits.count));
+  out += fmt::format("interactions per event   {:.1f}  (that left listed particles)\n", interactions / n);
+  out += fmt::format(
+      "primary dN/deta          {:.2f}  (listed charged primaries per interaction and unit eta, |eta| < 4, "
+      "generated pT > pt_min)\n",
       ratio(primaries, interactions * 8.0));
-  out += fmt::format("primary dN/deta |eta|<1  {:.2f}  (same, central; generated pT > pt_min only)\n",
+  out += fmt::format("primary dN/deta |eta|<1  {:.2f}  (same, central)\n",
                      ratio(primaries_eta1, interactions * 2.0));
   return out;
 }

@@ -27,7 +27,7 @@ double shape_integral(const EventGenerator& gen, double a, double b) {
 }
 
 TEST(EventGenerator, ChargedPrimaryDensityFollowsTheEtaShape) {
-  const EventGenerator gen;  // defaults: 6.5 on |eta| < 1.5, Gaussian fall-off to |eta| = 4
+  const EventGenerator gen;  // defaults: 6.5 on |eta| < 1.6, Gaussian fall-off (width 1.2) to |eta| = 5
   trkx::sim::Rng rng(12345);
   constexpr int kInteractions = 3000;
   std::vector<SimParticle> particles;
@@ -51,9 +51,21 @@ TEST(EventGenerator, ChargedPrimaryDensityFollowsTheEtaShape) {
   EXPECT_NEAR(total / kInteractions, gen.mean_charged_per_interaction(),
               0.03 * gen.mean_charged_per_interaction());
   EXPECT_EQ(beyond, 0.0);
-  // The mean over |eta| < eta_max lies between the fall-off and the plateau.
+  // The mean over the acceptance (|eta| < 4) lies between the fall-off and the plateau, and matches the
+  // shape's integral.
   EXPECT_LT(gen.mean_dndeta(), gen.config().dndeta);
-  EXPECT_GT(gen.mean_dndeta(), 0.5 * gen.config().dndeta);
+  EXPECT_GT(gen.mean_dndeta(), 0.7 * gen.config().dndeta);
+  EXPECT_NEAR(gen.mean_dndeta(4.0), gen.config().dndeta * shape_integral(gen, 0.0, 4.0) / 4.0, 1e-3);
+  EXPECT_GT(gen.mean_dndeta(4.0), gen.mean_dndeta(gen.config().eta_max));
+  // Primaries are generated beyond the acceptance (they leave no hit and are listed with nhits 0).
+  double outside = 0;
+  for (const auto& p : particles) {
+    if (p.charge != 0 && std::abs(eta_of(p)) > 4.0) ++outside;
+  }
+  const double expected_outside =
+      per_interaction_eta * 2.0 * shape_integral(gen, 4.0, gen.config().eta_max) * kInteractions;
+  EXPECT_GT(expected_outside, 0.0);
+  EXPECT_NEAR(outside, expected_outside, 5.0 * std::sqrt(expected_outside));
 }
 
 TEST(EventGenerator, FlatShapeWithoutFalloff) {
@@ -61,10 +73,14 @@ TEST(EventGenerator, FlatShapeWithoutFalloff) {
   c.dndeta = 6.0;
   c.eta_falloff = 0;  // flat to eta_max
   const EventGenerator gen(c);
-  EXPECT_DOUBLE_EQ(gen.eta_shape(3.9), 1.0);
-  EXPECT_DOUBLE_EQ(gen.eta_shape(4.1), 0.0);
+  EXPECT_DOUBLE_EQ(gen.eta_shape(c.eta_max - 0.1), 1.0);
+  EXPECT_DOUBLE_EQ(gen.eta_shape(c.eta_max + 0.1), 0.0);
+  c.eta_max = 4.0;
+  const EventGenerator gen4(c);
   EXPECT_NEAR(gen.mean_dndeta(), 6.0, 1e-9);
-  EXPECT_NEAR(gen.mean_charged_per_interaction(), 6.0 * 8.0 * gen.fraction_above_pt_min(), 1e-6);
+  EXPECT_NEAR(gen4.mean_charged_per_interaction(), 6.0 * 8.0 * gen4.fraction_above_pt_min(), 1e-6);
+  EXPECT_NEAR(gen.mean_charged_per_interaction(),
+              6.0 * 2.0 * gen.config().eta_max * gen.fraction_above_pt_min(), 1e-6);
   // A Tsallis spectrum from 0 has most of its particles above 0.15 GeV.
   EXPECT_GT(gen.fraction_above_pt_min(), 0.8);
   EXPECT_LT(gen.fraction_above_pt_min(), 0.95);

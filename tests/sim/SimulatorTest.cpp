@@ -239,36 +239,51 @@ TEST(Simulator, PileupScalesToTrackMLLikeEventSizes) {
     summaries.push_back(trkx::sim::summarize(event));
     n_interactions += static_cast<double>(interactions(event));
   }
-  double hits = 0, noise = 0, particles = 0, secondaries = 0, above1 = 0, pt_sum = 0;
-  double central = 0, summary_interactions = 0;
+  double hits = 0, noise = 0, central = 0, all_central = 0, summary_interactions = 0;
+  trkx::sim::ParticleStats listed, with_hits;
   for (const auto& s : summaries) {
     central += static_cast<double>(s.primaries_eta1);
+    all_central += static_cast<double>(s.primaries_central);
     summary_interactions += static_cast<double>(s.interactions);
     hits += static_cast<double>(s.hits);
     noise += static_cast<double>(s.noise_hits);
-    particles += static_cast<double>(s.particles);
-    secondaries += static_cast<double>(s.secondaries);
-    above1 += static_cast<double>(s.particles_pt_above_1);
-    pt_sum += s.mean_pt * static_cast<double>(s.particles);
+    for (auto [sum, x] : {std::pair{&listed, &s.listed}, std::pair{&with_hits, &s.with_hits}}) {
+      sum->count += x->count;
+      sum->secondaries += x->secondaries;
+      sum->pt_above_1 += x->pt_above_1;
+      sum->hits += x->hits;
+      sum->pt_sum += x->pt_sum;
+    }
   }
   const double scale = 200.0 / n_interactions;
+  const auto n_listed = static_cast<double>(listed.count);
   EXPECT_GT(hits * scale, 90e3);
   EXPECT_LT(hits * scale, 120e3);
-  EXPECT_GT(particles * scale, 8.5e3);
-  EXPECT_LT(particles * scale, 13e3);
   EXPECT_NEAR(noise / hits, 0.15, 0.03);
-  EXPECT_GT((hits - noise) / particles, 7.0);
-  EXPECT_LT((hits - noise) / particles, 11.0);
-  EXPECT_GT(pt_sum / particles, 0.4);
-  EXPECT_LT(pt_sum / particles, 0.7);
-  EXPECT_GT(above1 / particles, 0.07);
-  EXPECT_LT(above1 / particles, 0.16);
-  EXPECT_GT(secondaries / particles, 0.2);
-  EXPECT_LT(secondaries / particles, 0.4);
-  // Central charged-primary density: 6.5 per unit eta (all pT) times the share above pt_min (~0.88).
+  // TrackML pile-up 200: ~10-12k listed particles, ~8.5 hits per particle, mean pT ~0.55 GeV,
+  // ~11% above 1 GeV, ~30% starting more than 1 mm from the beam line.
+  EXPECT_GT(n_listed * scale, 9.5e3);
+  EXPECT_LT(n_listed * scale, 12.5e3);
+  EXPECT_LT(with_hits.count, listed.count);
+  EXPECT_GT(static_cast<double>(with_hits.count), 0.8 * n_listed);
+  EXPECT_EQ(static_cast<double>(listed.hits), hits - noise);
+  // (~9.7 here: hits per primary in this detector ~11.5, and few particles leave no hit.)
+  EXPECT_GT(listed.hits_per_particle(), 8.5);
+  EXPECT_LT(listed.hits_per_particle(), 10.5);
+  EXPECT_GT(listed.mean_pt(), 0.5);
+  EXPECT_LT(listed.mean_pt(), 0.7);
+  EXPECT_GT(static_cast<double>(listed.pt_above_1) / n_listed, 0.08);
+  EXPECT_LT(static_cast<double>(listed.pt_above_1) / n_listed, 0.14);
+  EXPECT_GT(static_cast<double>(listed.secondaries) / n_listed, 0.22);
+  EXPECT_LT(static_cast<double>(listed.secondaries) / n_listed, 0.38);
+  // Charged-primary density (generated pT > pt_min): 6.5 per unit eta (all pT) on the central plateau
+  // times the share above pt_min (~0.88); over |eta| < 4 the fall-off beyond |eta| 1.6 lowers the mean
+  // to ~4.9 (all pT), ~4.3 above pt_min.
   EXPECT_EQ(summary_interactions, n_interactions);
   EXPECT_GT(central / (2.0 * n_interactions), 5.0);
   EXPECT_LT(central / (2.0 * n_interactions), 6.5);
+  EXPECT_GT(all_central / (8.0 * n_interactions), 4.1);
+  EXPECT_LT(all_central / (8.0 * n_interactions), 6.5);
 }
 
 TEST(Simulator, TruthIsConsistent) {
@@ -288,16 +303,25 @@ TEST(Simulator, TruthIsConsistent) {
     const auto b = std::make_tuple(event.hits.volume_id[i], event.hits.layer_id[i], event.hits.module_id[i]);
     ASSERT_LE(a, b);
   }
-  // particles.csv nhits equals the truth count; every truth particle is listed.
+  // particles.csv nhits equals the particle's number of truth rows (0 for listed particles without
+  // hits); every truth particle is listed, once.
   std::map<trkx::ParticleId, int> counted;
   for (auto pid : event.truth.particle_id) {
     if (pid != 0) ++counted[pid];
   }
-  ASSERT_EQ(counted.size(), event.particles.size());
+  std::set<trkx::ParticleId> listed(event.particles.particle_id.begin(), event.particles.particle_id.end());
+  ASSERT_EQ(listed.size(), event.particles.size());
+  for (const auto& entry : counted) ASSERT_TRUE(listed.contains(entry.first)) << "particle " << entry.first;
+  std::size_t without_hits = 0;
   for (std::size_t i = 0; i < event.particles.size(); ++i) {
-    EXPECT_EQ(event.particles.nhits[i], counted[event.particles.particle_id[i]]);
+    const auto it = counted.find(event.particles.particle_id[i]);
+    EXPECT_EQ(event.particles.nhits[i], it == counted.end() ? 0 : it->second);
+    if (event.particles.nhits[i] == 0) ++without_hits;
     EXPECT_TRUE(event.particles.q[i] == 1 || event.particles.q[i] == -1);
   }
+  // Some particles leave no hit (|eta| beyond the acceptance, secondaries made in the outer layers).
+  EXPECT_GT(without_hits, 0u);
+  EXPECT_LT(without_hits, event.particles.size() / 2);
   // Weights: non-negative, zero for noise and short particles, summing to 1.
   double sum = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -321,6 +345,64 @@ TEST(Simulator, TruthIsConsistent) {
     ASSERT_GT(event.cells.value[c], 0.0f);
   }
   for (std::size_t i = 1; i <= n; ++i) ASSERT_GE(cells[i], 1) << "hit " << i;
+}
+
+TEST(Simulator, ParticlesWithoutHitsAreListedWithNhitsZero) {
+  auto config = config_with(0, kNone);
+  config.response.efficiency = 1.0;
+  config.propagation.hadronic_interactions = false;
+  const Simulator sim(builtin(), config);
+  // A pion at eta 5.5 passes the beam pipe and leaves the tracker without a hit; a muon at eta 0.3
+  // crosses every barrel layer; a photon is neutral and never listed.
+  trkx::sim::SimParticle forward, central, photon;
+  forward.momentum = {std::cos(0.2), std::sin(0.2), std::sinh(5.5)};
+  forward.charge = 1;
+  forward.species = trkx::sim::Species::kPion;
+  central.momentum = {2.0 * std::cos(-2.0), 2.0 * std::sin(-2.0), 2.0 * std::sinh(0.3)};
+  central.charge = -1;
+  central.species = trkx::sim::Species::kMuon;
+  photon.momentum = {0.0, 0.01, 50.0};  // along the beam: no conversion in the layers
+  photon.species = trkx::sim::Species::kPhoton;
+  const Event event = sim.simulate_particles(21, {forward, photon, central});
+  ASSERT_EQ(event.particles.size(), 2u);
+  const auto forward_id = trkx::sim::make_particle_id(0, 0, 0);
+  const auto central_id = trkx::sim::make_particle_id(0, 0, 2);
+  std::map<trkx::ParticleId, int> rows;
+  for (auto pid : event.truth.particle_id) ++rows[pid];
+  EXPECT_EQ(rows.count(forward_id), 0u);
+  for (std::size_t i = 0; i < event.particles.size(); ++i) {
+    const auto pid = event.particles.particle_id[i];
+    ASSERT_TRUE(pid == forward_id || pid == central_id) << pid;
+    const auto it = rows.find(pid);
+    EXPECT_EQ(event.particles.nhits[i], it == rows.end() ? 0 : it->second) << "particle " << pid;
+    if (pid == forward_id) {
+      EXPECT_EQ(event.particles.nhits[i], 0);
+      EXPECT_EQ(event.particles.q[i], 1);
+      EXPECT_NEAR(event.particles.pz[i], std::sinh(5.5), 1e-3 * std::sinh(5.5));
+    } else {
+      EXPECT_GE(event.particles.nhits[i], 10);
+    }
+  }
+  // The event survives a write / read round trip with its nhits = 0 row.
+  const auto dir = std::filesystem::temp_directory_path() / ("trkx_sim_nohits_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  trkx::io::write_event(event, dir);
+  trkx::io::ReadOptions all;
+  all.require_all = true;
+  EXPECT_TRUE(trkx::io::identical(event, trkx::io::read_event(dir / trkx::io::event_prefix_name(21), all)));
+  std::filesystem::remove_all(dir);
+  // Without the option only particles with hits are listed.
+  config.response.keep_particles_without_hits = false;
+  const Event with_hits_only =
+      Simulator(builtin(), config).simulate_particles(21, {forward, photon, central});
+  ASSERT_EQ(with_hits_only.particles.size(), 1u);
+  EXPECT_EQ(with_hits_only.particles.particle_id[0], central_id);
+  // The summary counts the listed particles and the ones with hits separately.
+  const auto summary = trkx::sim::summarize(event);
+  EXPECT_EQ(summary.listed.count, 2u);
+  EXPECT_EQ(summary.with_hits.count, 1u);
+  EXPECT_EQ(summary.listed.hits, summary.hits - summary.noise_hits);
+  EXPECT_DOUBLE_EQ(summary.hits_per_particle(), static_cast<double>(summary.hits - summary.noise_hits) / 2.0);
 }
 
 TEST(Simulator, ClusterLengthFollowsTheCrossingAngle) {

@@ -43,8 +43,9 @@ class DetectorResponse {
     bool smear = true;             ///< Gaussian smearing by pitch / sqrt(12) in u and v
     double landau_sigma = 0.3;     ///< relative spread of the deposited charge (log-normal)
     int max_cells_per_axis = 16;   ///< cluster length cap along u and along v
-    std::size_t min_hits_for_weight = 4;       ///< particles with fewer hits weigh 0
-    bool keep_particles_without_hits = false;  ///< list charged particles that left no hit
+    std::size_t min_hits_for_weight = 4;  ///< particles with fewer hits weigh 0
+    bool keep_particles_without_hits =
+        true;  ///< list charged particles that left no hit (nhits 0, as TrackML)
   };
 
   DetectorResponse(const TrackingGeometry& geometry, Config config);

@@ -46,20 +46,22 @@ class EventGenerator {
     HardScatter hard_scatter = HardScatter::kJets;  ///< hard-scatter interaction (TrackML: ttbar + pile-up)
     // Charged-primary density dN/deta per interaction (all pT; only pT > pt_min is generated):
     // `dndeta` on the central plateau |eta| < eta_plateau, falling beyond as a Gaussian of width
-    // eta_falloff (a documented simplification of minimum-bias data), cut at |eta| = eta_max.
+    // eta_falloff (a documented simplification of minimum-bias data, whose dN/deta stays broad: the
+    // fall-off keeps a pile-up-200 event inside TrackML's hit budget), cut at |eta| = eta_max. Primaries
+    // are generated beyond the tracker's acceptance (|eta| ~4): those are listed with nhits 0.
     double dndeta = 6.5;       ///< central plateau density, charged particles per unit eta, all pT
-    double eta_plateau = 1.5;  ///< half-width of the flat central region
-    double eta_falloff = 1.1;  ///< Gaussian width of the fall-off beyond the plateau (<= 0: flat to eta_max)
-    double eta_max = 4.0;      ///< no primaries beyond |eta| = eta_max
+    double eta_plateau = 1.6;  ///< half-width of the flat central region
+    double eta_falloff = 1.2;  ///< Gaussian width of the fall-off beyond the plateau (<= 0: flat to eta_max)
+    double eta_max = 5.0;      ///< no primaries beyond |eta| = eta_max
     // Species mix of charged primaries (normalised internally).
     double frac_pion = 0.80, frac_kaon = 0.12, frac_proton = 0.06, frac_electron = 0.015, frac_muon = 0.005;
     // Tsallis pT spectrum dN/dpT ~ pT (1 + (mT - m)/(n T))^-n.
-    double tsallis_n = 6.5;   ///< power
-    double tsallis_t = 0.17;  ///< temperature [GeV]
-    double pt_min = 0.15;     ///< lowest generated primary pT [GeV]
-    double pt_max = 100.0;    ///< highest generated primary pT [GeV]
+    double tsallis_n = 7.0;     ///< power (larger: softer high-pT tail)
+    double tsallis_t = 0.1775;  ///< temperature [GeV]
+    double pt_min = 0.15;       ///< lowest generated primary pT [GeV]
+    double pt_max = 100.0;      ///< highest generated primary pT [GeV]
     // Neutral primaries that give charged secondaries, per charged primary.
-    double pi0_per_charged = 0.35;      ///< pi0 -> 2 photons (may convert in the material)
+    double pi0_per_charged = 0.30;      ///< pi0 -> 2 photons (may convert in the material)
     double k0short_per_charged = 0.06;  ///< K0S -> pi+ pi- (decays in flight)
     double lambda_per_charged = 0.02;   ///< Lambda -> p pi- (decays in flight)
     // Luminous region.
@@ -92,8 +94,9 @@ class EventGenerator {
   [[nodiscard]] double mean_charged_per_interaction() const {
     return config_.dndeta * 2.0 * eta_integral_ * fraction_above_pt_min_;
   }
-  /// Mean charged-primary dN/deta per interaction over |eta| < eta_max, all pT.
-  [[nodiscard]] double mean_dndeta() const { return config_.dndeta * eta_integral_ / config_.eta_max; }
+  /// Mean charged-primary dN/deta per interaction over |eta| < `eta_limit` (default: the tracker's
+  /// acceptance, |eta| < 4), all pT.
+  [[nodiscard]] double mean_dndeta(double eta_limit = 4.0) const;
   /// Share of the charged primaries (all pT) that are generated, i.e. have pT > pt_min.
   [[nodiscard]] double fraction_above_pt_min() const { return fraction_above_pt_min_; }
   /// Relative density of primaries at pseudorapidity `eta` (1 on the central plateau, 0 beyond eta_max).

@@ -40,7 +40,7 @@ class Propagator {
     double x0_over_lambda = 0.2;        ///< X0 / lambda_I of the material (silicon: 0.2)
     bool conversions = true;            ///< photon conversions in the layers
     bool decays = true;                 ///< K0S / Lambda decays in flight
-    double secondary_p_min = 0.05;      ///< secondaries below this momentum are not made [GeV]
+    double secondary_p_min = 0.075;     ///< secondaries below this momentum are not made [GeV]
     int max_generation = 3;             ///< no secondaries of particles of this generation
     double world_r = 0;                 ///< leaves the tracker beyond this radius [mm] (0: detector + 10 mm)
     double world_z = 0;                 ///< ... or beyond this |z| [mm] (0: detector + 10 mm)

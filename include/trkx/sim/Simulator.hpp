@@ -8,7 +8,8 @@
 /// Pile-up 0 with no hard scatter gives an empty but valid event (no
 /// particles, no hits: noise is a fixed share of the signal hits, so there is
 /// none either). Defaults are tuned so that a pile-up-200 event resembles a
-/// TrackML event: ~100-115k hits, ~10k charged particles with hits, 15% noise.
+/// TrackML event: see the README's simulation figures (~100k hits, ~11k listed
+/// charged particles, 15% noise).
 
 #include <cstdint>
 #include <memory>
@@ -24,24 +25,37 @@
 
 namespace trkx::sim {
 
+/// Particle statistics of one event over one set of particles.
+struct ParticleStats {
+  std::size_t count = 0;        ///< charged particles in the set
+  std::size_t secondaries = 0;  ///< ... produced more than 1 mm from the beam line
+  std::size_t pt_above_1 = 0;   ///< ... with pT > 1 GeV
+  std::size_t hits = 0;         ///< sum of their nhits
+  double pt_sum = 0;            ///< sum of their pT [GeV]
+  [[nodiscard]] double mean_pt() const { return count ? pt_sum / static_cast<double>(count) : 0.0; }
+  /// Mean nhits over the set.
+  [[nodiscard]] double hits_per_particle() const {
+    return count ? static_cast<double>(hits) / static_cast<double>(count) : 0.0;
+  }
+};
+
 /// Numbers that characterise one simulated event.
 struct EventSummary {
   std::uint64_t event_id = 0;
   std::size_t hits = 0;
   std::size_t noise_hits = 0;
   std::size_t cells = 0;
-  std::size_t particles = 0;             ///< charged particles with at least one hit
-  std::size_t secondaries = 0;           ///< ... produced more than 1 mm from the beam line
-  std::size_t particles_pt_above_1 = 0;  ///< ... with pT > 1 GeV
-  std::size_t primaries_central = 0;     ///< ... primaries (generation 0, vertex r <= 1 mm) with |eta| < 4
-  std::size_t primaries_eta1 = 0;        ///< ... of which |eta| < 1
-  std::size_t interactions = 0;          ///< interactions that left at least one such particle
-  double mean_pt = 0;                    ///< mean pT of the particles [GeV]
-  double weight_sum = 0;                 ///< sum of the truth weights (1 unless empty)
+  /// Every charged particle of particles.csv, those with nhits = 0 included (as TrackML lists them).
+  ParticleStats listed;
+  /// The charged particles with at least one hit.
+  ParticleStats with_hits;
+  std::size_t primaries_central = 0;  ///< listed primaries (generation 0, vertex r <= 1 mm), |eta| < 4
+  std::size_t primaries_eta1 = 0;     ///< ... of which |eta| < 1
+  std::size_t interactions = 0;       ///< interactions that left at least one listed particle
+  double weight_sum = 0;              ///< sum of the truth weights (1 unless empty)
   [[nodiscard]] double noise_fraction() const { return hits ? static_cast<double>(noise_hits) / hits : 0.0; }
-  [[nodiscard]] double hits_per_particle() const {
-    return particles ? static_cast<double>(hits - noise_hits) / particles : 0.0;
-  }
+  /// Hits per particle the TrackML way: signal hits / listed particles (the mean of the nhits column).
+  [[nodiscard]] double hits_per_particle() const { return listed.hits_per_particle(); }
 };
 
 /// Computes the summary of an event (from its hits, truth and particles).
