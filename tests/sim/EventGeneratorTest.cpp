@@ -27,7 +27,7 @@ double shape_integral(const EventGenerator& gen, double a, double b) {
 }
 
 TEST(EventGenerator, ChargedPrimaryDensityFollowsTheEtaShape) {
-  const EventGenerator gen;  // defaults: 6.5 on |eta| < 1.6, Gaussian fall-off (width 1.2) to |eta| = 5
+  const EventGenerator gen;  // defaults: 6.5 on |eta| < 1.5, Gaussian fall-off (width 1.2) to |eta| = 5
   trkx::sim::Rng rng(12345);
   constexpr int kInteractions = 3000;
   std::vector<SimParticle> particles;

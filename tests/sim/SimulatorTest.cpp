@@ -277,8 +277,8 @@ TEST(Simulator, PileupScalesToTrackMLLikeEventSizes) {
   EXPECT_GT(static_cast<double>(listed.secondaries) / n_listed, 0.22);
   EXPECT_LT(static_cast<double>(listed.secondaries) / n_listed, 0.38);
   // Charged-primary density (generated pT > pt_min): 6.5 per unit eta (all pT) on the central plateau
-  // times the share above pt_min (~0.88); over |eta| < 4 the fall-off beyond |eta| 1.6 lowers the mean
-  // to ~4.9 (all pT), ~4.3 above pt_min.
+  // times the share above pt_min (~0.88); over |eta| < 4 the fall-off beyond |eta| 1.5 lowers the mean
+  // to ~4.8 (all pT), ~4.2 above pt_min.
   EXPECT_EQ(summary_interactions, n_interactions);
   EXPECT_GT(central / (2.0 * n_interactions), 5.0);
   EXPECT_LT(central / (2.0 * n_interactions), 6.5);

@@ -50,7 +50,7 @@ class EventGenerator {
     // fall-off keeps a pile-up-200 event inside TrackML's hit budget), cut at |eta| = eta_max. Primaries
     // are generated beyond the tracker's acceptance (|eta| ~4): those are listed with nhits 0.
     double dndeta = 6.5;       ///< central plateau density, charged particles per unit eta, all pT
-    double eta_plateau = 1.6;  ///< half-width of the flat central region
+    double eta_plateau = 1.5;  ///< half-width of the flat central region
     double eta_falloff = 1.2;  ///< Gaussian width of the fall-off beyond the plateau (<= 0: flat to eta_max)
     double eta_max = 5.0;      ///< no primaries beyond |eta| = eta_max
     // Species mix of charged primaries (normalised internally).
