@@ -67,7 +67,10 @@ CircleFit fit_circle(std::span<const double> x, std::span<const double> y) {
   } else {
     // Minimise |design a|^2 subject to a^T N a = 1 (N: the Pratt constraint
     // B^2 + C^2 - 4 A D). With Y = V S V^T and b = Y a this is the eigenvector
-    // of Y N^-1 Y with the smallest positive eigenvalue.
+    // of Y N^-1 Y with the smallest non-negative eigenvalue. Y N^-1 Y is
+    // congruent to N^-1, so it has exactly one negative eigenvalue: the
+    // solution is the second smallest. (Choosing "the first > 0" instead picks
+    // a wrong conic for near-exact data, whose ~0 eigenvalue can round below 0.)
     const Eigen::Matrix4d y_matrix = v_matrix * sigma.asDiagonal() * v_matrix.transpose();
     Eigen::Matrix4d n_inverse = Eigen::Matrix4d::Zero();
     n_inverse(0, 3) = -0.5;
@@ -76,16 +79,8 @@ CircleFit fit_circle(std::span<const double> x, std::span<const double> y) {
     n_inverse(2, 2) = 1.0;
     const Eigen::SelfAdjointEigenSolver<Eigen::Matrix4d> eigen(y_matrix * n_inverse * y_matrix);
     if (eigen.info() != Eigen::Success) return fit;
-    Eigen::Index chosen = -1;
-    for (Eigen::Index k = 0; k < 4; ++k) {
-      if (eigen.eigenvalues()(k) > 0.0) {
-        chosen = k;
-        break;
-      }
-    }
-    if (chosen < 0) return fit;
     const Eigen::Vector4d inverse_sigma = sigma.cwiseInverse();
-    a = v_matrix * inverse_sigma.asDiagonal() * v_matrix.transpose() * eigen.eigenvectors().col(chosen);
+    a = v_matrix * inverse_sigma.asDiagonal() * v_matrix.transpose() * eigen.eigenvectors().col(1);
   }
 
   const double norm = a(1) * a(1) + a(2) * a(2) - 4.0 * a(0) * a(3);  // B^2 + C^2 - 4AD

@@ -78,6 +78,29 @@ TEST(TrackParameters, StraightLineHasZeroCurvature) {
   EXPECT_NEAR(p.z0, 7.0, 1e-9);
 }
 
+TEST(TrackParameters, FloatRoundedStraightLinesStayStraight) {
+  // Nearly exact lines: the Pratt eigenvalue of the solution is ~0 and may
+  // come out slightly negative by rounding; the fit must still pick it.
+  for (int k = 0; k < 200; ++k) {
+    const double phi = -3.1 + 0.031 * k;
+    const double eta = -2.5 + 0.025 * k;
+    std::vector<double> x;
+    std::vector<double> y;
+    std::vector<double> z;
+    for (int layer = 1; layer <= 5; ++layer) {
+      const double r = 30.0 * layer;
+      x.push_back(static_cast<float>(r * std::cos(phi)));
+      y.push_back(static_cast<float>(r * std::sin(phi)));
+      z.push_back(static_cast<float>(r * std::sinh(eta)));
+    }
+    const TrackParameters p = estimate_track_parameters(x, y, z, 2.0);
+    ASSERT_TRUE(p.valid()) << k;
+    // Rounding of 1e-5 mm over 120 mm allows a sagitta of that size at most.
+    EXPECT_GT(p.pt, 1e3) << k;
+    EXPECT_NEAR(p.eta, eta, 1e-5) << k;
+  }
+}
+
 TEST(TrackParameters, PrattFitOfScatteredPointsHasTheKnownRadius) {
   // 8 points at 45 degree steps, alternately at radius 10 + 1 and 10 - 1,
   // around (500, -300). By symmetry the centre is exact, and Pratt's fit
