@@ -259,6 +259,42 @@ TEST(WalkthroughTrackBuilder, MergingStartsBestFirst) {
   EXPECT_EQ(builder.build(5, graph(0.8F, 0.8F)), (TrackLabels{0, -1, 0, 0, 0}));
 }
 
+TEST(WalkthroughTrackBuilder, LeftoverHitWithTwoEdgesToATrackJoinsIt) {
+  // A layer crossed twice: hits 1 and 2 are both between 0 and 3. The walk from 0 takes
+  // 0 -> 2 (best score) and leaves 1 out, although 0 -> 1 and 1 -> 2 pass the cut.
+  const EdgeList overlap =
+      make_edges({{0, 1, 0.8F}, {0, 2, 0.95F}, {1, 2, 0.8F}, {2, 3, 0.9F}, {3, 4, 0.9F}});
+  const WalkthroughTrackBuilder attach({.cut = 0.5F, .walk_cut = 0.7F, .min_hits = 3});
+  EXPECT_EQ(attach.config().attach_min_edges, 2U);  // the default
+  EXPECT_EQ(attach.build(5, overlap), (TrackLabels{0, 0, 0, 0, 0}));
+  const WalkthroughTrackBuilder no_attach(
+      {.cut = 0.5F, .walk_cut = 0.7F, .min_hits = 3, .attach_min_edges = 0});
+  EXPECT_EQ(no_attach.build(5, overlap), (TrackLabels{0, -1, 0, 0, 0}));
+  // Edges below the cut do not count: 1 -> 2 at 0.4 leaves hit 1 with one edge.
+  const EdgeList weak = make_edges({{0, 1, 0.8F}, {0, 2, 0.95F}, {1, 2, 0.4F}, {2, 3, 0.9F}, {3, 4, 0.9F}});
+  EXPECT_EQ(attach.build(5, weak), (TrackLabels{0, -1, 0, 0, 0}));
+  // The first hit of the branch the walk did not take has one edge to the track: it stays out
+  // (y_shape: 11 -> 20 wins, 12 -> 13 is too short; 12 has only 11 -> 12).
+  const TrackLabels y = attach.build(25, y_shape(0.8F, 0.95F));
+  EXPECT_EQ(y[12], -1);
+  EXPECT_EQ(y[13], -1);
+  // A leftover hit linked to two tracks joins the one it has more edges to. Walks: 9 -> 5 -> 7
+  // -> 8 (5 -> 7 beats 5 -> 6) and 0 -> 1 -> 2 -> 3 (0 -> 5, 0 -> 6 are below walk_cut); hit 6
+  // is left over with two edges to the first track (5 -> 6, 6 -> 7) and one to the second.
+  const EdgeList two = make_edges({{5, 6, 0.9F},
+                                   {6, 7, 0.9F},
+                                   {7, 8, 0.9F},
+                                   {5, 7, 0.95F},
+                                   {1, 2, 0.9F},
+                                   {2, 3, 0.9F},
+                                   {0, 5, 0.6F},
+                                   {0, 6, 0.6F},
+                                   {0, 1, 0.9F},
+                                   {9, 5, 0.99F}});
+  EXPECT_EQ(no_attach.build(10, two), (TrackLabels{0, 0, 0, 0, -1, 1, -1, 1, 1, 1}));
+  EXPECT_EQ(attach.build(10, two), (TrackLabels{0, 0, 0, 0, -1, 1, 1, 1, 1, 1}));
+}
+
 TEST(WalkthroughTrackBuilder, CycleInBranchingComponentTerminates) {
   // 0 -> 1 -> 2 -> 0 plus 2 -> 3: no hit without an incoming edge.
   const WalkthroughTrackBuilder builder({.cut = 0.5F, .walk_cut = 0.7F, .min_hits = 3});
