@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -41,6 +42,10 @@ struct ReconstructOptions {
   bool no_io_binding = false;
   int optimization = 99;
   std::size_t filter_chunk = 4096;
+  std::optional<float> filter_cut;  // default: the model set's pipeline.json
+  std::optional<float> gnn_cut;     // default: the model set's pipeline.json
+  float walk_cut = Pipeline::Config{}.walk_cut;
+  std::size_t min_hits = Pipeline::Config{}.min_hits;
 };
 
 fs::path submission_path(const fs::path& out, std::uint64_t event_id) {
@@ -100,7 +105,12 @@ void run_reconstruct(const ReconstructOptions& opt) {
   config.onnx.allow_spinning = false;
   config.filter_chunk_edges = opt.filter_chunk;
   config.track_builder = parse_track_builder(opt.track_builder);
-  Pipeline pipeline(ModelSet::load(opt.models), config);
+  config.walk_cut = opt.walk_cut;
+  config.min_hits = opt.min_hits;
+  ModelSet models = ModelSet::load(opt.models);
+  if (opt.filter_cut && models.filter) models.filter->cut = *opt.filter_cut;
+  if (opt.gnn_cut && models.gnn) models.gnn->cut = *opt.gnn_cut;
+  Pipeline pipeline(std::move(models), config);
   const fs::path graphs_dir = out_dir / "graphs";
   if (opt.dump_graphs) {
     fs::create_directories(graphs_dir);
@@ -169,7 +179,11 @@ void run_reconstruct(const ReconstructOptions& opt) {
                       {"io_binding", config.onnx.io_binding},
                       {"optimization_level", config.onnx.optimization_level},
                       {"filter_chunk_edges", config.filter_chunk_edges},
-                      {"track_builder", opt.track_builder}};
+                      {"track_builder", opt.track_builder},
+                      {"walk_cut", config.walk_cut},
+                      {"min_hits", config.min_hits}};
+  if (pipeline.models().filter) report["config"]["filter_cut"] = pipeline.models().filter->cut;
+  if (pipeline.models().gnn) report["config"]["gnn_cut"] = pipeline.models().gnn->cut;
   report["events"] = nlohmann::json::array();
   for (auto& [id, j] : per_event) report["events"].push_back(std::move(j));
   report["failed"] = nlohmann::json::array();
@@ -252,6 +266,19 @@ void add_reconstruct_command(CLI::App& app) {
       ->check(CLI::IsMember({0, 1, 2, 99}))
       ->capture_default_str();
   cmd->add_option("--filter-chunk", opt->filter_chunk, "Edges per filter call (0 = all at once)")
+      ->capture_default_str();
+  cmd->add_option("--filter-cut", opt->filter_cut, "Filter score cut (default: the models' pipeline.json)")
+      ->check(CLI::Range(0.0F, 1.0F));
+  cmd->add_option("--gnn-cut", opt->gnn_cut,
+                  "GNN score cut of track building (default: the models' pipeline.json)")
+      ->check(CLI::Range(0.0F, 1.0F));
+  cmd->add_option(
+         "--walk-cut", opt->walk_cut,
+         "Walk-through: in branching components only edges with score >= max(gnn cut, this) are followed")
+      ->check(CLI::Range(0.0F, 1.0F))
+      ->capture_default_str();
+  cmd->add_option("--min-hits", opt->min_hits, "Track candidates with fewer hits are dropped")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->callback([opt] { run_reconstruct(*opt); });
 }
