@@ -4,7 +4,8 @@
     scripts/physics_table.py LABEL=evaluation.json [LABEL=evaluation.json ...]
 
 Prints: the headline numbers (TrackML score, efficiency for pT > 1 and
-> 0.5 GeV, fake and duplicate rates, tracks per event), efficiency in coarse
+> 0.5 GeV, fake and duplicate rates, also for tracks with reconstructed pT above the
+evaluation's track selection (1 GeV by default), tracks per event), efficiency in coarse
 pT bins and in |eta| bins (fine bins of the JSON summed; numerator /
 denominator shown), and the per-stage edge efficiency and purity.
 Standard library only.
@@ -56,6 +57,10 @@ def main(argv: list[str]) -> int:
         "efficiency pT > 0.5 GeV": lambda d: rate(next(e for e in d["tracking"]["efficiency"] if e["pt_min"] == 0.5)),
         "fake rate": lambda d: rate(d["tracking"]["fake_rate"]),
         "duplicate rate": lambda d: rate(d["tracking"]["duplicate_rate"]),
+        "fake rate, selected tracks": lambda d: rate(d["tracking"]["selected_fake_rate"])
+        if "selected_fake_rate" in d["tracking"] else "–",
+        "duplicate rate, selected tracks": lambda d: rate(d["tracking"]["selected_duplicate_rate"])
+        if "selected_duplicate_rate" in d["tracking"] else "–",
         "tracks per event (>= min hits)": lambda d: f"{d['tracking']['counts']['n_tracks'] / max(1, d['n_events']):.0f}",
     }
     for name, f in rows.items():
