@@ -24,5 +24,7 @@ void add_inspect_command(CLI::App& app);
 void add_prepare_command(CLI::App& app);
 /// `trkx reconstruct --input DIR... --models DIR --output DIR [...]`: submissions + JSON report.
 void add_reconstruct_command(CLI::App& app);
+/// `trkx bench`: per-stage latency, throughput and memory, optionally two configurations side by side.
+void add_bench_command(CLI::App& app);
 
 }  // namespace trkx::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   trkx::cli::add_prepare_command(app);
   trkx::cli::add_reconstruct_command(app);
   trkx::cli::add_evaluate_command(app);
+  trkx::cli::add_bench_command(app);
   trkx::cli::add_version_command(app);
 
   try {

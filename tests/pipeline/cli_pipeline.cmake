@@ -4,6 +4,8 @@
 # MODE reconstruct: event 2 fails and is reported, event 1 completes, exit code != 0
 # MODE resume:      --resume skips event 1 (its submission is not rewritten)
 # MODE prepare:     the contract's arrays for event 1, event 2 listed as failed
+# MODE bench:       trkx bench on event 1, two memory modes side by side (JSON checked);
+#                   on the malformed event 2 it fails with the file named
 cmake_minimum_required(VERSION 3.25)
 
 # check(MESSAGE COND...): fails with MESSAGE unless the if() condition COND holds.
@@ -74,6 +76,22 @@ elseif(MODE STREQUAL "prepare")
   string(JSON feature0 GET "${meta}" node_features 0)
   string(JSON n_failed LENGTH "${meta}" failed)
   check("meta.json: ${meta}" first STREQUAL "event000000001" AND feature0 STREQUAL "r" AND n_failed EQUAL 1)
+elseif(MODE STREQUAL "bench")
+  run_trkx(rc log bench --models ${MODELS} --input ${IN}/event000000001 --repeat 2 --warmup 0 --threads 1
+           --compare-memory arena --json ${WORK}/bench.json)
+  message(STATUS "${log}")
+  check("bench failed (rc=${rc})" rc EQUAL 0)
+  check("bench printed no ratio column" log MATCHES "B/A")
+  file(READ ${WORK}/bench.json bench)
+  string(JSON n_variants LENGTH "${bench}" variants)
+  string(JSON runs GET "${bench}" variants 0 runs)
+  string(JSON n_stages LENGTH "${bench}" variants 1 stages)
+  string(JSON last_stage GET "${bench}" variants 1 stages 5 name)
+  check("bench.json: ${bench}" n_variants EQUAL 2 AND runs EQUAL 2 AND n_stages EQUAL 6 AND
+        last_stage STREQUAL "track_building")
+  run_trkx(rc log bench --models ${MODELS} --input ${IN}/event000000002 --repeat 1)
+  check("bench on a malformed event must fail naming the file: ${log}" NOT rc EQUAL 0 AND
+        log MATCHES "event000000002-hits.csv")
 else()
   message(FATAL_ERROR "unknown MODE ${MODE}")
 endif()

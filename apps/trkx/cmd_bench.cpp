@@ -1,0 +1,270 @@
+// `trkx bench`: per-stage latency, CPU time, throughput and memory of the
+// reconstruction chain on simulated (or given) events, with an optional
+// second configuration measured side by side in the same process.
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "Commands.hpp"
+#include "trkx/core/Error.hpp"
+#include "trkx/core/Logging.hpp"
+#include "trkx/core/Timer.hpp"
+#include "trkx/io/TrackML.hpp"
+#include "trkx/pipeline/ModelSet.hpp"
+#include "trkx/pipeline/Pipeline.hpp"
+#include "trkx/sim/DetectorBuilder.hpp"
+#include "trkx/sim/Simulator.hpp"
+
+namespace trkx::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct BenchOptions {
+  std::string models;
+  std::vector<std::string> inputs;  // TrackML events; default: simulate
+  std::size_t events = 1;
+  double pileup = 200;
+  std::uint64_t seed = 900001;
+  std::size_t repeat = 5;
+  std::size_t warmup = 1;
+  int threads = 2;
+  std::string memory = "release";
+  std::string track_builder = "walk";
+  std::size_t filter_chunk = Pipeline::Config{}.filter_chunk_edges;
+  std::string compare_models;  // second configuration: other models ...
+  std::string compare_memory;  // ... and/or another memory mode
+  std::string json;
+};
+
+/// One configuration under test: its pipeline and the per-run samples.
+struct Variant {
+  std::string label;
+  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<Pipeline::Workspace> workspace;
+  std::vector<std::string> stage_order;
+  std::map<std::string, std::vector<double>> wall;  // stage -> one sample per run
+  std::map<std::string, std::vector<double>> cpu;
+  std::map<std::string, std::vector<double>> out;
+  std::vector<double> total_wall;
+  std::vector<double> total_cpu;
+  std::size_t peak_rss = 0;  // max VmHWM seen after its stages (process-wide: includes earlier variants)
+};
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(pos);
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+std::unique_ptr<Pipeline> make_pipeline(const std::string& models, const std::string& memory,
+                                        const BenchOptions& opt) {
+  Pipeline::Config config;
+  config.onnx.intra_op_threads = opt.threads;
+  config.onnx.memory = parse_memory_mode(memory);
+  config.onnx.allow_spinning = false;  // as trkx reconstruct (shared cores)
+  config.filter_chunk_edges = opt.filter_chunk;
+  config.track_builder = parse_track_builder(opt.track_builder);
+  return std::make_unique<Pipeline>(ModelSet::load(models), config);
+}
+
+void record(Variant& v, const PipelineResult& result, double wall, double cpu) {
+  for (const StageStats& s : result.stages) {
+    if (!v.wall.contains(s.name)) v.stage_order.push_back(s.name);
+    v.wall[s.name].push_back(s.wall_seconds);
+    v.cpu[s.name].push_back(s.cpu_seconds);
+    v.out[s.name].push_back(static_cast<double>(s.items_out));
+    v.peak_rss = std::max(v.peak_rss, s.peak_rss_bytes);
+  }
+  v.total_wall.push_back(wall);
+  v.total_cpu.push_back(cpu);
+}
+
+nlohmann::json summary_json(const Variant& v) {
+  nlohmann::json stages = nlohmann::json::array();
+  for (const std::string& name : v.stage_order) {
+    stages.push_back({{"name", name},
+                      {"wall_median_seconds", quantile(v.wall.at(name), 0.5)},
+                      {"wall_min_seconds", quantile(v.wall.at(name), 0.0)},
+                      {"wall_p90_seconds", quantile(v.wall.at(name), 0.9)},
+                      {"cpu_median_seconds", quantile(v.cpu.at(name), 0.5)},
+                      {"items_out_mean", quantile(v.out.at(name), 0.5)}});
+  }
+  const double median = quantile(v.total_wall, 0.5);
+  return {{"label", v.label},
+          {"runs", v.total_wall.size()},
+          {"event_wall_median_seconds", median},
+          {"event_wall_min_seconds", quantile(v.total_wall, 0.0)},
+          {"event_wall_p90_seconds", quantile(v.total_wall, 0.9)},
+          {"event_cpu_median_seconds", quantile(v.total_cpu, 0.5)},
+          {"events_per_second", median > 0 ? 1.0 / median : 0.0},
+          {"process_peak_rss_bytes", v.peak_rss},
+          {"stages", stages}};
+}
+
+void print_table(const std::vector<Variant>& variants) {
+  const Variant& a = variants.front();
+  std::printf("%-16s %12s %10s %10s %10s %12s", "stage", "median [ms]", "min", "p90", "CPU [ms]",
+              "out/event");
+  if (variants.size() > 1) std::printf(" %12s %10s %12s %8s", "B median", "B CPU", "B out/event", "B/A");
+  std::printf("\n");
+  auto row = [&](const std::string& name, const std::vector<double>& wall, const std::vector<double>& cpu,
+                 const std::vector<double>* out, const Variant* b, const std::vector<double>* bwall,
+                 const std::vector<double>* bcpu, const std::vector<double>* bout) {
+    std::printf("%-16s %12.1f %10.1f %10.1f %10.1f %12s", name.c_str(), 1e3 * quantile(wall, 0.5),
+                1e3 * quantile(wall, 0.0), 1e3 * quantile(wall, 0.9), 1e3 * quantile(cpu, 0.5),
+                out ? std::to_string(static_cast<long long>(quantile(*out, 0.5))).c_str() : "");
+    if (b && bwall && bcpu) {
+      const double ma = quantile(wall, 0.5);
+      const double mb = quantile(*bwall, 0.5);
+      std::printf(" %12.1f %10.1f %12s %8.2f", 1e3 * mb, 1e3 * quantile(*bcpu, 0.5),
+                  bout ? std::to_string(static_cast<long long>(quantile(*bout, 0.5))).c_str() : "",
+                  ma > 0 ? mb / ma : 0.0);
+    }
+    std::printf("\n");
+  };
+  const Variant* b = variants.size() > 1 ? &variants[1] : nullptr;
+  for (const std::string& name : a.stage_order) {
+    const bool in_b = b && b->wall.contains(name);
+    row(name, a.wall.at(name), a.cpu.at(name), &a.out.at(name), in_b ? b : nullptr,
+        in_b ? &b->wall.at(name) : nullptr, in_b ? &b->cpu.at(name) : nullptr,
+        in_b ? &b->out.at(name) : nullptr);
+  }
+  row("event", a.total_wall, a.total_cpu, nullptr, b, b ? &b->total_wall : nullptr,
+      b ? &b->total_cpu : nullptr, nullptr);
+  for (const Variant& v : variants) {
+    const double median = quantile(v.total_wall, 0.5);
+    std::printf("%s: %.2f events/s (median %.3f s per event over %zu runs)\n", v.label.c_str(),
+                median > 0 ? 1.0 / median : 0.0, median, v.total_wall.size());
+  }
+  std::printf("process peak RSS %.0f MB (all configurations together)\n",
+              static_cast<double>(peak_rss_bytes()) / 1048576.0);
+  if (b) std::printf("B/A: ratio of median wall times (B = %s, A = %s)\n", b->label.c_str(), a.label.c_str());
+}
+
+void run_bench(const BenchOptions& opt) {
+  if (opt.repeat == 0) throw Error("bench: --repeat must be at least 1");
+  // Events: read once, or simulated once, then kept in memory.
+  std::vector<Event> events;
+  if (!opt.inputs.empty()) {
+    io::ReadOptions read;
+    read.cells = true;
+    read.truth = false;
+    read.particles = false;
+    for (const auto& e : io::resolve_inputs(opt.inputs)) events.push_back(io::read_event(e.prefix, read));
+    if (events.empty()) throw Error("bench: no events found in the inputs");
+  } else {
+    sim::Simulator::Config sc;
+    sc.seed = opt.seed;
+    sc.physics.pileup = opt.pileup;
+    const sim::Simulator simulator(sim::trackml_detector(), sc);
+    for (std::size_t i = 0; i < opt.events; ++i) events.push_back(simulator.simulate(i));
+  }
+  std::size_t hits = 0;
+  for (const Event& e : events) hits += e.hits.size();
+  TRKX_LOG_INFO(
+      "bench: {} event(s), {:.0f} hits on average, {} warm-up + {} measured run(s) each, {} thread(s)",
+      events.size(), static_cast<double>(hits) / static_cast<double>(events.size()), opt.warmup, opt.repeat,
+      opt.threads);
+
+  std::vector<Variant> variants(1);
+  variants[0].label = "A (" + opt.models + ", " + opt.memory + ")";
+  variants[0].pipeline = make_pipeline(opt.models, opt.memory, opt);
+  if (!opt.compare_models.empty() || !opt.compare_memory.empty()) {
+    const std::string models = opt.compare_models.empty() ? opt.models : opt.compare_models;
+    const std::string memory = opt.compare_memory.empty() ? opt.memory : opt.compare_memory;
+    variants.emplace_back();
+    variants[1].label = "B (" + models + ", " + memory + ")";
+    variants[1].pipeline = make_pipeline(models, memory, opt);
+  }
+  for (Variant& v : variants) v.workspace = v.pipeline->make_workspace();
+
+  // Warm-up, then rounds in which every variant runs every event (interleaved,
+  // so that load from other jobs hits all variants alike).
+  for (std::size_t w = 0; w < opt.warmup; ++w) {
+    for (Variant& v : variants) {
+      for (const Event& e : events) (void)v.pipeline->run(e, *v.workspace);
+    }
+  }
+  for (std::size_t r = 0; r < opt.repeat; ++r) {
+    for (std::size_t k = 0; k < variants.size(); ++k) {
+      Variant& v = variants[(r + k) % variants.size()];  // alternate who goes first
+      for (const Event& e : events) {
+        const StageTimer timer;
+        const PipelineResult result = v.pipeline->run(e, *v.workspace);
+        const double wall = timer.wall_seconds();  // the whole run() call
+        double cpu = 0;
+        for (const StageStats& s : result.stages) cpu += s.cpu_seconds;
+        record(v, result, wall, cpu);
+      }
+    }
+    TRKX_LOG_INFO("bench: round {} of {} done", r + 1, opt.repeat);
+  }
+
+  print_table(variants);
+  if (!opt.json.empty()) {
+    nlohmann::json j = {{"events", events.size()},
+                        {"mean_hits", static_cast<double>(hits) / static_cast<double>(events.size())},
+                        {"repeat", opt.repeat},
+                        {"warmup", opt.warmup},
+                        {"threads", opt.threads},
+                        {"variants", nlohmann::json::array()}};
+    for (const Variant& v : variants) j["variants"].push_back(summary_json(v));
+    std::ofstream f(opt.json);
+    if (!f) throw Error("bench: cannot write " + opt.json);
+    f << j.dump(2) << "\n";
+  }
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto opt = std::make_shared<BenchOptions>();
+  auto* cmd = app.add_subcommand(
+      "bench",
+      "Per-stage latency (median, min, p90 of wall time), CPU time, throughput and peak memory of the "
+      "reconstruction chain on events held in memory; --compare-models / --compare-memory measure a second "
+      "configuration side by side (interleaved runs) and print the ratios");
+  cmd->add_option("--models", opt->models, "Models directory with pipeline.json")->required();
+  cmd->add_option("--input", opt->inputs, "TrackML events (directories or prefixes); default: simulate");
+  cmd->add_option("--events", opt->events, "Events to simulate")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--pileup", opt->pileup, "Pile-up of the simulated events")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--seed", opt->seed, "Seed of the simulated events")->capture_default_str();
+  cmd->add_option("--repeat", opt->repeat, "Measured runs per event and configuration")
+      ->capture_default_str();
+  cmd->add_option("--warmup", opt->warmup, "Unmeasured runs first")->capture_default_str();
+  cmd->add_option("--threads", opt->threads, "ONNX Runtime intra-op threads (one event at a time)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--memory", opt->memory, "ONNX Runtime memory mode: release, arena or no-arena")
+      ->check(CLI::IsMember({"arena", "release", "no-arena"}))
+      ->capture_default_str();
+  cmd->add_option("--track-builder", opt->track_builder, "cc or walk")
+      ->check(CLI::IsMember({"cc", "walk"}))
+      ->capture_default_str();
+  cmd->add_option("--filter-chunk", opt->filter_chunk, "Edges per filter call (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--compare-models", opt->compare_models, "Second configuration: this models directory");
+  cmd->add_option("--compare-memory", opt->compare_memory, "Second configuration: this memory mode")
+      ->check(CLI::IsMember({"arena", "release", "no-arena"}));
+  cmd->add_option("--json", opt->json, "Write the results as JSON to this file");
+  cmd->callback([opt] { run_bench(*opt); });
+}
+
+}  // namespace trkx::cli
