@@ -110,8 +110,8 @@ def write_model_card(run: Path, models: Path, test_eval: Path, val_eval: Path | 
                  "signal_pt_min"]
                 if stage == "embedding" else
                 ["lr", "lr_final_fraction", "weight_decay", "steps_per_event", "max_edges", "target_efficiency",
-                 "signal_pt_min"])
-        hp = ", ".join(f"{k}={tr[k]}" for k in keys if k in tr)
+                 "signal_pt_min", "pt_weight_max", "init_from"])
+        hp = ", ".join(f"{k}={tr[k]}" for k in keys if k in tr and tr[k] != "")
         shipped = pipeline.get(stage, {})
         if stage == "embedding":
             extra = (f"shipped radius {shipped.get('radius')} with k cap {shipped.get('max_neighbours')}; the automatic "
@@ -136,7 +136,8 @@ def write_model_card(run: Path, models: Path, test_eval: Path, val_eval: Path | 
           f"{prov.get('torch_version', '?')} on {prov.get('threads', 2)} CPU threads. Embedding: contrastive "
           "squared-hinge loss on true edges (positives), each query hit's nearest neighbours in the current "
           "embedding (hard negatives) and random pairs. Filter and GNN: binary cross-entropy with true edges "
-          "weighted by pos_weight; the filter on random subsets of candidate edges, the GNN on connected "
+          "weighted by pos_weight (and, with pt_weight_max > 1, signal edges by min(max(pT / GeV, 1), pt_weight_max)); "
+          "the filter on random subsets of candidate edges, the GNN on connected "
           "subgraphs of the filtered graph (grown breadth-first) of at most max_edges edges.", ""]
     if prov.get("notes"):
         L += ["## Notes", ""] + [f"- {n}" for n in prov["notes"]] + [""]
