@@ -27,6 +27,7 @@
 #   --signal-pt-min GEV    true edges of particles below this pT are neither positives nor
 #                          negatives in training and not counted in efficiencies [0.9]
 #   --max-neighbours K     k cap of the radius graph [32]
+#   --pt-weight-max W      filter and GNN: signal edges weigh min(max(pT / GeV, 1), W) in the loss [4]
 #   --smoke                CI mode (tiny events, one short epoch per stage)
 # Seeds: training events use run seed 1001 (event ids 1000...), validation
 # seed 2002 (ids 5000...), test seed 3003 (ids 8000...), so the sets are
@@ -45,7 +46,7 @@ trap 'rm -f "$TRKX_TRAIN_COPY"' EXIT
 orig_args="$*"
 name="" runs="$repo/runs" trkx="${TRKX_BIN:-}" smoke=0 install="__default__" threads=2
 pileup="" n_train="" n_val="" n_test="" ep_emb="" ep_fil="" ep_gnn="" budget=0 b_emb="" b_fil="" b_gnn="" n_edge_train=0
-signal_pt=0.9 max_nbrs=32
+signal_pt=0.9 max_nbrs=32 pt_weight=4
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -67,6 +68,7 @@ while [ $# -gt 0 ]; do
     --edge-train-events) n_edge_train=$2; shift 2 ;;
     --signal-pt-min) signal_pt=$2; shift 2 ;;
     --max-neighbours) max_nbrs=$2; shift 2 ;;
+    --pt-weight-max) pt_weight=$2; shift 2 ;;
     --smoke) smoke=1; shift ;;
     -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "train.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -91,8 +93,8 @@ else
   emb_train=(--steps-per-event 4 --lr 0.004)
   emb_model='{}'
   fil_train=(--steps-per-event 4 --lr 0.004 --max-edges 60000)
-  fil_model='{}'
-  gnn_train=(--steps-per-event 2 --lr 0.003 --max-edges 40000)
+  fil_model='{"layer_norm": false}'  # LayerNorm was 27-37% of the filter's inference time
+  gnn_train=(--steps-per-event 2 --lr 0.003 --max-edges 60000)
   gnn_model='{}'
 fi
 
@@ -164,13 +166,15 @@ step export-embedding export_stage embedding features
 # ------------------------------------------------------------------ stage 2: filter
 step prep-candidates-train prepare candidates train "$models"
 step prep-candidates-val prepare candidates val "$models"
-step train-filter train filter candidates "$ep_fil" "$b_fil" "$fil_model" "${fil_train[@]}"
+step train-filter train filter candidates "$ep_fil" "$b_fil" "$fil_model" "${fil_train[@]}" \
+  --pt-weight-max "$pt_weight"
 step export-filter export_stage filter candidates
 
 # ------------------------------------------------------------------ stage 3: GNN
 step prep-filtered-train prepare filtered train "$models"
 step prep-filtered-val prepare filtered val "$models"
-step train-gnn train gnn filtered "$ep_gnn" "$b_gnn" "$gnn_model" "${gnn_train[@]}"
+step train-gnn train gnn filtered "$ep_gnn" "$b_gnn" "$gnn_model" "${gnn_train[@]}" \
+  --pt-weight-max "$pt_weight"
 step export-gnn export_stage gnn filtered
 
 # ------------------------------------------------------------------ evaluate

@@ -206,3 +206,19 @@ def test_signal_pt_cut_trains_and_chooses_operating_point_on_signal(synthetic_da
         assert res["signal_pt_min"] == 2.0
         at_cut = [r for r in res["table"] if r["cut"] == res["cut"]][0]
         assert at_cut["efficiency"] >= 0.97
+
+
+def test_gnn_operating_points_pick_the_cut_for_each_efficiency():
+    import numpy as np
+    from trkx_train.evaluate import operating_points
+
+    # 10 signal edges with scores 0.1..1.0, 2 slow true edges, 4 fakes
+    scores = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 0.95, 0.05, 0.99, 0.85, 0.65, 0.01])
+    true = np.array([True] * 12 + [False] * 4)
+    hi = np.array([True] * 10 + [False] * 6)
+    rows = {r["target"]: r for r in operating_points(scores, true, hi, (0.5, 0.9))}
+    # 90%: the 9th best signal score is 0.2; kept: 9 signal + 0.95 slow + 3 fakes (0.99, 0.85, 0.65)
+    assert rows[0.9]["cut"] == 0.2 and rows[0.9]["efficiency_pt_gt_min"] == 0.9
+    assert math.isclose(rows[0.9]["purity"], 10 / 13)
+    # 50%: cut 0.6; kept: 5 signal + the slow 0.95 + fakes 0.99, 0.85, 0.65
+    assert rows[0.5]["cut"] == 0.6 and math.isclose(rows[0.5]["purity"], 6 / 9)

@@ -42,6 +42,9 @@ def evaluate(prepared: Path, models_dir: Path, limit: int | None = None, threads
     gnn_cut = float(pipeline["gnn"]["cut"]) if "gnn" in pipeline else None
     tot: dict[str, float] = {}
     gnn_seconds = 0.0
+    gnn_scores: list[np.ndarray] = []  # per event: scores, true, true of a particle above pt_min
+    gnn_true: list[np.ndarray] = []
+    gnn_hi: list[np.ndarray] = []
     n_events = 0
     per_event = []
 
@@ -76,6 +79,9 @@ def evaluate(prepared: Path, models_dir: Path, limit: int | None = None, threads
             s = run_onnx(gnn_file, {"node_features": x, "edge_index": e}, threads) if e.shape[1] else np.zeros(0)
             gnn_seconds += time.perf_counter() - t0
             kept = s >= gnn_cut
+            gnn_scores.append(s)
+            gnn_true.append(y)
+            gnn_hi.append(y & (pt[e[0]] > pt_min))
             add("gnn_edges", kept.sum())
             add("gnn_true", (kept & y).sum())
             add("gnn_true_hi", (kept & y & (pt[e[0]] > pt_min)).sum())
@@ -104,7 +110,28 @@ def evaluate(prepared: Path, models_dir: Path, limit: int | None = None, threads
     if gnn_file is not None:
         out["stages"].setdefault("gnn", {})["cut"] = gnn_cut
         out["gnn_onnx_seconds_per_event"] = _frac(gnn_seconds, n_events)
+        if gnn_scores:
+            out["stages"]["gnn"]["operating_points"] = operating_points(
+                np.concatenate(gnn_scores), np.concatenate(gnn_true), np.concatenate(gnn_hi))
     return out
+
+
+def operating_points(scores: np.ndarray, true: np.ndarray, hi: np.ndarray,
+                     targets: tuple[float, ...] = (0.9, 0.95, 0.975, 0.99)) -> list[dict[str, float]]:
+    """For each target efficiency of the ``hi`` edges (true edges of particles above the pT
+    threshold) entering the stage: the largest cut reaching it and the purity there (true edges
+    kept / edges kept, all true edges counted as true)."""
+    hi_scores = np.sort(scores[hi])[::-1]
+    rows = []
+    for t in targets:
+        if hi_scores.size == 0:
+            break
+        k = min(hi_scores.size - 1, max(0, int(np.ceil(t * hi_scores.size)) - 1))
+        cut = float(hi_scores[k])
+        kept = scores >= cut
+        rows.append({"target": t, "cut": cut, "efficiency_pt_gt_min": _frac((kept & hi).sum(), hi.sum()),
+                     "purity": _frac((kept & true).sum(), kept.sum())})
+    return rows
 
 
 def format_table(res: dict[str, Any]) -> str:
