@@ -100,7 +100,7 @@ nlohmann::json summary_json(const Variant& v) {
                       {"wall_min_seconds", quantile(v.wall.at(name), 0.0)},
                       {"wall_p90_seconds", quantile(v.wall.at(name), 0.9)},
                       {"cpu_median_seconds", quantile(v.cpu.at(name), 0.5)},
-                      {"items_out_mean", quantile(v.out.at(name), 0.5)}});
+                      {"items_out_median", quantile(v.out.at(name), 0.5)}});
   }
   const double median = quantile(v.total_wall, 0.5);
   return {{"label", v.label},

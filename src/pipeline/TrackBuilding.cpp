@@ -163,42 +163,52 @@ TrackLabels label_groups(const std::vector<Index>& group, std::size_t min_hits) 
   return labels;
 }
 
-/// Lets every unlabelled hit join the track to whose hits it has the most
-/// edges passing `kept` (at least `min_edges`; ties: smaller label), then
-/// renumbers the labels in order of each track's smallest hit index.
+/// Lets every unlabelled hit join the track with the most distinct hits it
+/// shares edges passing `kept` with (at least `min_hits`; ties: smaller
+/// label), then renumbers the labels in order of each track's smallest hit.
 template <typename Kept>
-void attach_leftovers(TrackLabels& labels, const EdgeList& edges, Kept kept, std::size_t min_edges) {
-  std::vector<std::pair<Index, std::int64_t>> links;  // (leftover hit, label of a neighbour)
+void attach_leftovers(TrackLabels& labels, const EdgeList& edges, Kept kept, std::size_t min_hits) {
+  struct Link {
+    Index hit;           // leftover hit
+    std::int64_t label;  // track of its neighbour
+    Index neighbour;     // the neighbour hit
+    auto operator<=>(const Link&) const = default;
+  };
+  std::vector<Link> links;
   for (std::size_t e = 0; e < edges.size(); ++e) {
     if (!kept(e)) continue;
     const auto a = static_cast<std::size_t>(edges.src[e]);
     const auto b = static_cast<std::size_t>(edges.dst[e]);
-    if (labels[a] < 0 && labels[b] >= 0) links.emplace_back(static_cast<Index>(a), labels[b]);
-    if (labels[b] < 0 && labels[a] >= 0) links.emplace_back(static_cast<Index>(b), labels[a]);
+    if (labels[a] < 0 && labels[b] >= 0)
+      links.push_back({static_cast<Index>(a), labels[b], static_cast<Index>(b)});
+    if (labels[b] < 0 && labels[a] >= 0)
+      links.push_back({static_cast<Index>(b), labels[a], static_cast<Index>(a)});
   }
   if (links.empty()) return;
   std::sort(links.begin(), links.end());
+  links.erase(std::unique(links.begin(), links.end()),
+              links.end());  // an edge in both directions counts once
   std::vector<Index> group(labels.size(), -1);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] >= 0) group[i] = static_cast<Index>(labels[i]);
   }
   for (std::size_t k = 0; k < links.size();) {
-    const Index hit = links[k].first;
+    const Index hit = links[k].hit;
     std::int64_t best_label = -1;
     std::size_t best_count = 0;
-    while (k < links.size() && links[k].first == hit) {
+    while (k < links.size() && links[k].hit == hit) {
       std::size_t run = k;
-      while (run < links.size() && links[run] == links[k]) ++run;
+      while (run < links.size() && links[run].hit == hit && links[run].label == links[k].label) ++run;
       if (run - k > best_count) {  // labels ascend within a hit: ties keep the smaller
         best_count = run - k;
-        best_label = links[k].second;
+        best_label = links[k].label;
       }
       k = run;
     }
-    if (best_count >= min_edges) group[static_cast<std::size_t>(hit)] = static_cast<Index>(best_label);
+    if (best_count >= min_hits) group[static_cast<std::size_t>(hit)] = static_cast<Index>(best_label);
   }
-  // Label values are hit indices of no particular hit; label_groups only needs equal
-  // values per track (all < n) and gives the documented numbering.
+  // The group values are old labels (all < n); label_groups only needs equal values per
+  // track and gives the documented numbering.
   labels = label_groups(group, 0);
 }
 
@@ -269,7 +279,8 @@ TrackLabels WalkthroughTrackBuilder::build(std::size_t n_hits, const EdgeList& e
       branching_roots.push_back(static_cast<Index>(i));
     }
   }
-  if (branching_roots.empty()) return label_groups(group, config_.min_hits);  // nothing is left over
+  // Without branching no dropped hit has a kept edge to a track: nothing to attach.
+  if (branching_roots.empty()) return label_groups(group, config_.min_hits);
 
   // Nodes of each branching component, ascending (counting sort by root).
   std::vector<Index> comp_of(n, -1);

@@ -273,6 +273,9 @@ TEST(WalkthroughTrackBuilder, LeftoverHitWithTwoEdgesToATrackJoinsIt) {
   // Edges below the cut do not count: 1 -> 2 at 0.4 leaves hit 1 with one edge.
   const EdgeList weak = make_edges({{0, 1, 0.8F}, {0, 2, 0.95F}, {1, 2, 0.4F}, {2, 3, 0.9F}, {3, 4, 0.9F}});
   EXPECT_EQ(attach.build(5, weak), (TrackLabels{0, -1, 0, 0, 0}));
+  // Edges in both directions to one hit count once: hit 1 has one neighbour in the track.
+  const EdgeList twice = make_edges({{0, 1, 0.8F}, {1, 0, 0.8F}, {0, 2, 0.95F}, {2, 3, 0.9F}, {3, 4, 0.9F}});
+  EXPECT_EQ(attach.build(5, twice), (TrackLabels{0, -1, 0, 0, 0}));
   // The first hit of the branch the walk did not take has one edge to the track: it stays out
   // (y_shape: 11 -> 20 wins, 12 -> 13 is too short; 12 has only 11 -> 12).
   const TrackLabels y = attach.build(25, y_shape(0.8F, 0.95F));

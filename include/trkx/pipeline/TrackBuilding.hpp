@@ -53,8 +53,8 @@ class ConnectedComponentsTrackBuilder final : public TrackBuilder {
 /// an unused hit (ties: smaller hit index) until none is left; every hit is
 /// used by exactly one walk. Candidates with fewer than min_hits hits get -1.
 /// Then, with attach_min_edges > 0, every hit left without a track joins the
-/// track to whose hits it has the most edges >= cut, if that is at least
-/// attach_min_edges (ties: the smaller label). With the default 2 this puts
+/// track with the most distinct hits it shares edges >= cut with, if that is
+/// at least attach_min_edges (ties: the smaller label). With the default 2 this puts
 /// back the second hit of a layer crossed twice (module overlaps): the walk
 /// goes from the hit before it straight to the hit after it and leaves it out,
 /// while both of its edges are kept; the first hit of a branch the walk did
@@ -67,8 +67,8 @@ class WalkthroughTrackBuilder final : public TrackBuilder {
     float cut = 0.5F;                  ///< edges below are ignored entirely
     float walk_cut = 0.7F;             ///< in branching components, only edges above are followed
     std::size_t min_hits = 3;          ///< shorter candidates are dropped (label -1)
-    std::size_t attach_min_edges = 2;  ///< a leftover hit joins a track it has this many edges
-                                       ///< >= cut to (0 = never)
+    std::size_t attach_min_edges = 2;  ///< a leftover hit joins a track whose hits it has edges
+                                       ///< >= cut to, to this many of them (0 = never)
   };
   explicit WalkthroughTrackBuilder(Config config);
   [[nodiscard]] const Config& config() const { return config_; }
