@@ -5,11 +5,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +15,7 @@
 #include "trkx/core/Logging.hpp"
 #include "trkx/core/Timer.hpp"
 #include "trkx/io/TrackML.hpp"
+#include "trkx/pipeline/EventLoop.hpp"
 #include "trkx/pipeline/ModelSet.hpp"
 #include "trkx/pipeline/Pipeline.hpp"
 #include "trkx/sim/DetectorBuilder.hpp"
@@ -26,8 +24,6 @@
 namespace trkx::cli {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 struct BenchOptions {
   std::string models;
@@ -46,18 +42,21 @@ struct BenchOptions {
   std::string json;
 };
 
+/// Per-run samples of one stage (or of the whole event).
+struct Samples {
+  std::vector<double> wall;  // [s]
+  std::vector<double> cpu;   // [s]
+  std::vector<double> out;   // items out (stages only)
+};
+
 /// One configuration under test: its pipeline and the per-run samples.
 struct Variant {
   std::string label;
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Pipeline::Workspace> workspace;
   std::vector<std::string> stage_order;
-  std::map<std::string, std::vector<double>> wall;  // stage -> one sample per run
-  std::map<std::string, std::vector<double>> cpu;
-  std::map<std::string, std::vector<double>> out;
-  std::vector<double> total_wall;
-  std::vector<double> total_cpu;
-  std::size_t peak_rss = 0;  // max VmHWM seen after its stages (process-wide: includes earlier variants)
+  std::map<std::string, Samples> stages;
+  Samples event;
 };
 
 double quantile(std::vector<double> v, double q) {
@@ -80,74 +79,76 @@ std::unique_ptr<Pipeline> make_pipeline(const std::string& models, const std::st
   return std::make_unique<Pipeline>(ModelSet::load(models), config);
 }
 
-void record(Variant& v, const PipelineResult& result, double wall, double cpu) {
-  for (const StageStats& s : result.stages) {
-    if (!v.wall.contains(s.name)) v.stage_order.push_back(s.name);
-    v.wall[s.name].push_back(s.wall_seconds);
-    v.cpu[s.name].push_back(s.cpu_seconds);
-    v.out[s.name].push_back(static_cast<double>(s.items_out));
-    v.peak_rss = std::max(v.peak_rss, s.peak_rss_bytes);
+void record(Variant& v, const PipelineResult& result, double wall) {
+  double cpu = 0;
+  for (const StageStats& st : result.stages) {
+    if (!v.stages.contains(st.name)) v.stage_order.push_back(st.name);
+    Samples& samples = v.stages[st.name];
+    samples.wall.push_back(st.wall_seconds);
+    samples.cpu.push_back(st.cpu_seconds);
+    samples.out.push_back(static_cast<double>(st.items_out));
+    cpu += st.cpu_seconds;
   }
-  v.total_wall.push_back(wall);
-  v.total_cpu.push_back(cpu);
+  v.event.wall.push_back(wall);
+  v.event.cpu.push_back(cpu);
 }
 
 nlohmann::json summary_json(const Variant& v) {
   nlohmann::json stages = nlohmann::json::array();
   for (const std::string& name : v.stage_order) {
+    const Samples& st = v.stages.at(name);
     stages.push_back({{"name", name},
-                      {"wall_median_seconds", quantile(v.wall.at(name), 0.5)},
-                      {"wall_min_seconds", quantile(v.wall.at(name), 0.0)},
-                      {"wall_p90_seconds", quantile(v.wall.at(name), 0.9)},
-                      {"cpu_median_seconds", quantile(v.cpu.at(name), 0.5)},
-                      {"items_out_median", quantile(v.out.at(name), 0.5)}});
+                      {"wall_median_seconds", quantile(st.wall, 0.5)},
+                      {"wall_min_seconds", quantile(st.wall, 0.0)},
+                      {"wall_p90_seconds", quantile(st.wall, 0.9)},
+                      {"cpu_median_seconds", quantile(st.cpu, 0.5)},
+                      {"items_out_median", quantile(st.out, 0.5)}});
   }
-  const double median = quantile(v.total_wall, 0.5);
+  const double median = quantile(v.event.wall, 0.5);
   return {{"label", v.label},
-          {"runs", v.total_wall.size()},
+          {"runs", v.event.wall.size()},
           {"event_wall_median_seconds", median},
-          {"event_wall_min_seconds", quantile(v.total_wall, 0.0)},
-          {"event_wall_p90_seconds", quantile(v.total_wall, 0.9)},
-          {"event_cpu_median_seconds", quantile(v.total_cpu, 0.5)},
+          {"event_wall_min_seconds", quantile(v.event.wall, 0.0)},
+          {"event_wall_p90_seconds", quantile(v.event.wall, 0.9)},
+          {"event_cpu_median_seconds", quantile(v.event.cpu, 0.5)},
           {"events_per_second", median > 0 ? 1.0 / median : 0.0},
-          {"process_peak_rss_bytes", v.peak_rss},
           {"stages", stages}};
+}
+
+std::string median_count(const Samples* s) {
+  return s && !s->out.empty() ? std::to_string(static_cast<long long>(quantile(s->out, 0.5))) : "";
+}
+
+/// One table row: A's median / min / p90 / CPU / output, and with `b` B's median, CPU,
+/// output and the B/A ratio of the medians.
+void print_row(const std::string& name, const Samples& a, const Samples* b) {
+  const double ma = quantile(a.wall, 0.5);
+  std::printf("%-16s %12.1f %10.1f %10.1f %10.1f %12s", name.c_str(), 1e3 * ma, 1e3 * quantile(a.wall, 0.0),
+              1e3 * quantile(a.wall, 0.9), 1e3 * quantile(a.cpu, 0.5), median_count(&a).c_str());
+  if (b) {
+    const double mb = quantile(b->wall, 0.5);
+    std::printf(" %12.1f %10.1f %12s %8.2f", 1e3 * mb, 1e3 * quantile(b->cpu, 0.5), median_count(b).c_str(),
+                ma > 0 ? mb / ma : 0.0);
+  }
+  std::printf("\n");
 }
 
 void print_table(const std::vector<Variant>& variants) {
   const Variant& a = variants.front();
+  const Variant* b = variants.size() > 1 ? &variants[1] : nullptr;
   std::printf("%-16s %12s %10s %10s %10s %12s", "stage", "median [ms]", "min", "p90", "CPU [ms]",
               "out/event");
-  if (variants.size() > 1) std::printf(" %12s %10s %12s %8s", "B median", "B CPU", "B out/event", "B/A");
+  if (b) std::printf(" %12s %10s %12s %8s", "B median", "B CPU", "B out/event", "B/A");
   std::printf("\n");
-  auto row = [&](const std::string& name, const std::vector<double>& wall, const std::vector<double>& cpu,
-                 const std::vector<double>* out, const Variant* b, const std::vector<double>* bwall,
-                 const std::vector<double>* bcpu, const std::vector<double>* bout) {
-    std::printf("%-16s %12.1f %10.1f %10.1f %10.1f %12s", name.c_str(), 1e3 * quantile(wall, 0.5),
-                1e3 * quantile(wall, 0.0), 1e3 * quantile(wall, 0.9), 1e3 * quantile(cpu, 0.5),
-                out ? std::to_string(static_cast<long long>(quantile(*out, 0.5))).c_str() : "");
-    if (b && bwall && bcpu) {
-      const double ma = quantile(wall, 0.5);
-      const double mb = quantile(*bwall, 0.5);
-      std::printf(" %12.1f %10.1f %12s %8.2f", 1e3 * mb, 1e3 * quantile(*bcpu, 0.5),
-                  bout ? std::to_string(static_cast<long long>(quantile(*bout, 0.5))).c_str() : "",
-                  ma > 0 ? mb / ma : 0.0);
-    }
-    std::printf("\n");
-  };
-  const Variant* b = variants.size() > 1 ? &variants[1] : nullptr;
   for (const std::string& name : a.stage_order) {
-    const bool in_b = b && b->wall.contains(name);
-    row(name, a.wall.at(name), a.cpu.at(name), &a.out.at(name), in_b ? b : nullptr,
-        in_b ? &b->wall.at(name) : nullptr, in_b ? &b->cpu.at(name) : nullptr,
-        in_b ? &b->out.at(name) : nullptr);
+    const auto it = b ? b->stages.find(name) : a.stages.end();
+    print_row(name, a.stages.at(name), b && it != b->stages.end() ? &it->second : nullptr);
   }
-  row("event", a.total_wall, a.total_cpu, nullptr, b, b ? &b->total_wall : nullptr,
-      b ? &b->total_cpu : nullptr, nullptr);
+  print_row("event", a.event, b ? &b->event : nullptr);
   for (const Variant& v : variants) {
-    const double median = quantile(v.total_wall, 0.5);
+    const double median = quantile(v.event.wall, 0.5);
     std::printf("%s: %.2f events/s (median %.3f s per event over %zu runs)\n", v.label.c_str(),
-                median > 0 ? 1.0 / median : 0.0, median, v.total_wall.size());
+                median > 0 ? 1.0 / median : 0.0, median, v.event.wall.size());
   }
   std::printf("process peak RSS %.0f MB (all configurations together)\n",
               static_cast<double>(peak_rss_bytes()) / 1048576.0);
@@ -204,10 +205,7 @@ void run_bench(const BenchOptions& opt) {
       for (const Event& e : events) {
         const StageTimer timer;
         const PipelineResult result = v.pipeline->run(e, *v.workspace);
-        const double wall = timer.wall_seconds();  // the whole run() call
-        double cpu = 0;
-        for (const StageStats& s : result.stages) cpu += s.cpu_seconds;
-        record(v, result, wall, cpu);
+        record(v, result, timer.wall_seconds());  // wall: the whole run() call
       }
     }
     TRKX_LOG_INFO("bench: round {} of {} done", r + 1, opt.repeat);
@@ -220,11 +218,10 @@ void run_bench(const BenchOptions& opt) {
                         {"repeat", opt.repeat},
                         {"warmup", opt.warmup},
                         {"threads", opt.threads},
+                        {"process_peak_rss_bytes", peak_rss_bytes()},  // all configurations together
                         {"variants", nlohmann::json::array()}};
     for (const Variant& v : variants) j["variants"].push_back(summary_json(v));
-    std::ofstream f(opt.json);
-    if (!f) throw Error("bench: cannot write " + opt.json);
-    f << j.dump(2) << "\n";
+    write_text_atomic(opt.json, j.dump(2) + "\n");
   }
 }
 
