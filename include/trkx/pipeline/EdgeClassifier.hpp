@@ -22,9 +22,10 @@ class EdgeClassifier {
  public:
   struct Config {
     OnnxConfig onnx;              ///< threads, optimisation, memory mode, IO binding
-    std::size_t chunk_edges = 0;  ///< edges per ONNX call; 0 = all at once. Use ~100000 for a
-                                  ///< per-edge filter (as fast, far less memory); 0 for a GNN,
-                                  ///< whose message passing needs the whole graph.
+    std::size_t chunk_edges = 0;  ///< edges per ONNX call; 0 = all at once. Use a few thousand
+                                  ///< for a per-edge filter (the pipeline uses 4096: its [chunk,
+                                  ///< width] tensors stay in cache); 0 for a GNN, whose message
+                                  ///< passing needs the whole graph.
     bool compact_nodes = true;    ///< feed each ONNX call only the rows of `features` its edges
                                   ///< refer to (indices renumbered), so the model's per-node work
                                   ///< (input transform, node networks) is done for those nodes
