@@ -37,8 +37,10 @@ struct BenchOptions {
   std::string memory = "release";
   std::string track_builder = "walk";
   std::size_t filter_chunk = Pipeline::Config{}.filter_chunk_edges;
-  std::string compare_models;  // second configuration: other models ...
-  std::string compare_memory;  // ... and/or another memory mode
+  std::string compare_models;               // second configuration: other models ...
+  std::string compare_memory;               // ... and/or another memory mode
+  std::string filter_threading = "chunks";  // chunks | intra-op (Pipeline::Config::filter_parallel_chunks)
+  std::string compare_filter_threading;     // ... and/or another filter threading
   std::string json;
 };
 
@@ -69,12 +71,13 @@ double quantile(std::vector<double> v, double q) {
 }
 
 std::unique_ptr<Pipeline> make_pipeline(const std::string& models, const std::string& memory,
-                                        const BenchOptions& opt) {
+                                        const std::string& filter_threading, const BenchOptions& opt) {
   Pipeline::Config config;
   config.onnx.intra_op_threads = opt.threads;
   config.onnx.memory = parse_memory_mode(memory);
   config.onnx.allow_spinning = false;  // as trkx reconstruct (shared cores)
   config.filter_chunk_edges = opt.filter_chunk;
+  config.filter_parallel_chunks = filter_threading == "chunks";
   config.track_builder = parse_track_builder(opt.track_builder);
   return std::make_unique<Pipeline>(ModelSet::load(models), config);
 }
@@ -180,15 +183,20 @@ void run_bench(const BenchOptions& opt) {
       events.size(), static_cast<double>(hits) / static_cast<double>(events.size()), opt.warmup, opt.repeat,
       opt.threads);
 
+  const auto label = [](const std::string& models, const std::string& memory, const std::string& threading) {
+    return models + ", " + memory + ", filter " + threading;
+  };
   std::vector<Variant> variants(1);
-  variants[0].label = "A (" + opt.models + ", " + opt.memory + ")";
-  variants[0].pipeline = make_pipeline(opt.models, opt.memory, opt);
-  if (!opt.compare_models.empty() || !opt.compare_memory.empty()) {
-    const std::string models = opt.compare_models.empty() ? opt.models : opt.compare_models;
-    const std::string memory = opt.compare_memory.empty() ? opt.memory : opt.compare_memory;
+  variants[0].label = "A (" + label(opt.models, opt.memory, opt.filter_threading) + ")";
+  variants[0].pipeline = make_pipeline(opt.models, opt.memory, opt.filter_threading, opt);
+  if (!opt.compare_models.empty() || !opt.compare_memory.empty() || !opt.compare_filter_threading.empty()) {
+    const auto or_a = [](const std::string& b, const std::string& a) { return b.empty() ? a : b; };
+    const std::string models = or_a(opt.compare_models, opt.models);
+    const std::string memory = or_a(opt.compare_memory, opt.memory);
+    const std::string threading = or_a(opt.compare_filter_threading, opt.filter_threading);
     variants.emplace_back();
-    variants[1].label = "B (" + models + ", " + memory + ")";
-    variants[1].pipeline = make_pipeline(models, memory, opt);
+    variants[1].label = "B (" + label(models, memory, threading) + ")";
+    variants[1].pipeline = make_pipeline(models, memory, threading, opt);
   }
   for (Variant& v : variants) v.workspace = v.pipeline->make_workspace();
 
@@ -232,8 +240,9 @@ void add_bench_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "bench",
       "Per-stage latency (median, min, p90 of wall time), CPU time, throughput and peak memory of the "
-      "reconstruction chain on events held in memory; --compare-models / --compare-memory measure a second "
-      "configuration side by side (interleaved runs) and print the ratios");
+      "reconstruction chain on events held in memory; --compare-models / --compare-memory / "
+      "--compare-filter-threading measure a second configuration side by side (interleaved runs) and print "
+      "the ratios");
   cmd->add_option("--models", opt->models, "Models directory with pipeline.json")->required();
   cmd->add_option("--input", opt->inputs, "TrackML events (directories or prefixes); default: simulate");
   cmd->add_option("--events", opt->events, "Events to simulate")
@@ -260,6 +269,14 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--compare-models", opt->compare_models, "Second configuration: this models directory");
   cmd->add_option("--compare-memory", opt->compare_memory, "Second configuration: this memory mode")
       ->check(CLI::IsMember({"arena", "release", "no-arena"}));
+  cmd->add_option("--filter-threading", opt->filter_threading,
+                  "Filter chunks: 'chunks' (several calls at once, one thread each) or 'intra-op' (one call "
+                  "at a time split over threads)")
+      ->check(CLI::IsMember({"chunks", "intra-op"}))
+      ->capture_default_str();
+  cmd->add_option("--compare-filter-threading", opt->compare_filter_threading,
+                  "Second configuration: this filter threading")
+      ->check(CLI::IsMember({"chunks", "intra-op"}));
   cmd->add_option("--json", opt->json, "Write the results as JSON to this file");
   cmd->callback([opt] { run_bench(*opt); });
 }

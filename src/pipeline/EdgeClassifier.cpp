@@ -1,9 +1,14 @@
 #include "trkx/pipeline/EdgeClassifier.hpp"
 
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "trkx/core/Error.hpp"
 
@@ -49,99 +54,132 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
     temporary = make_workspace();
     workspace = temporary.get();
   }
-  Ort::Session& session = model_->session();
-  const auto& mem = model_->cpu_memory();
-  const auto n_cols = static_cast<std::int64_t>(n_features_);
   const std::size_t chunk = config_.chunk_edges == 0 ? n_edges : config_.chunk_edges;
-  const std::size_t buffer_edges = std::min(chunk, n_edges);
-  const bool compact = config_.compact_nodes;
-  if (workspace->edge_index.size() < 2 * buffer_edges)
-    workspace->edge_index.resize(2 * buffer_edges);  // grow-only
-  if (compact && workspace->node_slot.size() < features.rows) workspace->node_slot.resize(features.rows, -1);
-  const bool rank2 = model_->output_rank(0) == 2;
+  const std::size_t n_chunks = (n_edges + chunk - 1) / chunk;
+  const std::size_t n_lanes = std::min(std::max<std::size_t>(1, config_.chunk_threads), n_chunks);
   try {
-    if (config_.onnx.io_binding && !workspace->binding) workspace->binding.emplace(session);
-    for (std::size_t start = 0; start < n_edges; start += chunk) {
-      const std::size_t n = std::min(chunk, n_edges - start);
-      const bool last = start + n == n_edges;
-      std::int64_t* index = workspace->edge_index.data();
-      const float* node_data = features.data.data();
-      std::int64_t n_rows = n_nodes;
-      if (compact) {
-        // Renumber the chunk's nodes in order of first use and gather their rows.
-        auto& slot = workspace->node_slot;
-        auto& nodes = workspace->chunk_nodes;
-        nodes.clear();
-        const auto renumber = [&](const std::int64_t* ends, std::int64_t* renumbered) {
-          for (std::size_t e = 0; e < n; ++e) {
-            const auto v = static_cast<std::size_t>(ends[e]);
-            if (slot[v] < 0) {
-              slot[v] = static_cast<std::int32_t>(nodes.size());
-              nodes.push_back(ends[e]);
-            }
-            renumbered[e] = slot[v];
+    if (n_lanes == 1) {
+      for (std::size_t c = 0; c < n_chunks; ++c) {
+        const std::size_t begin = c * chunk;
+        classify_chunk(features, edges, begin, std::min(chunk, n_edges - begin), c + 1 == n_chunks,
+                       *workspace, out);
+      }
+    } else {
+      // Lanes pull chunks from a shared counter (dynamic balance when a core is
+      // busy); each lane owns its IO binding and buffers. If TBB gives fewer
+      // threads than lanes, the first lanes simply take all chunks.
+      auto& lanes = workspace->lanes;
+      while (lanes.size() < n_lanes) lanes.push_back(make_workspace());
+      std::atomic<std::size_t> next{0};
+      tbb::task_arena arena(static_cast<int>(n_lanes));
+      arena.execute([&] {
+        tbb::parallel_for(std::size_t{0}, n_lanes, [&](std::size_t lane) {
+          for (std::size_t c = next++; c < n_chunks; c = next++) {
+            const std::size_t begin = c * chunk;
+            classify_chunk(features, edges, begin, std::min(chunk, n_edges - begin), c + 1 == n_chunks,
+                           *lanes[lane], out);
           }
-        };
-        renumber(edges.src.data() + start, index);
-        renumber(edges.dst.data() + start, index + n);
-        auto& rows = workspace->chunk_features;
-        rows.resize(nodes.size() * n_features_);
-        for (std::size_t k = 0; k < nodes.size(); ++k) {
-          const auto v = static_cast<std::size_t>(nodes[k]);
-          std::memcpy(rows.data() + k * n_features_, features.data.data() + v * n_features_,
-                      n_features_ * sizeof(float));
-          slot[v] = -1;  // ready for the next chunk
-        }
-        node_data = rows.data();
-        n_rows = static_cast<std::int64_t>(nodes.size());
-      } else {
-        std::memcpy(index, edges.src.data() + start, n * sizeof(std::int64_t));
-        std::memcpy(index + n, edges.dst.data() + start, n * sizeof(std::int64_t));
+        });
+      });
+      for (auto& lane : lanes) {
+        workspace->runs += std::exchange(lane->runs, 0);
+        workspace->nodes_fed += std::exchange(lane->nodes_fed, 0);
       }
-      workspace->nodes_fed += static_cast<std::size_t>(n_rows);
-      const std::array<std::int64_t, 2> feature_shape = {n_rows, n_cols};
-      // ORT never writes to inputs; the const_cast only satisfies the C API.
-      auto feature_tensor = Ort::Value::CreateTensor<float>(mem, const_cast<float*>(node_data),
-                                                            static_cast<std::size_t>(n_rows) * n_features_,
-                                                            feature_shape.data(), 2);
-      const std::array<std::int64_t, 2> index_shape = {2, static_cast<std::int64_t>(n)};
-      auto index_tensor = Ort::Value::CreateTensor<std::int64_t>(mem, index, 2 * n, index_shape.data(), 2);
-      const std::array<std::int64_t, 2> score_shape = {static_cast<std::int64_t>(n), 1};
-      if (config_.onnx.io_binding) {
-        auto& binding = *workspace->binding;
-        auto score_tensor = Ort::Value::CreateTensor<float>(mem, out.score.data() + start, n,
-                                                            score_shape.data(), rank2 ? 2 : 1);
-        binding.ClearBoundInputs();
-        binding.ClearBoundOutputs();
-        binding.BindInput(model_->input_names()[0], feature_tensor);
-        binding.BindInput(model_->input_names()[1], index_tensor);
-        binding.BindOutput(model_->output_names()[0], score_tensor);
-        session.Run(model_->run_options(last), binding);
-        binding.ClearBoundInputs();
-        binding.ClearBoundOutputs();
-      } else {
-        std::array<Ort::Value, 2> inputs = {std::move(feature_tensor), std::move(index_tensor)};
-        auto outputs = session.Run(model_->run_options(last), model_->input_names().data(), inputs.data(), 2,
-                                   model_->output_names().data(), 1);
-        const auto count = outputs[0].GetTensorTypeAndShapeInfo().GetElementCount();
-        if (count != n) {
-          throw ModelError(model_->file().string() + ": output 'edge_score' has " + std::to_string(count) +
-                           " values for " + std::to_string(n) + " edges");
-        }
-        std::memcpy(out.score.data() + start, outputs[0].GetTensorData<float>(), n * sizeof(float));
-      }
-      ++workspace->runs;
     }
   } catch (const Ort::Exception& e) {
     throw ModelError(model_->file().string() + ": inference failed: " + e.what());
   }
   if (config_.onnx.memory != OrtMemoryMode::kArena) {
-    std::vector<std::int64_t>().swap(workspace->edge_index);
-    std::vector<std::int32_t>().swap(workspace->node_slot);
-    std::vector<std::int64_t>().swap(workspace->chunk_nodes);
-    std::vector<float>().swap(workspace->chunk_features);
+    release_buffers(*workspace);
+    workspace->lanes.clear();
   }
   return out;
+}
+
+void EdgeClassifier::release_buffers(Workspace& ws) {
+  std::vector<std::int64_t>().swap(ws.edge_index);
+  std::vector<std::int32_t>().swap(ws.node_slot);
+  std::vector<std::int64_t>().swap(ws.chunk_nodes);
+  std::vector<float>().swap(ws.chunk_features);
+}
+
+void EdgeClassifier::classify_chunk(const Matrix& features, const EdgeList& edges, std::size_t start,
+                                    std::size_t n, bool last, Workspace& ws, EdgeList& out) const {
+  Ort::Session& session = model_->session();
+  const auto& mem = model_->cpu_memory();
+  const auto n_cols = static_cast<std::int64_t>(n_features_);
+  const bool compact = config_.compact_nodes;
+  if (ws.edge_index.size() < 2 * n) ws.edge_index.resize(2 * n);  // grow-only
+  if (compact && ws.node_slot.size() < features.rows) ws.node_slot.resize(features.rows, -1);
+  const bool rank2 = model_->output_rank(0) == 2;
+  if (config_.onnx.io_binding && !ws.binding) ws.binding.emplace(session);
+  std::int64_t* index = ws.edge_index.data();
+  const float* node_data = features.data.data();
+  auto n_rows = static_cast<std::int64_t>(features.rows);
+  if (compact) {
+    // Renumber the chunk's nodes in order of first use and gather their rows.
+    auto& slot = ws.node_slot;
+    auto& nodes = ws.chunk_nodes;
+    nodes.clear();
+    const auto renumber = [&](const std::int64_t* ends, std::int64_t* renumbered) {
+      for (std::size_t e = 0; e < n; ++e) {
+        const auto v = static_cast<std::size_t>(ends[e]);
+        if (slot[v] < 0) {
+          slot[v] = static_cast<std::int32_t>(nodes.size());
+          nodes.push_back(ends[e]);
+        }
+        renumbered[e] = slot[v];
+      }
+    };
+    renumber(edges.src.data() + start, index);
+    renumber(edges.dst.data() + start, index + n);
+    auto& rows = ws.chunk_features;
+    rows.resize(nodes.size() * n_features_);
+    for (std::size_t k = 0; k < nodes.size(); ++k) {
+      const auto v = static_cast<std::size_t>(nodes[k]);
+      std::memcpy(rows.data() + k * n_features_, features.data.data() + v * n_features_,
+                  n_features_ * sizeof(float));
+      slot[v] = -1;  // ready for the next chunk
+    }
+    node_data = rows.data();
+    n_rows = static_cast<std::int64_t>(nodes.size());
+  } else {
+    std::memcpy(index, edges.src.data() + start, n * sizeof(std::int64_t));
+    std::memcpy(index + n, edges.dst.data() + start, n * sizeof(std::int64_t));
+  }
+  ws.nodes_fed += static_cast<std::size_t>(n_rows);
+  const std::array<std::int64_t, 2> feature_shape = {n_rows, n_cols};
+  // ORT never writes to inputs; the const_cast only satisfies the C API.
+  auto feature_tensor = Ort::Value::CreateTensor<float>(mem, const_cast<float*>(node_data),
+                                                        static_cast<std::size_t>(n_rows) * n_features_,
+                                                        feature_shape.data(), 2);
+  const std::array<std::int64_t, 2> index_shape = {2, static_cast<std::int64_t>(n)};
+  auto index_tensor = Ort::Value::CreateTensor<std::int64_t>(mem, index, 2 * n, index_shape.data(), 2);
+  const std::array<std::int64_t, 2> score_shape = {static_cast<std::int64_t>(n), 1};
+  if (config_.onnx.io_binding) {
+    auto& binding = *ws.binding;
+    auto score_tensor =
+        Ort::Value::CreateTensor<float>(mem, out.score.data() + start, n, score_shape.data(), rank2 ? 2 : 1);
+    binding.ClearBoundInputs();
+    binding.ClearBoundOutputs();
+    binding.BindInput(model_->input_names()[0], feature_tensor);
+    binding.BindInput(model_->input_names()[1], index_tensor);
+    binding.BindOutput(model_->output_names()[0], score_tensor);
+    session.Run(model_->run_options(last), binding);
+    binding.ClearBoundInputs();
+    binding.ClearBoundOutputs();
+  } else {
+    std::array<Ort::Value, 2> inputs = {std::move(feature_tensor), std::move(index_tensor)};
+    auto outputs = session.Run(model_->run_options(last), model_->input_names().data(), inputs.data(), 2,
+                               model_->output_names().data(), 1);
+    const auto count = outputs[0].GetTensorTypeAndShapeInfo().GetElementCount();
+    if (count != n) {
+      throw ModelError(model_->file().string() + ": output 'edge_score' has " + std::to_string(count) +
+                       " values for " + std::to_string(n) + " edges");
+    }
+    std::memcpy(out.score.data() + start, outputs[0].GetTensorData<float>(), n * sizeof(float));
+  }
+  ++ws.runs;
 }
 
 }  // namespace trkx

@@ -1,5 +1,7 @@
 #include "trkx/pipeline/Pipeline.hpp"
 
+#include <algorithm>
+#include <thread>
 #include <unordered_set>
 #include <utility>
 
@@ -51,6 +53,13 @@ Pipeline::Pipeline(ModelSet models, Config config)
     EdgeClassifier::Config fc;
     fc.onnx = config_.onnx;
     fc.chunk_edges = config_.filter_chunk_edges;
+    if (config_.filter_parallel_chunks && fc.chunk_edges > 0) {
+      const int threads = config_.onnx.intra_op_threads > 0
+                              ? config_.onnx.intra_op_threads
+                              : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+      fc.chunk_threads = static_cast<std::size_t>(threads);
+      fc.onnx.intra_op_threads = 1;
+    }
     filter_ = std::make_unique<EdgeClassifier>(models_.filter->file, n_features, fc);
   }
   if (models_.gnn && embedding_) {

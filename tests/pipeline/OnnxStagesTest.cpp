@@ -181,6 +181,32 @@ TEST(EdgeClassifier, CompactNodesFeedsOnlyTheChunksNodes) {
   }
 }
 
+TEST(EdgeClassifier, ConcurrentChunksGiveTheSerialScores) {
+  // chunk_threads > 1: chunks are classified by several lanes at once; every edge must get
+  // exactly the score of the one-lane run, every chunk must run once, and a workspace
+  // reused for a second event must still be right (lanes keep their buffers).
+  const Matrix f = random_features(300, 31);
+  const EdgeList edges = random_edges(300, 2300, 32);  // 5 chunks of 500, the last one short
+  EdgeClassifier::Config serial_config;
+  serial_config.chunk_edges = 500;
+  const EdgeClassifier serial(model("filter.onnx"), 7, serial_config);
+  const std::vector<float> expected = serial.classify(f, edges).score;
+  for (const std::size_t threads : {2U, 3U, 8U}) {
+    EdgeClassifier::Config config = serial_config;
+    config.chunk_threads = threads;
+    const EdgeClassifier concurrent(model("filter.onnx"), 7, config);
+    auto ws = concurrent.make_workspace();
+    for (int event = 0; event < 2; ++event) {
+      const EdgeList scored = concurrent.classify(f, edges, ws.get());
+      ASSERT_EQ(scored.score.size(), edges.size());
+      for (std::size_t e = 0; e < edges.size(); ++e)
+        ASSERT_EQ(scored.score[e], expected[e]) << threads << " " << e;
+    }
+    EXPECT_EQ(ws->runs, 10U) << threads;
+    EXPECT_EQ(ws->lanes.size(), std::min<std::size_t>(threads, 5)) << threads;
+  }
+}
+
 TEST(EdgeClassifier, CompactNodesInOneCallFeedsOnlyHitsWithEdges) {
   // With one call for all edges (a GNN), compact_nodes feeds only the hits that have edges.
   // (That a real message-passing GNN gives the same scores: ShippedModelsTest.cpp.)

@@ -21,18 +21,23 @@ namespace trkx {
 class EdgeClassifier {
  public:
   struct Config {
-    OnnxConfig onnx;              ///< threads, optimisation, memory mode, IO binding
-    std::size_t chunk_edges = 0;  ///< edges per ONNX call; 0 = all at once. Use a few thousand
-                                  ///< for a per-edge filter (the pipeline uses 4096: its [chunk,
-                                  ///< width] tensors stay in cache); 0 for a GNN, whose message
-                                  ///< passing needs the whole graph.
-    bool compact_nodes = true;    ///< feed each ONNX call only the rows of `features` its edges
-                                  ///< refer to (indices renumbered), so the model's per-node work
-                                  ///< (input transform, node networks) is done for those nodes
-                                  ///< only: per chunk for a chunked filter, and the hits left
-                                  ///< without any edge for a GNN. Valid for models in which a hit
-                                  ///< reaches an edge's score only through edges (per-edge models,
-                                  ///< message passing); bit-identical scores.
+    OnnxConfig onnx;                ///< threads, optimisation, memory mode, IO binding
+    std::size_t chunk_edges = 0;    ///< edges per ONNX call; 0 = all at once. Use a few thousand
+                                    ///< for a per-edge filter (the pipeline uses 4096: its [chunk,
+                                    ///< width] tensors stay in cache); 0 for a GNN, whose message
+                                    ///< passing needs the whole graph.
+    bool compact_nodes = true;      ///< feed each ONNX call only the rows of `features` its edges
+                                    ///< refer to (indices renumbered), so the model's per-node work
+                                    ///< (input transform, node networks) is done for those nodes
+                                    ///< only: per chunk for a chunked filter, and the hits left
+                                    ///< without any edge for a GNN. Valid for models in which a hit
+                                    ///< reaches an edge's score only through edges (per-edge models,
+                                    ///< message passing); bit-identical scores.
+    std::size_t chunk_threads = 1;  ///< chunked models: classify up to this many chunks at once, each
+                                    ///< ONNX call on the thread that makes it (TBB tasks; give the
+                                    ///< session onnx.intra_op_threads = 1). For a 4096-edge filter this
+                                    ///< beats splitting every call over intra-op threads (README,
+                                    ///< trkx bench --filter-threading). Scores do not depend on it.
   };
 
   /// Per-thread reusable state: IO binding and grow-only buffers.
@@ -42,8 +47,9 @@ class EdgeClassifier {
     std::vector<std::int32_t> node_slot;    ///< compact_nodes: row in the chunk's features, -1 = unused
     std::vector<std::int64_t> chunk_nodes;  ///< compact_nodes: original rows fed in this chunk
     std::vector<float> chunk_features;      ///< compact_nodes: their feature rows
-    std::size_t runs = 0;                   ///< ONNX calls made through this workspace
+    std::size_t runs = 0;                   ///< ONNX calls made through this workspace (all lanes)
     std::size_t nodes_fed = 0;              ///< node rows passed to the model, summed over calls
+    std::vector<std::unique_ptr<Workspace>> lanes;  ///< chunk_threads > 1: one per concurrent call
   };
 
   /// Loads `file` and checks its inputs and output against the contract
@@ -62,6 +68,11 @@ class EdgeClassifier {
                                   Workspace* workspace = nullptr) const;
 
  private:
+  /// Scores edges [start, start + n) into out.score with one ONNX call.
+  void classify_chunk(const Matrix& features, const EdgeList& edges, std::size_t start, std::size_t n,
+                      bool last, Workspace& ws, EdgeList& out) const;
+  static void release_buffers(Workspace& ws);
+
   Config config_;
   std::size_t n_features_;
   std::unique_ptr<OnnxModel> model_;

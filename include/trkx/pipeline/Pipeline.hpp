@@ -75,6 +75,9 @@ class Pipeline {
     std::size_t filter_chunk_edges = 4096;      ///< edges per filter call (0 = all); small chunks keep
                                                 ///< the model's [chunk, width] tensors in cache
     std::size_t gnn_chunk_edges = 0;            ///< edges per GNN call; 0 = whole graph (message passing)
+    bool filter_parallel_chunks = true;  ///< filter: onnx.intra_op_threads chunks classified at once, one
+                                         ///< ONNX thread each (false: chunks in turn, each call split
+                                         ///< over intra-op threads; measured slower, README)
     TrackBuilderKind track_builder = TrackBuilderKind::kWalkthrough;  ///< walk: better physics (README)
     float walk_cut = 0.7F;            ///< walk-through: only edges above are followed in branching components
     std::size_t min_hits = 3;         ///< shorter track candidates are dropped
