@@ -37,10 +37,10 @@ struct BenchOptions {
   std::string memory = "release";
   std::string track_builder = "walk";
   std::size_t filter_chunk = Pipeline::Config{}.filter_chunk_edges;
-  std::string compare_models;               // second configuration: other models ...
-  std::string compare_memory;               // ... and/or another memory mode
-  std::string filter_threading = "chunks";  // chunks | intra-op (Pipeline::Config::filter_parallel_chunks)
-  std::string compare_filter_threading;     // ... and/or another filter threading
+  std::string compare_models;       // second configuration: other models ...
+  std::string compare_memory;       // ... and/or another memory mode
+  std::string threading = "lanes";  // lanes | intra-op (filter_parallel_chunks, gnn_partitions)
+  std::string compare_threading;    // ... and/or another threading
   std::string json;
 };
 
@@ -71,13 +71,14 @@ double quantile(std::vector<double> v, double q) {
 }
 
 std::unique_ptr<Pipeline> make_pipeline(const std::string& models, const std::string& memory,
-                                        const std::string& filter_threading, const BenchOptions& opt) {
+                                        const std::string& threading, const BenchOptions& opt) {
   Pipeline::Config config;
   config.onnx.intra_op_threads = opt.threads;
   config.onnx.memory = parse_memory_mode(memory);
   config.onnx.allow_spinning = false;  // as trkx reconstruct (shared cores)
   config.filter_chunk_edges = opt.filter_chunk;
-  config.filter_parallel_chunks = filter_threading == "chunks";
+  config.filter_parallel_chunks = threading == "lanes";
+  config.gnn_partitions = threading == "lanes";
   config.track_builder = parse_track_builder(opt.track_builder);
   return std::make_unique<Pipeline>(ModelSet::load(models), config);
 }
@@ -184,16 +185,16 @@ void run_bench(const BenchOptions& opt) {
       opt.threads);
 
   const auto label = [](const std::string& models, const std::string& memory, const std::string& threading) {
-    return models + ", " + memory + ", filter " + threading;
+    return models + ", " + memory + ", " + threading;
   };
   std::vector<Variant> variants(1);
-  variants[0].label = "A (" + label(opt.models, opt.memory, opt.filter_threading) + ")";
-  variants[0].pipeline = make_pipeline(opt.models, opt.memory, opt.filter_threading, opt);
-  if (!opt.compare_models.empty() || !opt.compare_memory.empty() || !opt.compare_filter_threading.empty()) {
+  variants[0].label = "A (" + label(opt.models, opt.memory, opt.threading) + ")";
+  variants[0].pipeline = make_pipeline(opt.models, opt.memory, opt.threading, opt);
+  if (!opt.compare_models.empty() || !opt.compare_memory.empty() || !opt.compare_threading.empty()) {
     const auto or_a = [](const std::string& b, const std::string& a) { return b.empty() ? a : b; };
     const std::string models = or_a(opt.compare_models, opt.models);
     const std::string memory = or_a(opt.compare_memory, opt.memory);
-    const std::string threading = or_a(opt.compare_filter_threading, opt.filter_threading);
+    const std::string threading = or_a(opt.compare_threading, opt.threading);
     variants.emplace_back();
     variants[1].label = "B (" + label(models, memory, threading) + ")";
     variants[1].pipeline = make_pipeline(models, memory, threading, opt);
@@ -241,7 +242,7 @@ void add_bench_command(CLI::App& app) {
       "bench",
       "Per-stage latency (median, min, p90 of wall time), CPU time, throughput and peak memory of the "
       "reconstruction chain on events held in memory; --compare-models / --compare-memory / "
-      "--compare-filter-threading measure a second configuration side by side (interleaved runs) and print "
+      "--compare-threading measure a second configuration side by side (interleaved runs) and print "
       "the ratios");
   cmd->add_option("--models", opt->models, "Models directory with pipeline.json")->required();
   cmd->add_option("--input", opt->inputs, "TrackML events (directories or prefixes); default: simulate");
@@ -269,14 +270,15 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--compare-models", opt->compare_models, "Second configuration: this models directory");
   cmd->add_option("--compare-memory", opt->compare_memory, "Second configuration: this memory mode")
       ->check(CLI::IsMember({"arena", "release", "no-arena"}));
-  cmd->add_option("--filter-threading", opt->filter_threading,
-                  "Filter chunks: 'chunks' (several calls at once, one thread each) or 'intra-op' (one call "
-                  "at a time split over threads)")
-      ->check(CLI::IsMember({"chunks", "intra-op"}))
+  cmd->add_option(
+         "--threading", opt->threading,
+         "How the filter and GNN use the threads: 'lanes' (filter chunks / GNN phi parts classified "
+         "at once, one ONNX thread each) or 'intra-op' (one call at a time, split over ONNX intra-op "
+         "threads; the GNN's ScatterND allows only one)")
+      ->check(CLI::IsMember({"lanes", "intra-op"}))
       ->capture_default_str();
-  cmd->add_option("--compare-filter-threading", opt->compare_filter_threading,
-                  "Second configuration: this filter threading")
-      ->check(CLI::IsMember({"chunks", "intra-op"}));
+  cmd->add_option("--compare-threading", opt->compare_threading, "Second configuration: this threading")
+      ->check(CLI::IsMember({"lanes", "intra-op"}));
   cmd->add_option("--json", opt->json, "Write the results as JSON to this file");
   cmd->callback([opt] { run_bench(*opt); });
 }

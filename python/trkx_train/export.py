@@ -33,7 +33,7 @@ import onnx.numpy_helper
 import onnx.shape_inference
 import torch
 
-from .models import Probabilities
+from .models import GNNConfig, Probabilities
 from .train import load_stage_model
 
 OPSET = 17
@@ -404,6 +404,11 @@ def pipeline_entry(info: dict[str, Any], overrides: dict[str, Any] | None = None
              "max_neighbours": int(r["max_neighbours"])}
     else:
         e = {"file": info["file"], "cut": round(float(r["cut"]), 6)}
+    if info["stage"] == "gnn":
+        # An interaction network's edge score depends on the graph within n_steps hops of the
+        # edge's hits (one hop per message-passing step): trkx may then classify the graph in
+        # parts with halos of this many hops (EdgeClassifier::Config::partitions).
+        e["receptive_hops"] = int(info["spec"]["model"].get("n_steps", GNNConfig().n_steps))
     e.update(overrides or {})
     return e
 

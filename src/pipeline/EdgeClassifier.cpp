@@ -57,8 +57,14 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
   const std::size_t chunk = config_.chunk_edges == 0 ? n_edges : config_.chunk_edges;
   const std::size_t n_chunks = (n_edges + chunk - 1) / chunk;
   const std::size_t n_lanes = std::min(std::max<std::size_t>(1, config_.chunk_threads), n_chunks);
+  const bool partition = config_.chunk_edges == 0 && config_.partitions > 1 && config_.halo_hops > 0 &&
+                         n_edges >= std::max<std::size_t>(config_.min_partition_edges, 2);
+  workspace->parts = 0;
+  workspace->part_edges = 0;
   try {
-    if (n_lanes == 1) {
+    if (partition) {
+      classify_partitioned(features, edges, *workspace, out);
+    } else if (n_lanes == 1) {
       for (std::size_t c = 0; c < n_chunks; ++c) {
         const std::size_t begin = c * chunk;
         classify_chunk(features, edges, begin, std::min(chunk, n_edges - begin), c + 1 == n_chunks,
@@ -94,6 +100,114 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
     workspace->lanes.clear();
   }
   return out;
+}
+
+void EdgeClassifier::classify_partitioned(const Matrix& features, const EdgeList& edges, Workspace& ws,
+                                          EdgeList& out) const {
+  const std::size_t n_edges = edges.size();
+  const std::size_t n_nodes = features.rows;
+  const std::size_t col = config_.partition_column;
+  if (col >= n_features_) {
+    throw Error("EdgeClassifier: partition_column " + std::to_string(col) + " is not a feature column (0.." +
+                std::to_string(n_features_ - 1) + ")");
+  }
+  const auto key = [&](std::int64_t v) {
+    return features.data[static_cast<std::size_t>(v) * n_features_ + col];
+  };
+  // Cut values: quantiles of the source hits' keys, so that the parts own about as many edges
+  // each. An edge belongs to the part of its source hit.
+  const std::size_t n_parts = std::min(config_.partitions, n_edges);
+  std::vector<float> cuts;
+  {
+    std::vector<float> keys(n_edges);
+    for (std::size_t e = 0; e < n_edges; ++e) keys[e] = key(edges.src[e]);
+    for (std::size_t k = 1; k < n_parts; ++k) {
+      const auto nth = keys.begin() + static_cast<std::ptrdiff_t>(k * n_edges / n_parts);
+      std::nth_element(keys.begin(), nth, keys.end());
+      cuts.push_back(*nth);
+    }
+  }
+  std::vector<std::uint32_t> owner(n_edges);
+  for (std::size_t e = 0; e < n_edges; ++e) {
+    owner[e] = static_cast<std::uint32_t>(std::upper_bound(cuts.begin(), cuts.end(), key(edges.src[e])) -
+                                          cuts.begin());
+  }
+  // Undirected adjacency (CSR) for the halo search.
+  std::vector<std::size_t> offset(n_nodes + 1, 0);
+  for (std::size_t e = 0; e < n_edges; ++e) {
+    ++offset[static_cast<std::size_t>(edges.src[e]) + 1];
+    ++offset[static_cast<std::size_t>(edges.dst[e]) + 1];
+  }
+  for (std::size_t v = 0; v < n_nodes; ++v) offset[v + 1] += offset[v];
+  std::vector<std::int64_t> adjacent(2 * n_edges);
+  {
+    std::vector<std::size_t> fill(offset.begin(), offset.end() - 1);
+    for (std::size_t e = 0; e < n_edges; ++e) {
+      adjacent[fill[static_cast<std::size_t>(edges.src[e])]++] = edges.dst[e];
+      adjacent[fill[static_cast<std::size_t>(edges.dst[e])]++] = edges.src[e];
+    }
+  }
+  auto& lanes = ws.lanes;
+  while (lanes.size() < n_parts) lanes.push_back(make_workspace());
+  tbb::task_arena arena(static_cast<int>(n_parts));
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, n_parts, [&](std::size_t k) {
+      Workspace& lane = *lanes[k];
+      auto& mark = lane.in_part;
+      mark.assign(n_nodes, 0);
+      std::vector<std::int64_t> frontier;
+      std::vector<std::int64_t> next;
+      for (std::size_t e = 0; e < n_edges; ++e) {
+        if (owner[e] != k) continue;
+        for (const std::int64_t v : {edges.src[e], edges.dst[e]}) {
+          if (mark[static_cast<std::size_t>(v)] == 0) {
+            mark[static_cast<std::size_t>(v)] = 1;
+            frontier.push_back(v);
+          }
+        }
+      }
+      lane.part.src.clear();
+      lane.part.dst.clear();
+      lane.part_edge_id.clear();
+      if (frontier.empty()) return;  // a part without edges (many equal keys)
+      for (std::size_t hop = 0; hop < config_.halo_hops && !frontier.empty(); ++hop) {
+        next.clear();
+        for (const std::int64_t v : frontier) {
+          const auto u = static_cast<std::size_t>(v);
+          for (std::size_t j = offset[u]; j < offset[u + 1]; ++j) {
+            const auto w = static_cast<std::size_t>(adjacent[j]);
+            if (mark[w] == 0) {
+              mark[w] = 1;
+              next.push_back(adjacent[j]);
+            }
+          }
+        }
+        std::swap(frontier, next);
+      }
+      // The part: every edge between marked hits, in the original order.
+      for (std::size_t e = 0; e < n_edges; ++e) {
+        if (mark[static_cast<std::size_t>(edges.src[e])] != 0 &&
+            mark[static_cast<std::size_t>(edges.dst[e])] != 0) {
+          lane.part.src.push_back(edges.src[e]);
+          lane.part.dst.push_back(edges.dst[e]);
+          lane.part_edge_id.push_back(e);
+        }
+      }
+      lane.part.score.assign(lane.part.size(), 0.0F);
+      classify_chunk(features, lane.part, 0, lane.part.size(), true, lane, lane.part);
+      for (std::size_t j = 0; j < lane.part_edge_id.size(); ++j) {
+        const std::size_t e = lane.part_edge_id[j];
+        if (owner[e] == k) out.score[e] = lane.part.score[j];
+      }
+    });
+  });
+  for (std::size_t k = 0; k < n_parts; ++k) {
+    auto& lane = lanes[k];
+    if (!lane->part_edge_id.empty()) ++ws.parts;
+    ws.part_edges += lane->part_edge_id.size();
+    ws.runs += std::exchange(lane->runs, 0);
+    ws.nodes_fed += std::exchange(lane->nodes_fed, 0);
+  }
 }
 
 void EdgeClassifier::release_buffers(Workspace& ws) {

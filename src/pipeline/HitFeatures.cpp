@@ -14,6 +14,7 @@ namespace trkx {
 
 namespace {
 enum Column : std::size_t { kR = 0, kPhi, kZ, kCellCount, kCellCharge, kExtentCh0, kExtentCh1, kNumColumns };
+static_assert(kPhi == HitFeatures::kPhiColumn);
 }  // namespace
 
 HitFeatures::HitFeatures(Config config) : config_(config) {

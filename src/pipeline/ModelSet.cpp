@@ -109,6 +109,9 @@ ModelSet ModelSet::load(const std::filesystem::path& dir, bool require_files) {
     if (!(entry.cut >= 0.0F && entry.cut <= 1.0F)) {
       throw ModelError(file + ": '" + std::string(stage) + ".cut' must be in [0, 1]");
     }
+    if (e.contains("receptive_hops")) {
+      entry.receptive_hops = number<std::size_t>(e, "receptive_hops", std::string(stage) + ".", file);
+    }
     if (present(entry.file, stage)) (std::string(stage) == "filter" ? set.filter : set.gnn) = entry;
   }
   if (j.contains("training")) set.training_json = j.at("training").dump();

@@ -38,6 +38,10 @@ Pipeline::Pipeline(ModelSet models, Config config)
   }
   if (any_model || !models_.node_features.empty()) models_.check_node_features(HitFeatures::feature_names());
   const std::size_t n_features = HitFeatures::n_features();
+  // Threads of one event: ONNX intra-op threads, or for the filter and GNN concurrent calls.
+  const int threads = config_.onnx.intra_op_threads > 0
+                          ? config_.onnx.intra_op_threads
+                          : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   if (models_.embedding) {
     Embedding::Config ec;
     ec.onnx = config_.onnx;
@@ -54,9 +58,6 @@ Pipeline::Pipeline(ModelSet models, Config config)
     fc.onnx = config_.onnx;
     fc.chunk_edges = config_.filter_chunk_edges;
     if (config_.filter_parallel_chunks && fc.chunk_edges > 0) {
-      const int threads = config_.onnx.intra_op_threads > 0
-                              ? config_.onnx.intra_op_threads
-                              : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
       fc.chunk_threads = static_cast<std::size_t>(threads);
       fc.onnx.intra_op_threads = 1;
     }
@@ -66,6 +67,12 @@ Pipeline::Pipeline(ModelSet models, Config config)
     EdgeClassifier::Config gc;
     gc.onnx = config_.onnx;
     gc.chunk_edges = config_.gnn_chunk_edges;
+    if (config_.gnn_partitions && gc.chunk_edges == 0 && models_.gnn->receptive_hops > 0) {
+      gc.partitions = static_cast<std::size_t>(threads);
+      gc.halo_hops = models_.gnn->receptive_hops;
+      gc.partition_column = HitFeatures::kPhiColumn;
+      gc.onnx.intra_op_threads = 1;
+    }
     gnn_ = std::make_unique<EdgeClassifier>(models_.gnn->file, n_features, gc);
     const float cut = models_.gnn->cut;
     if (config_.track_builder == TrackBuilderKind::kWalkthrough) {

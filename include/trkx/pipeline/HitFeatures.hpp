@@ -43,6 +43,8 @@ class HitFeatures {
   /// Column names, in column order (what pipeline.json's node_features must equal).
   [[nodiscard]] static const std::vector<std::string>& feature_names();
   [[nodiscard]] static std::size_t n_features() { return feature_names().size(); }
+  /// Column of the azimuth phi (the GNN's partition key: tracks are local in phi).
+  static constexpr std::size_t kPhiColumn = 1;
 
   /// Features of all hits. `cells` may be empty or list cells of only some hits;
   /// cells whose hit_id is not among the hits throw trkx::InputError.

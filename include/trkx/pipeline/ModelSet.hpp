@@ -21,10 +21,13 @@ struct ModelSet {
     float radius = 0.0F;              ///< radius-graph search radius (embedding units)
     std::size_t max_neighbours = 64;  ///< neighbours kept per hit
   };
-  /// "filter" / "gnn": {"file": ..., "cut": c}
+  /// "filter" / "gnn": {"file": ..., "cut": c [, "receptive_hops": h]}
   struct ClassifierEntry {
     std::filesystem::path file;
-    float cut = 0.5F;  ///< edges with score >= cut are kept
+    float cut = 0.5F;                ///< edges with score >= cut are kept
+    std::size_t receptive_hops = 0;  ///< an edge's score depends on the graph within this many hops
+                                     ///< of its hits (a GNN: its message-passing steps); 0 = not
+                                     ///< stated (the GNN is then never split into parts)
   };
 
   std::filesystem::path dir;

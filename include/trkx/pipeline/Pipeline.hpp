@@ -78,6 +78,9 @@ class Pipeline {
     bool filter_parallel_chunks = true;  ///< filter: onnx.intra_op_threads chunks classified at once, one
                                          ///< ONNX thread each (false: chunks in turn, each call split
                                          ///< over intra-op threads; measured slower, README)
+    bool gnn_partitions = true;  ///< GNN: cut the graph into onnx.intra_op_threads parts classified at
+                                 ///< once (EdgeClassifier::Config::partitions; needs the model's
+                                 ///< receptive_hops); false: one call on the whole graph
     TrackBuilderKind track_builder = TrackBuilderKind::kWalkthrough;  ///< walk: better physics (README)
     float walk_cut = 0.7F;            ///< walk-through: only edges above are followed in branching components
     std::size_t min_hits = 3;         ///< shorter track candidates are dropped
