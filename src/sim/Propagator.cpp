@@ -167,6 +167,10 @@ std::array<double, 3> scatter(const std::array<double, 3>& d, double a1, double 
   return out;
 }
 
+constexpr double kPionCtau = 7804.5;  // mm
+constexpr double kKaonCtau = 3711.4;  // mm
+constexpr double kPi0Mass = 0.134977;
+
 bool is_hadron(Species s) { return s == Species::kPion || s == Species::kKaon || s == Species::kProton; }
 
 double norm(const std::array<double, 3>& v) { return std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]); }
@@ -236,6 +240,14 @@ void Propagator::transport_charged(std::vector<SimParticle>& particles, std::siz
 
   double t_total = 0;
   double phi = std::atan2(mom[1], mom[0]);  // azimuth of the momentum
+  // Decay in flight of charged pions and kaons: path length (3D) at which the particle decays.
+  double s_total = 0;
+  double decay_path = std::numeric_limits<double>::infinity();
+  if (config_.charged_decays && particle.generation < config_.max_generation &&
+      (particle.species == Species::kPion || particle.species == Species::kKaon)) {
+    const double ctau = particle.species == Species::kPion ? kPionCtau : kKaonCtau;
+    decay_path = norm(mom) / mass * ctau * -std::log(1.0 - uni(rng));
+  }
   for (int step = 0; step < config_.max_crossings; ++step) {
     const Helix h = make_helix(pos, mom, particle.charge, config_.bz, phi);
     if (h.pt < 1e-4) return;
@@ -272,6 +284,17 @@ void Propagator::transport_charged(std::vector<SimParticle>& particles, std::siz
       }
     }
     if (surface == -1) return;
+    const double path_per_t = std::sqrt(1.0 + h.cot * h.cot);
+    if (s_total + t_next * path_per_t > decay_path) {
+      // Decays before the next surface (unless the looper cut-off stops it first).
+      const double td = (decay_path - s_total) / path_per_t;
+      if (t_total + td <= config_.max_turns * kTwoPi * rh) {
+        const auto where = h.position(td);
+        if (inside_world(where)) decay_charged(particles, particle, where, h.momentum(td), rng);
+      }
+      return;
+    }
+    s_total += t_next * path_per_t;
     t_total += t_next;
     if (t_total > config_.max_turns * kTwoPi * rh) return;
     const auto at = h.position(t_next);
@@ -454,6 +477,38 @@ void Propagator::transport_photon(std::vector<SimParticle>& particles, std::size
       particles.push_back(ele);
     }
     return;
+  }
+}
+
+void Propagator::decay_charged(std::vector<SimParticle>& particles, const SimParticle& parent,
+                               const std::array<double, 3>& at, const std::array<double, 3>& mom,
+                               Rng& rng) const {
+  // pi+- -> mu+- nu (99.99%). K+- -> mu+- nu (63.6%; with K -> pi0 mu nu, 67%), otherwise pi+- pi0
+  // (20.7%; the 3-body modes, whose charged daughter is mostly a pion, are folded in with its kinematics).
+  // The neutrino is not listed; the pi0 becomes two photons that may convert.
+  std::uniform_real_distribution<double> uni(0.0, 1.0);
+  const bool to_muon = parent.species == Species::kPion || uni(rng) < 0.67;
+  const Species charged = to_muon ? Species::kMuon : Species::kPion;
+  const double m_neutral = to_muon ? 0.0 : kPi0Mass;
+  const auto daughters = two_body_decay(mom, mass_of(parent.species), mass_of(charged), m_neutral, rng);
+  SimParticle dau;
+  dau.vertex = at;
+  dau.interaction = parent.interaction;
+  dau.generation = static_cast<std::uint8_t>(parent.generation + 1);
+  dau.origin = Origin::kDecay;
+  if (norm(daughters[0]) >= config_.secondary_p_min) {
+    dau.momentum = daughters[0];
+    dau.species = charged;
+    dau.charge = parent.charge;
+    particles.push_back(dau);
+  }
+  if (!to_muon) {
+    for (const auto& pg : two_body_decay(daughters[1], kPi0Mass, 0.0, 0.0, rng)) {
+      dau.momentum = pg;
+      dau.species = Species::kPhoton;
+      dau.charge = 0;
+      particles.push_back(dau);
+    }
   }
 }
 

@@ -141,6 +141,7 @@ TEST(Simulator, LoopersHitTheSameLayerAgainOnTheWayBack) {
   config.response.noise_fraction = 0;
   config.response.efficiency = 1.0;
   config.propagation.hadronic_interactions = false;
+  config.propagation.charged_decays = false;
   // pT = 0.12 GeV: radius 200 mm in 2 T, so the track turns back at r = 400 mm.
   trkx::sim::SimParticle p;
   const double pt = 0.12;
@@ -261,29 +262,112 @@ TEST(Simulator, PileupScalesToTrackMLLikeEventSizes) {
   EXPECT_LT(hits * scale, 120e3);
   EXPECT_NEAR(noise / hits, 0.15, 0.03);
   // TrackML pile-up 200: ~10-12k listed particles, ~8.5 hits per particle, mean pT ~0.55 GeV,
-  // ~11% above 1 GeV, ~30% starting more than 1 mm from the beam line.
+  // ~11% above 1 GeV, ~30% starting more than 1 mm from the beam line (here ~11k, 8.6, 0.52 GeV, 11%,
+  // 30%; PileupTwoHundredMatchesTrackMLStatistics checks them tighter on a full event).
   EXPECT_GT(n_listed * scale, 9.5e3);
   EXPECT_LT(n_listed * scale, 12.5e3);
   EXPECT_LT(with_hits.count, listed.count);
   EXPECT_GT(static_cast<double>(with_hits.count), 0.8 * n_listed);
   EXPECT_EQ(static_cast<double>(listed.hits), hits - noise);
-  // (~9.7 here: hits per primary in this detector ~11.5, and few particles leave no hit.)
-  EXPECT_GT(listed.hits_per_particle(), 8.5);
-  EXPECT_LT(listed.hits_per_particle(), 10.5);
+  EXPECT_GT(listed.hits_per_particle(), 7.8);
+  EXPECT_LT(listed.hits_per_particle(), 9.3);
   EXPECT_GT(listed.mean_pt(), 0.5);
-  EXPECT_LT(listed.mean_pt(), 0.7);
+  EXPECT_LT(listed.mean_pt(), 0.6);
   EXPECT_GT(static_cast<double>(listed.pt_above_1) / n_listed, 0.08);
   EXPECT_LT(static_cast<double>(listed.pt_above_1) / n_listed, 0.14);
   EXPECT_GT(static_cast<double>(listed.secondaries) / n_listed, 0.22);
   EXPECT_LT(static_cast<double>(listed.secondaries) / n_listed, 0.38);
-  // Charged-primary density (generated pT > pt_min): 6.5 per unit eta (all pT) on the central plateau
-  // times the share above pt_min (~0.88); over |eta| < 4 the fall-off beyond |eta| 1.5 lowers the mean
-  // to ~4.8 (all pT), ~4.2 above pt_min.
+  // Charged-primary density (generated pT > pt_min): the generator's plateau (all pT) times the share
+  // above pt_min, the same at |eta| < 1 as over the whole acceptance |eta| < 4 (flat).
   EXPECT_EQ(summary_interactions, n_interactions);
-  EXPECT_GT(central / (2.0 * n_interactions), 5.0);
-  EXPECT_LT(central / (2.0 * n_interactions), 6.5);
-  EXPECT_GT(all_central / (8.0 * n_interactions), 4.1);
-  EXPECT_LT(all_central / (8.0 * n_interactions), 6.5);
+  const double expected = sim.generator().config().dndeta * sim.generator().fraction_above_pt_min();
+  EXPECT_NEAR(central / (2.0 * n_interactions), expected, 0.1 * expected);
+  EXPECT_NEAR(all_central / (8.0 * n_interactions), expected, 0.1 * expected);
+}
+
+TEST(Simulator, PileupTwoHundredMatchesTrackMLStatistics) {
+  // One TrackML-like event (hard scatter + pile-up 200) with the default physics.
+  const Simulator sim(builtin(), config_with(200, kJets));
+  const auto s = trkx::sim::summarize(sim.simulate(3));
+  const auto n = static_cast<double>(s.listed.count);
+  EXPECT_GT(s.hits, 100000u);
+  EXPECT_LT(s.hits, 125000u);
+  EXPECT_NEAR(s.noise_fraction(), 0.15, 0.01);
+  EXPECT_GT(n, 10e3);
+  EXPECT_LT(n, 12e3);
+  EXPECT_GT(s.hits_per_particle(), 8.0);
+  EXPECT_LT(s.hits_per_particle(), 9.0);
+  EXPECT_GT(s.listed.mean_pt(), 0.5);
+  EXPECT_LT(s.listed.mean_pt(), 0.6);
+  EXPECT_GT(static_cast<double>(s.listed.pt_above_1) / n, 0.095);
+  EXPECT_LT(static_cast<double>(s.listed.pt_above_1) / n, 0.13);
+  EXPECT_GT(static_cast<double>(s.listed.secondaries) / n, 0.26);
+  EXPECT_LT(static_cast<double>(s.listed.secondaries) / n, 0.34);
+  // Most listed particles leave hits; those without are mostly beyond the acceptance (|eta| > 4).
+  EXPECT_GT(static_cast<double>(s.with_hits.count), 0.85 * n);
+}
+
+TEST(Simulator, ChargedPionsAndKaonsDecayInFlight) {
+  // Kaons of pT 0.6 GeV at eta 0 (helix radius 1 m): decay length beta gamma c tau = 4.51 m, so a share
+  // 1 - exp(-s / 4.51 m) decays within a path s; s = 505 mm to r = 500 mm. Pions of the same pT: 33.5 m.
+  using trkx::sim::Species;
+  const trkx::sim::TrackingGeometry geometry(builtin());
+  trkx::sim::Propagator::Config config;
+  config.hadronic_interactions = false;
+  const trkx::sim::Propagator propagator(geometry, config);
+  trkx::sim::Rng rng(2024);
+  for (const auto species : {Species::kKaon, Species::kPion}) {
+    constexpr int kParticles = 4000;
+    double inside_500 = 0, decayed = 0, muons = 0;
+    for (int k = 0; k < kParticles; ++k) {
+      std::vector<trkx::sim::SimParticle> particles(1);
+      auto& p = particles[0];
+      const double phi = 0.001 * k;
+      p.momentum = {0.6 * std::cos(phi), 0.6 * std::sin(phi), 0.0};
+      p.charge = k % 2 == 0 ? 1 : -1;
+      p.species = species;
+      std::vector<trkx::sim::SimHit> hits;
+      propagator.transport_all(particles, rng, hits);
+      // The charged daughter (generation 1; a pi0's photons may convert into generation-2 electrons).
+      const auto daughter = std::find_if(particles.begin() + 1, particles.end(),
+                                         [](const auto& d) { return d.charge != 0 && d.generation == 1; });
+      if (daughter == particles.end()) continue;
+      ++decayed;
+      ASSERT_EQ(daughter->origin, trkx::sim::Origin::kDecay);
+      ASSERT_EQ(daughter->charge, particles[0].charge);
+      if (daughter->species == Species::kMuon) ++muons;
+      const double r_decay = std::hypot(daughter->vertex[0], daughter->vertex[1]);
+      if (r_decay < 500.0) ++inside_500;
+      // A kink: the parent makes no hit beyond the decay point (r grows along this track; a layer's hits
+      // are made with the step to its reference surface, so up to the layer's depth).
+      for (const auto& h : hits) {
+        if (h.particle == 0) {
+          ASSERT_LT(std::hypot(h.position[0], h.position[1]), r_decay + 20.0);
+        }
+      }
+    }
+    const double length = species == Species::kKaon ? 0.6 / 0.493677 * 3711.4 : 0.6 / 0.13957 * 7804.5;
+    const double expected = kParticles * (1.0 - std::exp(-505.0 / length));
+    EXPECT_NEAR(inside_500, expected, 4.0 * std::sqrt(expected)) << "species " << static_cast<int>(species);
+    ASSERT_GT(decayed, 0.0);
+    if (species == Species::kPion) {
+      EXPECT_EQ(muons, decayed);  // pi -> mu nu
+    } else {
+      EXPECT_NEAR(muons / decayed, 0.67, 0.06);  // K -> mu nu, otherwise pi pi0
+    }
+  }
+  // Switched off, nothing decays.
+  config.charged_decays = false;
+  const trkx::sim::Propagator stable(geometry, config);
+  std::vector<trkx::sim::SimParticle> kaons(200);
+  for (auto& k : kaons) {
+    k.momentum = {0.3, 0.0, 0.1};
+    k.charge = 1;
+    k.species = Species::kKaon;
+  }
+  std::vector<trkx::sim::SimHit> hits;
+  stable.transport_all(kaons, rng, hits);
+  EXPECT_EQ(kaons.size(), 200u);
 }
 
 TEST(Simulator, TruthIsConsistent) {
@@ -351,6 +435,7 @@ TEST(Simulator, ParticlesWithoutHitsAreListedWithNhitsZero) {
   auto config = config_with(0, kNone);
   config.response.efficiency = 1.0;
   config.propagation.hadronic_interactions = false;
+  config.propagation.charged_decays = false;
   const Simulator sim(builtin(), config);
   // A pion at eta 5.5 passes the beam pipe and leaves the tracker without a hit; a muon at eta 0.3
   // crosses every barrel layer; a photon is neutral and never listed.

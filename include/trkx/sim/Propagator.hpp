@@ -4,8 +4,10 @@
 /// helices in a uniform solenoid field along z and are intersected with every
 /// module plane they cross (overlapping modules give two hits); at each
 /// crossed module they scatter (Highland) and hadrons may interact; photons
-/// may convert in the layers; K0S and Lambda decay in flight. Secondaries are
-/// appended to the particle list and transported in turn.
+/// may convert in the layers; K0S and Lambda decay in flight, and so do
+/// charged pions and kaons (a kink: the track ends, its charged daughter
+/// starts there). Secondaries are appended to the particle list and
+/// transported in turn.
 ///
 /// Units: mm, GeV, T, radians.
 
@@ -40,6 +42,7 @@ class Propagator {
     double x0_over_lambda = 0.2;        ///< X0 / lambda_I of the material (silicon: 0.2)
     bool conversions = true;            ///< photon conversions in the layers
     bool decays = true;                 ///< K0S / Lambda decays in flight
+    bool charged_decays = true;         ///< pi+- -> mu nu, K+- -> mu nu / pi pi0 in flight (kinks)
     double secondary_p_min = 0.075;     ///< secondaries below this momentum are not made [GeV]
     int max_generation = 3;             ///< no secondaries of particles of this generation
     double world_r = 0;                 ///< leaves the tracker beyond this radius [mm] (0: detector + 10 mm)
@@ -61,6 +64,9 @@ class Propagator {
                          std::vector<SimHit>& hits) const;
   void transport_photon(std::vector<SimParticle>& particles, std::size_t index, Rng& rng) const;
   void decay_in_flight(std::vector<SimParticle>& particles, std::size_t index, Rng& rng) const;
+  /// Decays charged pion or kaon `parent` at `at` with momentum `mom`; appends its daughters.
+  void decay_charged(std::vector<SimParticle>& particles, const SimParticle& parent,
+                     const std::array<double, 3>& at, const std::array<double, 3>& mom, Rng& rng) const;
   [[nodiscard]] bool inside_world(const std::array<double, 3>& p) const;
 
   const TrackingGeometry* geometry_;
