@@ -46,6 +46,8 @@ struct ReconstructOptions {
   std::optional<float> gnn_cut;     // default: the model set's pipeline.json
   float walk_cut = Pipeline::Config{}.walk_cut;
   std::size_t min_hits = Pipeline::Config{}.min_hits;
+  bool no_stitch = false;
+  TrackStitcher::Config stitching;
 };
 
 fs::path submission_path(const fs::path& out, std::uint64_t event_id) {
@@ -107,6 +109,8 @@ void run_reconstruct(const ReconstructOptions& opt) {
   config.track_builder = parse_track_builder(opt.track_builder);
   config.walk_cut = opt.walk_cut;
   config.min_hits = opt.min_hits;
+  config.stitch = !opt.no_stitch;
+  config.stitching = opt.stitching;
   ModelSet models = ModelSet::load(opt.models);
   if (opt.filter_cut && models.filter) models.filter->cut = *opt.filter_cut;
   if (opt.gnn_cut && models.gnn) models.gnn->cut = *opt.gnn_cut;
@@ -153,6 +157,7 @@ void run_reconstruct(const ReconstructOptions& opt) {
                             {"read_seconds", read_seconds},
                             {"wall_seconds", event_timer.wall_seconds()},
                             {"rss_after_bytes", result.rss_after_bytes},
+                            {"stitched_candidates", result.stitched},
                             {"stages", nlohmann::json::array()}};
         for (const auto& s : result.stages) j["stages"].push_back(stage_json(s));
         std::lock_guard lock(mutex);
@@ -181,7 +186,15 @@ void run_reconstruct(const ReconstructOptions& opt) {
                       {"filter_chunk_edges", config.filter_chunk_edges},
                       {"track_builder", opt.track_builder},
                       {"walk_cut", config.walk_cut},
-                      {"min_hits", config.min_hits}};
+                      {"min_hits", config.min_hits},
+                      {"stitch", config.stitch}};
+  if (config.stitch) {
+    report["config"]["stitching"] = {{"min_score", config.stitching.min_score},
+                                     {"end_hits", config.stitching.end_hits},
+                                     {"fit_hits", config.stitching.fit_hits},
+                                     {"max_xy_residual_mm", config.stitching.max_xy_residual},
+                                     {"max_z_residual_mm", config.stitching.max_z_residual}};
+  }
   if (pipeline.models().filter) report["config"]["filter_cut"] = pipeline.models().filter->cut;
   if (pipeline.models().gnn) report["config"]["gnn_cut"] = pipeline.models().gnn->cut;
   report["events"] = nlohmann::json::array();
@@ -278,6 +291,27 @@ void add_reconstruct_command(CLI::App& app) {
       ->check(CLI::Range(0.0F, 1.0F))
       ->capture_default_str();
   cmd->add_option("--min-hits", opt->min_hits, "Track candidates with fewer hits are dropped")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_flag("--no-stitch", opt->no_stitch, "Do not join split track candidates (TrackStitcher)");
+  cmd->add_option("--stitch-min-score", opt->stitching.min_score,
+                  "Stitching: candidate edges below this filter score are not links")
+      ->check(CLI::Range(0.0F, 1.0F))
+      ->capture_default_str();
+  cmd->add_option("--stitch-end-hits", opt->stitching.end_hits,
+                  "Stitching: links leave one of the last / reach one of the first this many hits")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--stitch-fit-hits", opt->stitching.fit_hits,
+                  "Stitching: hits from each side of the joint in the helix fit")
+      ->check(CLI::Range(2, 100))
+      ->capture_default_str();
+  cmd->add_option("--stitch-xy", opt->stitching.max_xy_residual,
+                  "Stitching: largest x-y residual [mm] of the helix through the joint")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--stitch-z", opt->stitching.max_z_residual,
+                  "Stitching: largest z residual [mm] of the helix through the joint")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->callback([opt] { run_reconstruct(*opt); });

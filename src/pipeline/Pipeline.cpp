@@ -74,6 +74,7 @@ Pipeline::Pipeline(ModelSet models, Config config)
       gc.onnx.intra_op_threads = 1;
     }
     gnn_ = std::make_unique<EdgeClassifier>(models_.gnn->file, n_features, gc);
+    if (config_.stitch) stitcher_ = std::make_unique<TrackStitcher>(config_.stitching);
     const float cut = models_.gnn->cut;
     if (config_.track_builder == TrackBuilderKind::kWalkthrough) {
       WalkthroughTrackBuilder::Config wc;
@@ -172,6 +173,14 @@ PipelineResult Pipeline::run(const Event& event, Workspace& workspace) const {
 
       timer.reset();
       result.labels = track_builder_->build(n, scored);
+      if (stitcher_) {
+        const auto count = [](const TrackLabels& labels) {
+          return static_cast<std::size_t>(std::ranges::max(labels) + 1);
+        };
+        const std::size_t before = result.labels.empty() ? 0 : count(result.labels);
+        result.labels = stitcher_->stitch(hits, result.labels, candidates);
+        result.stitched = before - (result.labels.empty() ? 0 : count(result.labels));
+      }
       result.tracks.event_id = event.event_id;
       result.tracks.hit_id.assign(event.hits.hit_id.begin(), event.hits.hit_id.end());
       result.tracks.track_id.resize(n);

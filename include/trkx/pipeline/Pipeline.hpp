@@ -25,6 +25,7 @@
 #include "trkx/pipeline/OnnxRuntime.hpp"
 #include "trkx/pipeline/RadiusGraph.hpp"
 #include "trkx/pipeline/TrackBuilding.hpp"
+#include "trkx/pipeline/TrackStitching.hpp"
 
 namespace trkx {
 
@@ -39,6 +40,7 @@ TrackBuilderKind parse_track_builder(const std::string& text);
 /// Time, size and memory of one stage for one event.
 struct StageStats {
   std::string name;                ///< features, embedding, radius_graph, filter, gnn, track_building
+                                   ///< (track building includes the stitching)
   double wall_seconds = 0;         ///< wall-clock time of the stage
   double cpu_seconds = 0;          ///< process CPU time during the stage (all threads of the process)
   std::size_t items_in = 0;        ///< hits (features, embedding, radius_graph) or edges in
@@ -50,8 +52,9 @@ struct StageStats {
 struct PipelineResult {
   std::uint64_t event_id = 0;
   std::size_t n_hits = 0;
-  TrackAssignment tracks;  ///< submission rows (track_id 0 = unassigned); empty if no GNN stage ran
-  TrackLabels labels;      ///< track label per hit index (-1 = none); empty if no GNN stage ran
+  TrackAssignment tracks;    ///< submission rows (track_id 0 = unassigned); empty if no GNN stage ran
+  TrackLabels labels;        ///< track label per hit index (-1 = none); empty if no GNN stage ran
+  std::size_t stitched = 0;  ///< candidates joined to another by the stitcher (part of track_building)
   std::vector<StageStats> stages;
   std::size_t rss_after_bytes = 0;  ///< process resident memory when run() returned (VmRSS)
   // Intermediate results, kept only with Config::keep_intermediates:
@@ -84,6 +87,8 @@ class Pipeline {
     TrackBuilderKind track_builder = TrackBuilderKind::kWalkthrough;  ///< walk: better physics (README)
     float walk_cut = 0.7F;            ///< walk-through: only edges above are followed in branching components
     std::size_t min_hits = 3;         ///< shorter track candidates are dropped
+    bool stitch = true;               ///< join split candidates (TrackStitcher) after track building
+    TrackStitcher::Config stitching;  ///< links: candidate edges (radius graph, filter scores)
     bool allow_partial = false;       ///< accept model sets without embedding / GNN and stop after the
                                       ///< last stage present (trkx prepare); otherwise both are required
     bool keep_intermediates = false;  ///< fill PipelineResult's features / embedding / edge lists
@@ -133,6 +138,7 @@ class Pipeline {
   std::unique_ptr<EdgeClassifier> filter_;
   std::unique_ptr<EdgeClassifier> gnn_;
   std::unique_ptr<TrackBuilder> track_builder_;
+  std::unique_ptr<TrackStitcher> stitcher_;
   GraphHook hook_;
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<Workspace>> pool_;

@@ -1,0 +1,208 @@
+#include "trkx/pipeline/TrackStitching.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "trkx/core/Error.hpp"
+#include "trkx/eval/TrackParameters.hpp"
+
+namespace trkx {
+
+namespace {
+
+/// Largest x-y and z residuals [mm] of a helix fitted to the hits `ids`
+/// (circle in x-y, then a line z(s) with s the arc length on the circle).
+/// Infinite residuals when no circle can be fitted.
+std::pair<double, double> helix_residuals(const HitsView& hits, const std::vector<std::int64_t>& ids) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  std::vector<double> x(ids.size());
+  std::vector<double> y(ids.size());
+  std::vector<double> z(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto h = static_cast<std::size_t>(ids[i]);
+    x[i] = hits.x[h];
+    y[i] = hits.y[h];
+    z[i] = hits.z[h];
+  }
+  const eval::CircleFit circle = eval::fit_circle(x, y);
+  if (!circle.valid) return {kInf, kInf};
+  std::vector<double> s(ids.size(), 0.0);
+  double xy = 0.0;
+  if (circle.curvature > 0.0) {
+    const double radius = circle.radius();
+    double previous = std::atan2(y[0] - circle.y0, x[0] - circle.x0);
+    double turned = 0.0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      xy = std::max(xy, std::abs(std::hypot(x[i] - circle.x0, y[i] - circle.y0) - radius));
+      const double angle = std::atan2(y[i] - circle.y0, x[i] - circle.x0);
+      double step = angle - previous;  // unwrapped to (-pi, pi]
+      if (step > std::numbers::pi) step -= 2.0 * std::numbers::pi;
+      if (step <= -std::numbers::pi) step += 2.0 * std::numbers::pi;
+      turned += step;
+      previous = angle;
+      s[i] = radius * std::abs(turned);
+    }
+  } else {  // a straight line in x-y: distances along and across the first-to-last direction
+    const double dx = x.back() - x.front();
+    const double dy = y.back() - y.front();
+    const double length = std::hypot(dx, dy);
+    if (!(length > 0.0)) return {kInf, kInf};
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const double ax = x[i] - x.front();
+      const double ay = y[i] - y.front();
+      s[i] = (ax * dx + ay * dy) / length;
+      xy = std::max(xy, std::abs(ax * dy - ay * dx) / length);
+    }
+  }
+  // Least-squares line z = a + b s.
+  const double n = static_cast<double>(ids.size());
+  const double ms = std::accumulate(s.begin(), s.end(), 0.0) / n;
+  const double mz = std::accumulate(z.begin(), z.end(), 0.0) / n;
+  double sss = 0.0;
+  double ssz = 0.0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    sss += (s[i] - ms) * (s[i] - ms);
+    ssz += (s[i] - ms) * (z[i] - mz);
+  }
+  if (!(sss > 0.0)) return {kInf, kInf};
+  const double slope = ssz / sss;
+  double dz = 0.0;
+  for (std::size_t i = 0; i < ids.size(); ++i) dz = std::max(dz, std::abs(z[i] - mz - slope * (s[i] - ms)));
+  return {xy, dz};
+}
+
+/// Union-find over candidates (path halving).
+std::int64_t find_root(std::vector<std::int64_t>& parent, std::int64_t a) {
+  while (parent[static_cast<std::size_t>(a)] != a) {
+    auto& p = parent[static_cast<std::size_t>(a)];
+    p = parent[static_cast<std::size_t>(p)];
+    a = p;
+  }
+  return a;
+}
+
+}  // namespace
+
+TrackStitcher::TrackStitcher(Config config) : config_(config) {
+  if (config_.end_hits == 0) throw Error("TrackStitcher: end_hits must be at least 1");
+  if (config_.fit_hits < 2) throw Error("TrackStitcher: fit_hits must be at least 2");
+  if (!(config_.max_xy_residual > 0.0) || !(config_.max_z_residual > 0.0)) {
+    throw Error("TrackStitcher: residual limits must be positive");
+  }
+}
+
+TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& labels,
+                                  const EdgeList& candidates) const {
+  const std::size_t n_hits = hits.size();
+  if (labels.size() != n_hits) {
+    throw Error("TrackStitcher: " + std::to_string(labels.size()) + " labels for " + std::to_string(n_hits) +
+                " hits");
+  }
+  if (candidates.src.size() != candidates.dst.size() ||
+      (!candidates.score.empty() && candidates.score.size() != candidates.src.size())) {
+    throw Error("TrackStitcher: candidate edges have " + std::to_string(candidates.src.size()) +
+                " sources, " + std::to_string(candidates.dst.size()) + " targets and " +
+                std::to_string(candidates.score.size()) + " scores");
+  }
+  // Hits of each candidate, ordered by distance from the origin.
+  std::int64_t n_tracks = 0;
+  for (const std::int64_t l : labels) n_tracks = std::max(n_tracks, l + 1);
+  std::vector<std::vector<std::int64_t>> members(static_cast<std::size_t>(n_tracks));
+  for (std::size_t h = 0; h < n_hits; ++h) {
+    if (labels[h] >= 0) members[static_cast<std::size_t>(labels[h])].push_back(static_cast<std::int64_t>(h));
+  }
+  const auto distance = [&](std::int64_t h) {
+    const auto i = static_cast<std::size_t>(h);
+    return std::hypot(hits.x[i], hits.y[i], hits.z[i]);
+  };
+  std::vector<std::int32_t> position(n_hits, -1);
+  for (auto& m : members) {
+    std::sort(m.begin(), m.end(), [&](std::int64_t a, std::int64_t b) {
+      const double da = distance(a);
+      const double db = distance(b);
+      return da < db || (da == db && a < b);
+    });
+    for (std::size_t k = 0; k < m.size(); ++k)
+      position[static_cast<std::size_t>(m[k])] = static_cast<std::int32_t>(k);
+  }
+
+  // Links: a candidate edge from one of the last end_hits hits of candidate A to one of the
+  // first end_hits hits of candidate B, with B beyond A (its second hit farther out than A's
+  // last), and a helix through the joint.
+  struct Link {
+    double quality;  // larger residual relative to its limit (smaller is better)
+    std::int64_t inner;
+    std::int64_t outer;
+  };
+  std::vector<Link> links;
+  std::vector<std::int64_t> fit_ids;
+  const auto n_edges = candidates.src.size();
+  for (std::size_t e = 0; e < n_edges; ++e) {
+    if (!candidates.score.empty() && !(candidates.score[e] >= config_.min_score)) continue;
+    std::int64_t u = candidates.src[e];
+    std::int64_t v = candidates.dst[e];
+    if (u < 0 || v < 0 || static_cast<std::size_t>(u) >= n_hits || static_cast<std::size_t>(v) >= n_hits) {
+      throw Error("TrackStitcher: edge " + std::to_string(e) + " (" + std::to_string(u) + " -> " +
+                  std::to_string(v) + ") refers to a hit outside 0.." + std::to_string(n_hits - 1));
+    }
+    const std::int64_t a = labels[static_cast<std::size_t>(u)];
+    const std::int64_t b = labels[static_cast<std::size_t>(v)];
+    if (a < 0 || b < 0 || a == b) continue;
+    const auto& ma = members[static_cast<std::size_t>(a)];
+    const auto& mb = members[static_cast<std::size_t>(b)];
+    const auto pu = static_cast<std::size_t>(position[static_cast<std::size_t>(u)]);
+    const auto pv = static_cast<std::size_t>(position[static_cast<std::size_t>(v)]);
+    const bool forward = pu + config_.end_hits >= ma.size() && pv < config_.end_hits;
+    const bool backward = pv + config_.end_hits >= mb.size() && pu < config_.end_hits;
+    if (!forward && !backward) continue;
+    const auto& inner = forward ? ma : mb;
+    const auto& outer = forward ? mb : ma;
+    if (outer.size() < 2 || !(distance(outer[1]) > distance(inner.back()))) continue;
+    fit_ids.clear();
+    const std::size_t from_inner = std::min(config_.fit_hits, inner.size());
+    fit_ids.insert(fit_ids.end(), inner.end() - static_cast<std::ptrdiff_t>(from_inner), inner.end());
+    const std::size_t from_outer = std::min(config_.fit_hits, outer.size());
+    fit_ids.insert(fit_ids.end(), outer.begin(), outer.begin() + static_cast<std::ptrdiff_t>(from_outer));
+    const auto [xy, dz] = helix_residuals(hits, fit_ids);
+    const double quality = std::max(xy / config_.max_xy_residual, dz / config_.max_z_residual);
+    if (quality <= 1.0) links.push_back({quality, forward ? a : b, forward ? b : a});
+  }
+  // Best links first; each end of a candidate once; never a cycle.
+  std::sort(links.begin(), links.end(), [](const Link& l, const Link& r) {
+    return std::tie(l.quality, l.inner, l.outer) < std::tie(r.quality, r.inner, r.outer);
+  });
+  std::vector<char> outer_end_used(static_cast<std::size_t>(n_tracks), 0);
+  std::vector<char> inner_end_used(static_cast<std::size_t>(n_tracks), 0);
+  std::vector<std::int64_t> parent(static_cast<std::size_t>(n_tracks));
+  std::iota(parent.begin(), parent.end(), 0);
+  for (const Link& l : links) {
+    const auto i = static_cast<std::size_t>(l.inner);
+    const auto o = static_cast<std::size_t>(l.outer);
+    if (outer_end_used[i] != 0 || inner_end_used[o] != 0) continue;
+    const std::int64_t ri = find_root(parent, l.inner);
+    const std::int64_t ro = find_root(parent, l.outer);
+    if (ri == ro) continue;
+    outer_end_used[i] = 1;
+    inner_end_used[o] = 1;
+    parent[static_cast<std::size_t>(std::max(ri, ro))] = std::min(ri, ro);
+  }
+  // Relabel 0..k-1 in order of each stitched candidate's smallest hit index.
+  TrackLabels out(n_hits, -1);
+  std::vector<std::int64_t> new_label(static_cast<std::size_t>(n_tracks), -1);
+  std::int64_t next = 0;
+  for (std::size_t h = 0; h < n_hits; ++h) {
+    if (labels[h] < 0) continue;
+    const auto root = static_cast<std::size_t>(find_root(parent, labels[h]));
+    if (new_label[root] < 0) new_label[root] = next++;
+    out[h] = new_label[root];
+  }
+  return out;
+}
+
+}  // namespace trkx

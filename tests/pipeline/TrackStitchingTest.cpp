@@ -1,0 +1,123 @@
+#include "trkx/pipeline/TrackStitching.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "trkx/core/Error.hpp"
+
+namespace trkx {
+namespace {
+
+/// Hits on a helix from the origin: transverse radius `radius_mm` of the
+/// circle (sign = turning direction), z = s * cot_theta with s the arc length,
+/// at the given distances r from the z axis.
+void add_helix(HitContainer& hits, double radius_mm, double cot_theta, const std::vector<double>& r,
+               double phi0 = 0.3) {
+  for (const double rr : r) {
+    const double turn = 2.0 * std::asin(rr / (2.0 * std::abs(radius_mm)));  // angle on the circle
+    const double local_x = std::abs(radius_mm) * std::sin(turn);
+    const double local_y = radius_mm * (1.0 - std::cos(turn));
+    const double x = local_x * std::cos(phi0) - local_y * std::sin(phi0);
+    const double y = local_x * std::sin(phi0) + local_y * std::cos(phi0);
+    const double z = std::abs(radius_mm) * turn * cot_theta;
+    hits.push_back(static_cast<HitId>(hits.size() + 1), static_cast<float>(x), static_cast<float>(y),
+                   static_cast<float>(z), 8, 2, 1);
+  }
+}
+
+const std::vector<double> kInnerRadii = {32, 72, 116, 172};
+const std::vector<double> kOuterRadii = {260, 360, 500, 660};
+
+EdgeList edges(const std::vector<std::pair<std::int64_t, std::int64_t>>& list, float score = 0.01F) {
+  EdgeList e;
+  for (const auto& [s, d] : list) {
+    e.src.push_back(s);
+    e.dst.push_back(d);
+    e.score.push_back(score);
+  }
+  return e;
+}
+
+TEST(TrackStitcher, JoinsTwoPiecesOfOneHelixLinkedByAnEdge) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, kInnerRadii);  // hits 0-3: pT 2 GeV in 2 T
+  add_helix(hits, 3333.0, 0.5, kOuterRadii);  // hits 4-7: the same particle further out
+  hits.compute_derived();
+  const TrackLabels labels = {0, 0, 0, 0, 1, 1, 1, 1};
+  const TrackStitcher stitcher({});
+  EXPECT_EQ(stitcher.stitch(hits.view(), labels, edges({{3, 4}})), TrackLabels(8, 0));
+  // The link may leave the second-to-last hit and reach the second hit (end_hits = 2) ...
+  EXPECT_EQ(stitcher.stitch(hits.view(), labels, edges({{2, 5}})), TrackLabels(8, 0));
+  // ... and be stored in either direction.
+  EXPECT_EQ(stitcher.stitch(hits.view(), labels, edges({{4, 3}})), TrackLabels(8, 0));
+  // Not from the middle of a piece, not without an edge, not below min_score.
+  EXPECT_EQ(stitcher.stitch(hits.view(), labels, edges({{1, 4}})), labels);
+  EXPECT_EQ(stitcher.stitch(hits.view(), labels, EdgeList{}), labels);
+  TrackStitcher::Config strict;
+  strict.min_score = 0.1F;
+  EXPECT_EQ(TrackStitcher(strict).stitch(hits.view(), labels, edges({{3, 4}}, 0.05F)), labels);
+  // Edges without scores are all possible links.
+  EdgeList unscored = edges({{3, 4}});
+  unscored.score.clear();
+  EXPECT_EQ(TrackStitcher(strict).stitch(hits.view(), labels, unscored), TrackLabels(8, 0));
+}
+
+TEST(TrackStitcher, KeepsPiecesOfDifferentHelicesApart) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, kInnerRadii);   // 0-3
+  add_helix(hits, -3333.0, 0.5, kOuterRadii);  // 4-7: opposite charge, ~20 mm off at r = 260 in x-y
+  add_helix(hits, 3333.0, 0.7, kOuterRadii);   // 8-11: same circle, other dip: 52 mm off in z
+  hits.compute_derived();
+  const TrackLabels labels = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2};
+  EXPECT_EQ(TrackStitcher({}).stitch(hits.view(), labels, edges({{3, 4}, {3, 8}})), labels);
+}
+
+TEST(TrackStitcher, TakesTheBestOfCompetingLinksAndChainsPieces) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, kInnerRadii);               // 0-3  inner piece
+  add_helix(hits, 3333.0, 0.5, {260, 360});                // 4-5  its continuation
+  add_helix(hits, 3333.0, 0.5, {500, 660, 820, 1020});     // 6-9  and the rest
+  add_helix(hits, 3333.0, 0.5015, {260.5, 360.5, 500.5});  // 10-12 a near twin (0.3% steeper)
+  hits.compute_derived();
+  // Labels in hit order except the twin, which comes first: the result is relabelled by
+  // smallest hit index.
+  const TrackLabels labels = {1, 1, 1, 1, 2, 2, 3, 3, 3, 3, 0, 0, 0};
+  TrackStitcher::Config config;
+  config.max_z_residual = 5.0;
+  const TrackLabels out =
+      TrackStitcher(config).stitch(hits.view(), labels, edges({{3, 10}, {3, 4}, {5, 6}, {12, 6}}));
+  EXPECT_EQ(out, (TrackLabels{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1}));
+}
+
+TEST(TrackStitcher, LeavesUnassignedHitsAndOverlappingPiecesAlone) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, {32, 72, 116, 172, 260});  // 0-4
+  add_helix(hits, 3333.0, 0.5, {116.5, 172.5, 260.5});    // 5-7: runs alongside piece 0 in r
+  add_helix(hits, 3333.0, 0.5, {500});                    // 8: no track
+  hits.compute_derived();
+  const TrackLabels labels = {0, 0, 0, 0, 0, 1, 1, 1, -1};
+  // (Module overlaps give a particle two hits at nearly the same r; a piece whose second hit
+  // is not beyond the other piece's last one is a parallel piece, not a continuation.)
+  EXPECT_EQ(TrackStitcher({}).stitch(hits.view(), labels, edges({{4, 5}, {3, 5}, {7, 8}})), labels);
+}
+
+TEST(TrackStitcher, RejectsInconsistentInput) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, kInnerRadii);
+  hits.compute_derived();
+  const TrackStitcher stitcher({});
+  EXPECT_THROW((void)stitcher.stitch(hits.view(), TrackLabels{0, 0, 0}, EdgeList{}), Error);
+  EXPECT_THROW((void)stitcher.stitch(hits.view(), TrackLabels{0, 0, 1, 1}, edges({{1, 9}})), Error);
+  EdgeList bad = edges({{1, 2}});
+  bad.score.push_back(0.5F);
+  EXPECT_THROW((void)stitcher.stitch(hits.view(), TrackLabels{0, 0, 1, 1}, bad), Error);
+  TrackStitcher::Config config;
+  config.fit_hits = 1;
+  EXPECT_THROW(TrackStitcher{config}, Error);
+}
+
+}  // namespace
+}  // namespace trkx
