@@ -35,6 +35,7 @@ struct ReconstructOptions {
   std::string output;
   std::string report;  // default: OUTPUT/report.json
   std::size_t threads = 0;
+  std::size_t events_at_once = 0;  // 0: one event per core
   bool resume = false;
   bool dump_graphs = false;
   std::string track_builder = "walk";  // better on the physics than cc (README)
@@ -95,7 +96,7 @@ void run_reconstruct(const ReconstructOptions& opt) {
   }
   if (!skipped.empty()) TRKX_LOG_INFO("reconstruct: --resume skips {} finished event(s)", skipped.size());
 
-  const ThreadPlan plan = plan_threads(opt.threads, events.size());
+  const ThreadPlan plan = plan_threads(opt.threads, events.size(), opt.events_at_once);
   Pipeline::Config config;
   config.onnx.intra_op_threads = plan.intra_op_threads;
   config.onnx.memory = parse_memory_mode(opt.memory);
@@ -260,6 +261,10 @@ void add_reconstruct_command(CLI::App& app) {
          "--threads", opt->threads,
          "Cores to use (0 = all): several events run concurrently with one ONNX thread each; a single "
          "event gets all cores")
+      ->capture_default_str();
+  cmd->add_option("--events-at-once", opt->events_at_once,
+                  "Events reconstructed concurrently (0 = one per core); each gets threads / this many "
+                  "threads")
       ->capture_default_str();
   cmd->add_flag("--resume", opt->resume, "Skip events whose submission already exists in OUTPUT");
   cmd->add_flag(

@@ -14,10 +14,11 @@
 
 namespace trkx {
 
-ThreadPlan plan_threads(std::size_t threads, std::size_t n_events) {
+ThreadPlan plan_threads(std::size_t threads, std::size_t n_events, std::size_t events_at_once) {
   if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
   ThreadPlan plan;
-  plan.concurrent_events = std::max<std::size_t>(1, std::min(threads, n_events));
+  const std::size_t wanted = events_at_once == 0 ? threads : std::min(events_at_once, threads);
+  plan.concurrent_events = std::max<std::size_t>(1, std::min(wanted, n_events));
   plan.intra_op_threads = static_cast<int>(std::max<std::size_t>(1, threads / plan.concurrent_events));
   return plan;
 }

@@ -13,14 +13,16 @@ namespace trkx {
 
 class ProgressBar;
 
-/// How to split `threads` cores between concurrent events and ONNX Runtime's
-/// intra-op threads: with several events, one event per core and one intra-op
-/// thread each (no oversubscription); with one event, all cores inside it.
+/// How to split `threads` cores between concurrent events and the threads of
+/// one event (ONNX intra-op threads, filter chunks / GNN parts at once):
+/// `events_at_once` events (0 = one per core: no oversubscription), each with
+/// threads / events_at_once threads.
 struct ThreadPlan {
   std::size_t concurrent_events = 1;
   int intra_op_threads = 1;
 };
-[[nodiscard]] ThreadPlan plan_threads(std::size_t threads, std::size_t n_events);
+[[nodiscard]] ThreadPlan plan_threads(std::size_t threads, std::size_t n_events,
+                                      std::size_t events_at_once = 0);
 
 /// A failed work item: its index and the exception message.
 struct ItemFailure {
