@@ -61,6 +61,10 @@ def main(argv: list[str]) -> int:
         if "selected_fake_rate" in d["tracking"] else "–",
         "duplicate rate, selected tracks": lambda d: rate(d["tracking"]["selected_duplicate_rate"])
         if "selected_duplicate_rate" in d["tracking"] else "–",
+        "impure rate (ATLAS-style fakes)": lambda d: rate(d["tracking"]["impure_rate"])
+        if "impure_rate" in d["tracking"] else "–",
+        "impure rate, selected tracks": lambda d: rate(d["tracking"]["selected_impure_rate"])
+        if "selected_impure_rate" in d["tracking"] else "–",
         "tracks per event (>= min hits)": lambda d: f"{d['tracking']['counts']['n_tracks'] / max(1, d['n_events']):.0f}",
     }
     for name, f in rows.items():

@@ -121,6 +121,8 @@ nlohmann::json EvaluationReport::to_json() const {
             {"fake_rate", ratio_to_json(t.fake_rate)},
             {"duplicate_rate", ratio_to_json(t.duplicate_rate)},
             {"selected_fake_rate", ratio_to_json(t.selected_fake_rate)},
+            {"impure_rate", ratio_to_json(t.impure_rate)},
+            {"selected_impure_rate", ratio_to_json(t.selected_impure_rate)},
             {"selected_duplicate_rate", ratio_to_json(t.selected_duplicate_rate)},
             {"counts",
              {{"n_events", t.n_events},
@@ -162,6 +164,12 @@ std::string EvaluationReport::summary() const {
                      tracking_config_.min_track_hits);
   out += fmt::format("  selected tracks: {}  [tracks with >= {} hits, {}]\n",
                      format_ratio(t.selected_fake_rate), tracking_config_.min_track_hits, selection);
+  out += fmt::format(
+      "impure rate:       {}  [tracks with >= {} hits that no particle owns > 50% of; "
+      "ATLAS-style fakes]\n",
+      format_ratio(t.impure_rate), tracking_config_.min_track_hits);
+  out += fmt::format("  selected tracks: {}  [tracks with >= {} hits, {}]\n",
+                     format_ratio(t.selected_impure_rate), tracking_config_.min_track_hits, selection);
   out += fmt::format("duplicate rate:    {}  [pure tracks]\n", format_ratio(t.duplicate_rate));
   out += fmt::format("  selected tracks: {}  [pure tracks with {}]\n",
                      format_ratio(t.selected_duplicate_rate), selection);

@@ -35,6 +35,8 @@ void TrackingPerformance::merge(const TrackingPerformance& other) {
   }
   fake_rate += other.fake_rate;
   duplicate_rate += other.duplicate_rate;
+  impure_rate += other.impure_rate;
+  selected_impure_rate += other.selected_impure_rate;
   selected_fake_rate += other.selected_fake_rate;
   selected_duplicate_rate += other.selected_duplicate_rate;
   efficiency_vs_pt.merge(other.efficiency_vs_pt);
@@ -241,11 +243,13 @@ TrackingPerformance TrackingEvaluator::evaluate(const Event& event, const TrackA
     const TrackParameters& reco = parameters[i].second;
     if (reco.valid() && reco.pt > config_.track_pt_min && std::abs(reco.eta) < config_.track_eta_max) {
       result.selected_fake_rate.fill(!m.matched);
+      result.selected_impure_rate.fill(!m.pure);
       if (m.pure) {
         result.selected_duplicate_rate.fill(!selected_pure_particles.insert(m.majority_particle).second);
       }
     }
     result.fake_rate.fill(!m.matched);
+    result.impure_rate.fill(!m.pure);
     if (m.matched) {
       ++result.n_matched_tracks;
       matched_particles.insert(m.majority_particle);

@@ -78,6 +78,7 @@ TEST(TrackingEvaluator, SplitTrackGivesOneMatchOneFakeAndOneDuplicate) {
   const TrackingPerformance p = evaluator.evaluate(four_particle_event(), tracks);
   EXPECT_EQ(p.efficiency[0], (Ratio{3, 3}));
   EXPECT_EQ(p.fake_rate, (Ratio{1, 5}));
+  EXPECT_EQ(p.impure_rate, (Ratio{0, 5}));  // the fragment is pure: not an ATLAS-style fake
   EXPECT_EQ(p.duplicate_rate, (Ratio{1, 5}));
   EXPECT_EQ(p.n_matched_tracks, 4U);
   EXPECT_EQ(p.n_pure_tracks, 5U);
@@ -101,6 +102,7 @@ TEST(TrackingEvaluator, EvenSplitIsAnInefficiency) {
   EXPECT_EQ(p.efficiency[0], (Ratio{2, 3}));   // kP1 lost
   EXPECT_EQ(p.efficiency[1], (Ratio{2, 4}));   // kP1 and kP2 lost
   EXPECT_EQ(p.fake_rate, (Ratio{3, 5}));       // tracks 7, 11, 12
+  EXPECT_EQ(p.impure_rate, (Ratio{1, 5}));     // track 7 (50/50)
   EXPECT_EQ(p.duplicate_rate, (Ratio{0, 4}));  // pure: 11 (kP1), 12 (kP2), 9, 10
 }
 
@@ -114,6 +116,7 @@ TEST(TrackingEvaluator, NoiseMajorityTrackIsFake) {
       assign({{7, 7, 7, 7, 7}, {8, 8, 8, 8, 8}, {9, 9, 9, 9, 9}, {10, 10, 10, 10, 5}, {5, 5}});
   const TrackingPerformance p = evaluator.evaluate(four_particle_event(), tracks);
   EXPECT_EQ(p.fake_rate, (Ratio{1, 5}));
+  EXPECT_EQ(p.impure_rate, (Ratio{1, 5}));    // noise majority
   EXPECT_EQ(p.efficiency[0], (Ratio{3, 3}));  // kP4 keeps 4/5 in track 10
   EXPECT_EQ(p.duplicate_rate, (Ratio{0, 4}));
 }
@@ -283,6 +286,8 @@ TEST(TrackingEvaluator, SelectedRatesUseReconstructedPtAndEta) {
   EXPECT_EQ(p.duplicate_rate, (Ratio{2, 6}));
   EXPECT_EQ(p.selected_fake_rate, (Ratio{1, 3}));
   EXPECT_EQ(p.selected_duplicate_rate, (Ratio{1, 3}));
+  EXPECT_EQ(p.selected_impure_rate.denominator, p.selected_fake_rate.denominator);
+  EXPECT_LE(p.selected_impure_rate.numerator, p.selected_fake_rate.numerator);
   EXPECT_EQ(p.track_pt_min, 1.0);
   EXPECT_EQ(p.track_eta_max, 4.0);
 

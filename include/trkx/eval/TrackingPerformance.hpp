@@ -25,6 +25,11 @@
 /// Rates (tracks with fewer than min_track_hits hits are not counted anywhere):
 /// - efficiency(t)  = reconstructable particles matched by a track / reconstructable particles
 /// - fake rate      = tracks not matched (double majority) to any particle / tracks
+/// - impure rate    = tracks that are not pure (no particle owns more than match_fraction
+///                    of their hits, or noise does) / tracks: the looser "fake" of
+///                    ATLAS-style truth matching (truth-match probability > 50%), under
+///                    which a correct but partial track (a looper's first leg, a
+///                    fragment) is not a fake. Always <= the fake rate.
 /// - duplicate rate = (pure tracks - distinct particles they belong to) / pure tracks,
 ///                    i.e. the fraction of pure tracks whose particle already has
 ///                    another pure track. (With double-majority matching alone a
@@ -81,10 +86,12 @@ struct TrackingPerformance {
   std::vector<Ratio> efficiency;      ///< one per pt threshold
   Ratio fake_rate;                    ///< unmatched tracks / tracks (>= min_track_hits)
   Ratio duplicate_rate;               ///< surplus pure tracks / pure tracks
+  Ratio impure_rate;                  ///< tracks that are not pure / tracks (>= min_track_hits)
   double track_pt_min = 0.0;          ///< [GeV], selection of the two rates below, as in the Config
   double track_eta_max = 0.0;         ///< as in the Config
   Ratio selected_fake_rate;  ///< as fake_rate, tracks with pT_reco > track_pt_min, |eta_reco| < track_eta_max
   Ratio selected_duplicate_rate;  ///< as duplicate_rate, selected pure tracks only
+  Ratio selected_impure_rate;     ///< as impure_rate, selected tracks
   BinnedRatio efficiency_vs_pt;   ///< variable "pt" [GeV]
   BinnedRatio efficiency_vs_eta;  ///< variable "eta"
   std::uint64_t n_events = 0;
