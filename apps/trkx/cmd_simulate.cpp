@@ -1,5 +1,5 @@
 // `trkx simulate --events N --pileup MU --seed S --out DIR [--hard-scatter jets|none]
-//  [--threads T] [--geometry FILE] [--summary]`: TrackML-like events with full truth.
+//  [--threads T] [--geometry FILE] [--no-charged-decays] [--summary]`: TrackML-like events with full truth.
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -161,6 +161,9 @@ void add_simulate_command(CLI::App& app) {
                   "pi0 (-> 2 photons, which may convert) per charged primary")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag_callback(
+      "--no-charged-decays", [options] { options->propagation.charged_decays = false; },
+      "charged pions and kaons do not decay in flight (no pi -> mu nu, K -> mu nu / pi pi0 kinks)");
   cmd->add_flag("--summary", options->summary, "print hits, particles, pT, noise and secondary statistics");
   cmd->add_flag("--gzip", options->gzip, "write .csv.gz files");
   cmd->callback([options] { run_simulate(*options); });

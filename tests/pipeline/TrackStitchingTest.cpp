@@ -31,7 +31,7 @@ void add_helix(HitContainer& hits, double radius_mm, double cot_theta, const std
 const std::vector<double> kInnerRadii = {32, 72, 116, 172};
 const std::vector<double> kOuterRadii = {260, 360, 500, 660};
 
-EdgeList edges(const std::vector<std::pair<std::int64_t, std::int64_t>>& list, float score = 0.01F) {
+EdgeList edges(const std::vector<std::pair<std::int64_t, std::int64_t>>& list, float score = 0.02F) {
   EdgeList e;
   for (const auto& [s, d] : list) {
     e.src.push_back(s);
