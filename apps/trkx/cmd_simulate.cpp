@@ -75,7 +75,7 @@ void run_simulate(const SimulateOptions& o) {
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, o.events, [&](std::size_t i) {
       const Event event = simulator.simulate(o.first_event + i);
-      io::write_event(event, out, o.gzip);
+      io::write_event(event, out, o.gzip, /*all_parts=*/true);  // an empty event has all four files too
       summaries[i] = sim::summarize(event);
       progress.advance();
     });

@@ -559,7 +559,7 @@ Event read_event(const fs::path& prefix_in, const ReadOptions& options) {
   return parse_event(text, options);
 }
 
-void write_event(const Event& event, const fs::path& dir, bool gzip) {
+void write_event(const Event& event, const fs::path& dir, bool gzip, bool all_parts) {
   const std::string ext = gzip ? ".csv.gz" : ".csv";
   const fs::path prefix = dir / prefix_name(event.event_id);
   auto write_part = [&](const char* part, const std::string& csv) {
@@ -568,9 +568,9 @@ void write_event(const Event& event, const fs::path& dir, bool gzip) {
     write_file_atomic(file, csv, gzip);
   };
   write_part("hits", format_hits(event.hits));
-  if (event.cells.size() > 0) write_part("cells", format_cells(event.cells));
-  if (event.truth.size() > 0) write_part("truth", format_truth(event.truth));
-  if (event.particles.size() > 0) write_part("particles", format_particles(event.particles));
+  if (all_parts || event.cells.size() > 0) write_part("cells", format_cells(event.cells));
+  if (all_parts || event.truth.size() > 0) write_part("truth", format_truth(event.truth));
+  if (all_parts || event.particles.size() > 0) write_part("particles", format_particles(event.particles));
 }
 
 bool identical(const Event& a, const Event& b) {

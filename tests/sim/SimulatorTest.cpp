@@ -527,6 +527,14 @@ TEST(Simulator, PileupZeroWithoutHardScatterIsEmpty) {
   EXPECT_EQ(empty.hits.size(), 0u);
   EXPECT_EQ(empty.particles.size(), 0u);
   EXPECT_EQ(empty.event_id, 1u);
+  // Written with all four files (headers only), it reads back with every part required.
+  const auto dir = std::filesystem::temp_directory_path() / ("trkx_sim_empty_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  trkx::io::write_event(empty, dir, false, /*all_parts=*/true);
+  trkx::io::ReadOptions all;
+  all.require_all = true;
+  EXPECT_TRUE(trkx::io::identical(empty, trkx::io::read_event(dir / trkx::io::event_prefix_name(1), all)));
+  std::filesystem::remove_all(dir);
   const Event jets = Simulator(builtin(), config_with(0, kJets)).simulate(1);
   EXPECT_GT(jets.hits.size(), 50u);
   EXPECT_GT(jets.particles.size(), 5u);

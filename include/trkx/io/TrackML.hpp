@@ -52,10 +52,12 @@ std::vector<EventFiles> resolve_inputs(const std::vector<std::string>& inputs);
 Event read_event(const std::filesystem::path& prefix, const ReadOptions& options = {});
 
 /// Writes one event as `<dir>/event<9-digit id>-{hits,cells,truth,particles}.csv`
-/// (hits always; empty cells/truth/particles are skipped). `gzip` writes
-/// `.csv.gz`. Numbers in shortest round-trip form. Each file is written
-/// atomically (temporary file, then rename).
-void write_event(const Event& event, const std::filesystem::path& dir, bool gzip = false);
+/// (hits always; empty cells/truth/particles are skipped unless `all_parts`,
+/// e.g. a simulated event without any particle: its files then have headers
+/// only). `gzip` writes `.csv.gz`. Numbers in shortest round-trip form. Each
+/// file is written atomically (temporary file, then rename).
+void write_event(const Event& event, const std::filesystem::path& dir, bool gzip = false,
+                 bool all_parts = false);
 
 /// Reads / writes a TrackML `detectors.csv` module description (written
 /// atomically; gzip-compressed when the file name ends in `.gz`).
