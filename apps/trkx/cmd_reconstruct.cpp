@@ -194,7 +194,8 @@ void run_reconstruct(const ReconstructOptions& opt) {
                                      {"end_hits", config.stitching.end_hits},
                                      {"fit_hits", config.stitching.fit_hits},
                                      {"max_xy_residual_mm", config.stitching.max_xy_residual},
-                                     {"max_z_residual_mm", config.stitching.max_z_residual}};
+                                     {"max_z_residual_mm", config.stitching.max_z_residual},
+                                     {"min_pt_gev", config.stitching.min_pt}};
   }
   if (pipeline.models().filter) report["config"]["filter_cut"] = pipeline.models().filter->cut;
   if (pipeline.models().gnn) report["config"]["gnn_cut"] = pipeline.models().gnn->cut;
@@ -310,6 +311,10 @@ void add_reconstruct_command(CLI::App& app) {
   cmd->add_option("--stitch-fit-hits", opt->stitching.fit_hits,
                   "Stitching: hits from each side of the joint in the helix fit")
       ->check(CLI::Range(2, 100))
+      ->capture_default_str();
+  cmd->add_option("--stitch-min-pt", opt->stitching.min_pt,
+                  "Stitching: no link when the helix through the joint has a lower pT [GeV]")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--stitch-xy", opt->stitching.max_xy_residual,
                   "Stitching: largest x-y residual [mm] of the helix through the joint")

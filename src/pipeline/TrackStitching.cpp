@@ -17,10 +17,16 @@ namespace trkx {
 namespace {
 
 /// Largest x-y and z residuals [mm] of a helix fitted to the hits `ids`
-/// (circle in x-y, then a line z(s) with s the arc length on the circle).
-/// Infinite residuals when no circle can be fitted.
-std::pair<double, double> helix_residuals(const HitsView& hits, const std::vector<std::int64_t>& ids) {
+/// (circle in x-y, then a line z(s) with s the arc length on the circle), and
+/// the circle's curvature [1/mm]. Infinite residuals when no circle can be fitted.
+struct HelixFit {
+  double xy;
+  double z;
+  double curvature;
+};
+HelixFit helix_residuals(const HitsView& hits, const std::vector<std::int64_t>& ids) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
+  const HelixFit failed{kInf, kInf, kInf};
   std::vector<double> x(ids.size());
   std::vector<double> y(ids.size());
   std::vector<double> z(ids.size());
@@ -31,7 +37,7 @@ std::pair<double, double> helix_residuals(const HitsView& hits, const std::vecto
     z[i] = hits.z[h];
   }
   const eval::CircleFit circle = eval::fit_circle(x, y);
-  if (!circle.valid) return {kInf, kInf};
+  if (!circle.valid) return failed;
   std::vector<double> s(ids.size(), 0.0);
   double xy = 0.0;
   if (circle.curvature > 0.0) {
@@ -52,7 +58,7 @@ std::pair<double, double> helix_residuals(const HitsView& hits, const std::vecto
     const double dx = x.back() - x.front();
     const double dy = y.back() - y.front();
     const double length = std::hypot(dx, dy);
-    if (!(length > 0.0)) return {kInf, kInf};
+    if (!(length > 0.0)) return failed;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const double ax = x[i] - x.front();
       const double ay = y[i] - y.front();
@@ -70,11 +76,11 @@ std::pair<double, double> helix_residuals(const HitsView& hits, const std::vecto
     sss += (s[i] - ms) * (s[i] - ms);
     ssz += (s[i] - ms) * (z[i] - mz);
   }
-  if (!(sss > 0.0)) return {kInf, kInf};
+  if (!(sss > 0.0)) return failed;
   const double slope = ssz / sss;
   double dz = 0.0;
   for (std::size_t i = 0; i < ids.size(); ++i) dz = std::max(dz, std::abs(z[i] - mz - slope * (s[i] - ms)));
-  return {xy, dz};
+  return {xy, dz, circle.curvature};
 }
 
 /// Union-find over candidates (path halving).
@@ -169,7 +175,8 @@ TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& label
     fit_ids.insert(fit_ids.end(), inner.end() - static_cast<std::ptrdiff_t>(from_inner), inner.end());
     const std::size_t from_outer = std::min(config_.fit_hits, outer.size());
     fit_ids.insert(fit_ids.end(), outer.begin(), outer.begin() + static_cast<std::ptrdiff_t>(from_outer));
-    const auto [xy, dz] = helix_residuals(hits, fit_ids);
+    const auto [xy, dz, curvature] = helix_residuals(hits, fit_ids);
+    if (eval::kPtPerTeslaMillimetre * config_.bz < config_.min_pt * curvature) continue;  // pT below min_pt
     const double quality = std::max(xy / config_.max_xy_residual, dz / config_.max_z_residual);
     if (quality <= 1.0) links.push_back({quality, forward ? a : b, forward ? b : a});
   }
