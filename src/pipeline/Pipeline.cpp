@@ -70,6 +70,7 @@ Pipeline::Pipeline(ModelSet models, Config config)
     if (config_.gnn_partitions && gc.chunk_edges == 0 && models_.gnn->receptive_hops > 0) {
       gc.partitions = static_cast<std::size_t>(threads);
       gc.halo_hops = models_.gnn->receptive_hops;
+      gc.min_partition_edges = config_.gnn_min_partition_edges;
       gc.partition_column = HitFeatures::kPhiColumn;
       gc.onnx.intra_op_threads = 1;
     }

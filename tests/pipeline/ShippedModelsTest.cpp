@@ -7,12 +7,15 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <thread>
 #include <vector>
 
 #include "trkx/pipeline/EdgeClassifier.hpp"
 #include "trkx/pipeline/Embedding.hpp"
 #include "trkx/pipeline/HitFeatures.hpp"
 #include "trkx/pipeline/ModelSet.hpp"
+#include "trkx/pipeline/Pipeline.hpp"
 #include "trkx/pipeline/RadiusGraph.hpp"
 #include "trkx/sim/DetectorBuilder.hpp"
 #include "trkx/sim/Simulator.hpp"
@@ -102,6 +105,43 @@ TEST(ShippedGnn, PartsWithAHaloOfReceptiveHopsGiveTheWholeGraphScores) {
     std::size_t differ = 0;
     for (std::size_t e = 0; e < edges.size(); ++e) differ += std::abs(wrong[e] - expected[e]) > 1e-4F ? 1 : 0;
     EXPECT_GT(differ, 0U) << parts;
+  }
+}
+
+TEST(ShippedPipeline, LanesGiveTheSameTracksAlsoFromConcurrentCallers) {
+  // The default threading (filter chunks and GNN phi parts classified at once, one ONNX thread
+  // each) against one call at a time, on a pile-up-40 event: the same GNN scores and tracks,
+  // also when two threads run the lanes pipeline at once.
+  sim::Simulator::Config sc;
+  sc.seed = 81;
+  sc.physics.pileup = 40;
+  const Event event = sim::Simulator(sim::trackml_detector(), sc).simulate(3);
+  const auto make = [](bool lanes) {
+    Pipeline::Config config;
+    config.onnx.intra_op_threads = 2;
+    config.filter_parallel_chunks = lanes;
+    config.gnn_partitions = lanes;
+    config.gnn_min_partition_edges = 0;  // partition even this small graph
+    config.keep_intermediates = true;
+    return std::make_unique<Pipeline>(ModelSet::load(fs::path(TRKX_SOURCE_DIR) / "models"), config);
+  };
+  const auto serial = make(false);
+  const auto lanes = make(true);
+  const PipelineResult expected = serial->run(event);
+  ASSERT_GT(expected.scored.size(), 1000U);
+  std::vector<PipelineResult> results(2);
+  std::vector<std::thread> callers;
+  for (std::size_t t = 0; t < results.size(); ++t) {
+    callers.emplace_back([&, t] { results[t] = lanes->run(event); });
+  }
+  for (auto& c : callers) c.join();
+  for (const PipelineResult& r : results) {
+    ASSERT_EQ(r.candidates.score, expected.candidates.score);  // filter: bit-identical
+    ASSERT_EQ(r.scored.size(), expected.scored.size());
+    for (std::size_t e = 0; e < r.scored.size(); ++e) {
+      ASSERT_NEAR(r.scored.score[e], expected.scored.score[e], 1e-5F) << e;
+    }
+    EXPECT_EQ(r.tracks.track_id, expected.tracks.track_id);
   }
 }
 

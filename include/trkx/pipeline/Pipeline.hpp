@@ -84,6 +84,7 @@ class Pipeline {
     bool gnn_partitions = true;  ///< GNN: cut the graph into onnx.intra_op_threads parts classified at
                                  ///< once (EdgeClassifier::Config::partitions; needs the model's
                                  ///< receptive_hops); false: one call on the whole graph
+    std::size_t gnn_min_partition_edges = 50000;  ///< smaller GNN graphs are classified whole
     TrackBuilderKind track_builder = TrackBuilderKind::kWalkthrough;  ///< walk: better physics (README)
     float walk_cut = 0.7F;            ///< walk-through: only edges above are followed in branching components
     std::size_t min_hits = 3;         ///< shorter track candidates are dropped
