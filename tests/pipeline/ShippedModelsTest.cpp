@@ -25,18 +25,31 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TEST(ShippedGnn, ScoresDoNotDependOnHitsWithoutEdges) {
-  const ModelSet models = ModelSet::load(fs::path(TRKX_SOURCE_DIR) / "models");
-  ASSERT_TRUE(models.embedding && models.gnn);
+/// A simulated event's hit features and its radius graph from the shipped embedding.
+struct RealGraph {
+  ModelSet models;
+  Matrix features;
+  EdgeList edges;
+};
+
+RealGraph real_graph(std::uint64_t seed, double pileup, std::uint64_t event_id) {
+  RealGraph g{ModelSet::load(fs::path(TRKX_SOURCE_DIR) / "models"), {}, {}};
   sim::Simulator::Config sc;
-  sc.seed = 78;
-  sc.physics.pileup = 5;
-  const Event event = sim::Simulator(sim::trackml_detector(), sc).simulate(4);
-  const Matrix features = HitFeatures().compute(event.hits.view(), event.cells.view());
-  const auto& emb = *models.embedding;
-  const Matrix points = Embedding(emb.file, HitFeatures::n_features(), emb.dim, {}).run(features);
-  const EdgeList graph =
-      RadiusGraphBuilder({.radius = emb.radius, .max_neighbours = emb.max_neighbours}).build(points);
+  sc.seed = seed;
+  sc.physics.pileup = pileup;
+  const Event event = sim::Simulator(sim::trackml_detector(), sc).simulate(event_id);
+  g.features = HitFeatures().compute(event.hits.view(), event.cells.view());
+  const auto& emb = *g.models.embedding;
+  const Matrix points = Embedding(emb.file, HitFeatures::n_features(), emb.dim, {}).run(g.features);
+  g.edges = RadiusGraphBuilder({.radius = emb.radius, .max_neighbours = emb.max_neighbours}).build(points);
+  return g;
+}
+
+TEST(ShippedGnn, ScoresDoNotDependOnHitsWithoutEdges) {
+  const RealGraph g = real_graph(78, 5, 4);
+  const ModelSet& models = g.models;
+  const Matrix& features = g.features;
+  const EdgeList& graph = g.edges;
   // Keep the edges between hits of even index: the odd hits are left without edges.
   EdgeList edges;
   for (std::size_t e = 0; e < graph.size(); ++e) {
@@ -67,18 +80,11 @@ TEST(ShippedGnn, PartsWithAHaloOfReceptiveHopsGiveTheWholeGraphScores) {
   // with every edge within halo_hops hops; with the model's receptive field (pipeline.json
   // gnn.receptive_hops) every edge must get its whole-graph score. A halo two hops short must
   // change some scores (the test can fail, and the receptive field is real).
-  const ModelSet models = ModelSet::load(fs::path(TRKX_SOURCE_DIR) / "models");
-  ASSERT_TRUE(models.embedding && models.gnn);
+  const RealGraph g = real_graph(79, 5, 2);
+  const ModelSet& models = g.models;
   ASSERT_GE(models.gnn->receptive_hops, 2U);
-  sim::Simulator::Config sc;
-  sc.seed = 79;
-  sc.physics.pileup = 5;
-  const Event event = sim::Simulator(sim::trackml_detector(), sc).simulate(2);
-  const Matrix features = HitFeatures().compute(event.hits.view(), event.cells.view());
-  const auto& emb = *models.embedding;
-  const Matrix points = Embedding(emb.file, HitFeatures::n_features(), emb.dim, {}).run(features);
-  const EdgeList edges =
-      RadiusGraphBuilder({.radius = emb.radius, .max_neighbours = emb.max_neighbours}).build(points);
+  const Matrix& features = g.features;
+  const EdgeList& edges = g.edges;
   ASSERT_GT(edges.size(), 5000U);
   const EdgeClassifier whole(models.gnn->file, HitFeatures::n_features(), {});
   const std::vector<float> expected = whole.classify(features, edges).score;
