@@ -21,7 +21,7 @@ namespace trkx {
 class TrackStitcher {
  public:
   struct Config {
-    float min_score = 0.01F;       ///< candidate edges below this (filter) score are not links
+    float min_score = 0.003F;      ///< candidate edges below this (filter) score are not links
     std::size_t end_hits = 2;      ///< a link must leave one of the inner piece's last end_hits hits
                                    ///< and reach one of the outer piece's first end_hits hits
     std::size_t fit_hits = 3;      ///< hits taken from each side of the joint for the helix fit
