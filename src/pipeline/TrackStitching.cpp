@@ -7,6 +7,7 @@
 #include <numeric>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "trkx/core/Error.hpp"
@@ -140,14 +141,9 @@ TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& label
 
   // Links: a candidate edge from one of the last end_hits hits of candidate A to one of the
   // first end_hits hits of candidate B, with B beyond A (its second hit farther out than A's
-  // last), and a helix through the joint.
-  struct Link {
-    double quality;  // larger residual relative to its limit (smaller is better)
-    std::int64_t inner;
-    std::int64_t outer;
-  };
-  std::vector<Link> links;
-  std::vector<std::int64_t> fit_ids;
+  // last), and a helix through the joint. Several edges may join the same two candidates: the
+  // pairs are collected first and each is fitted once.
+  std::vector<std::pair<std::int64_t, std::int64_t>> pairs;  // (inner, outer)
   const auto n_edges = candidates.src.size();
   for (std::size_t e = 0; e < n_edges; ++e) {
     if (!candidates.score.empty() && !(candidates.score[e] >= config_.min_score)) continue;
@@ -160,15 +156,25 @@ TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& label
     const std::int64_t a = labels[static_cast<std::size_t>(u)];
     const std::int64_t b = labels[static_cast<std::size_t>(v)];
     if (a < 0 || b < 0 || a == b) continue;
-    const auto& ma = members[static_cast<std::size_t>(a)];
-    const auto& mb = members[static_cast<std::size_t>(b)];
+    const std::size_t size_a = members[static_cast<std::size_t>(a)].size();
+    const std::size_t size_b = members[static_cast<std::size_t>(b)].size();
     const auto pu = static_cast<std::size_t>(position[static_cast<std::size_t>(u)]);
     const auto pv = static_cast<std::size_t>(position[static_cast<std::size_t>(v)]);
-    const bool forward = pu + config_.end_hits >= ma.size() && pv < config_.end_hits;
-    const bool backward = pv + config_.end_hits >= mb.size() && pu < config_.end_hits;
-    if (!forward && !backward) continue;
-    const auto& inner = forward ? ma : mb;
-    const auto& outer = forward ? mb : ma;
+    if (pu + config_.end_hits >= size_a && pv < config_.end_hits) pairs.emplace_back(a, b);
+    if (pv + config_.end_hits >= size_b && pu < config_.end_hits) pairs.emplace_back(b, a);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  struct Link {
+    double quality;  // larger residual relative to its limit (smaller is better)
+    std::int64_t inner;
+    std::int64_t outer;
+  };
+  std::vector<Link> links;
+  std::vector<std::int64_t> fit_ids;
+  for (const auto& [a, b] : pairs) {
+    const auto& inner = members[static_cast<std::size_t>(a)];
+    const auto& outer = members[static_cast<std::size_t>(b)];
     if (outer.size() < 2 || !(distance(outer[1]) > distance(inner.back()))) continue;
     fit_ids.clear();
     const std::size_t from_inner = std::min(config_.fit_hits, inner.size());
@@ -178,7 +184,7 @@ TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& label
     const auto [xy, dz, curvature] = helix_residuals(hits, fit_ids);
     if (eval::kPtPerTeslaMillimetre * config_.bz < config_.min_pt * curvature) continue;  // pT below min_pt
     const double quality = std::max(xy / config_.max_xy_residual, dz / config_.max_z_residual);
-    if (quality <= 1.0) links.push_back({quality, forward ? a : b, forward ? b : a});
+    if (quality <= 1.0) links.push_back({quality, a, b});
   }
   // Best links first; each end of a candidate once; never a cycle.
   std::sort(links.begin(), links.end(), [](const Link& l, const Link& r) {
