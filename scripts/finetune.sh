@@ -6,6 +6,13 @@
 #
 #   scripts/finetune.sh --name NAME [--signal-pt-min 0.9] [--train-events 24]
 #                       [--filter-minutes 12] [--gnn-minutes 45] [--from models]
+#                       [--cut-pt-min GEV] [--data-from NAME]
+#
+# --cut-pt-min: the filter and GNN cuts keep 97.5% of the true edges of
+# particles above this pT (default: --signal-pt-min), e.g. train on every
+# particle (--signal-pt-min 0) but size the filter's output by the fast ones.
+# --data-from: reuse the simulated events and the prepared candidate edges of
+# runs/NAME (only valid when that run kept the same embedding as --from).
 #
 # Steps: simulate train (seed 1001, ids 1000..) and validation (seed 2002,
 # ids 5000..) events -> recover filter and GNN -> prepare candidate edges with
@@ -16,7 +23,7 @@
 # with `trkx reconstruct` / `trkx evaluate` first.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-name="" signal_pt=0.9 n_train=24 n_val=5 fil_min=12 gnn_min=45 from="$repo/models" threads=2 pt_weight=4
+name="" signal_pt=0.9 cut_pt=-1 data_from="" n_train=24 n_val=5 fil_min=12 gnn_min=45 from="$repo/models" threads=2 pt_weight=4
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -27,7 +34,9 @@ while [ $# -gt 0 ]; do
     --gnn-minutes) gnn_min=$2; shift 2 ;;
     --from) from=$(cd "$2" && pwd); shift 2 ;;
     --threads) threads=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --cut-pt-min) cut_pt=$2; shift 2 ;;
+    --data-from) data_from=$2; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "finetune.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -48,6 +57,18 @@ step() {
   touch "$run/.done/$s"
   log "done $s"
 }
+if [ -n "$data_from" ]; then
+  src="$repo/runs/$data_from"
+  for d in data prep-candidates; do
+    [ -d "$src/$d" ] || { log "--data-from: $src/$d missing"; exit 1; }
+    [ -e "$run/$d" ] || ln -s "$src/$d" "$run/$d"
+  done
+  for s in sim-train sim-val prep-candidates-train prep-candidates-val; do
+    # never re-run these steps on the linked directories (prepare starts with rm -rf)
+    [ -f "$src/.done/$s" ] || { log "--data-from: $data_from has not finished $s"; exit 1; }
+    touch "$run/.done/$s"
+  done
+fi
 model_of() { "$py" -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))['training'][sys.argv[2]]['model']))" \
   "$from/pipeline.json" "$1"; }
 
@@ -75,7 +96,7 @@ train() {  # train STAGE PREP MINUTES ARGS...
   local stage=$1 prep=$2 minutes=$3; shift 3
   "$py" -m trkx_train train "$stage" --train "$run/prep-$prep/train" --val "$run/prep-$prep/val" \
     --out "$run/$stage" --epochs 100 --max-minutes "$minutes" --model "$(model_of "$stage")" --threads "$threads" \
-    --signal-pt-min "$signal_pt" --pt-weight-max "$pt_weight" --init-from "$run/init-$stage" "$@"
+    --signal-pt-min "$signal_pt" --cut-pt-min "$cut_pt" --pt-weight-max "$pt_weight" --init-from "$run/init-$stage" "$@"
 }
 export_stage() { "$py" -m trkx_train export "$run/$1" --models "$run/models" --check-data "$run/prep-$2/val"; }
 

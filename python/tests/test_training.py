@@ -8,7 +8,8 @@ import torch
 from trkx_train.data import (DataError, PreparedEvent, edge_keys, edge_loss_weight, edge_signal, is_true_pair,
                              load_event, load_events, signal_edges)
 from trkx_train.losses import contrastive_hinge_loss, weighted_bce
-from trkx_train.train import TrainConfig, azimuth_wedge, choose_cut, cut_table, induced_subgraph, train_stage
+from trkx_train.train import (TrainConfig, azimuth_wedge, choose_cut, cut_table, edge_scores, induced_subgraph,
+                              load_stage_model, train_stage)
 
 import pytest
 
@@ -206,6 +207,19 @@ def test_signal_pt_cut_trains_and_chooses_operating_point_on_signal(synthetic_da
         assert res["signal_pt_min"] == 2.0
         at_cut = [r for r in res["table"] if r["cut"] == res["cut"]][0]
         assert at_cut["efficiency"] >= 0.97
+
+
+def test_cut_pt_min_chooses_the_cut_on_fast_particles_while_training_on_all(synthetic_data, tmp_path):
+    # every true edge is a positive in the loss; the cut keeps 97.5% of the edges of particles above 2 GeV
+    train, val = synthetic_data
+    res = train_stage("filter", train, val, tmp_path / "f", tc(signal_pt_min=0.0, cut_pt_min=2.0), SMALL["filter"])
+    assert res["signal_pt_min"] == 0.0 and res["cut_pt_min"] == 2.0
+    events = load_events(val, "candidate")
+    model, _ = load_stage_model(tmp_path / "f")
+    s = torch.cat([edge_scores(model, ev) for ev in events])
+    fast = torch.cat([edge_signal(ev, 2.0)[0] for ev in events])
+    assert math.isclose(res["cut"], choose_cut(s, fast, 0.975), rel_tol=1e-5)
+    assert float((s[fast] >= res["cut"]).float().mean()) >= 0.975
 
 
 def test_gnn_operating_points_pick_the_cut_for_each_efficiency():

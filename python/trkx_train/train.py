@@ -65,6 +65,9 @@ class TrainConfig:
     pos_weight: float = 0.0  # weight of true edges in the BCE; 0 = automatic (#false / #true, at most 10)
     pt_weight_max: float = 1.0  # signal edges weigh min(max(pT / 1 GeV, 1), this) in the edge losses, so that
     #                             the rare fast particles count more (1 = every signal edge weighs 1)
+    cut_pt_min: float = -1.0  # filter/gnn: the cut keeps target_efficiency of the true edges of particles above
+    #                             this pT (GeV), so that a network trained on all particles can keep the edge
+    #                             count of one trained on fast ones; < 0 = signal_pt_min
     init_from: str = ""  # stage directory (or checkpoint.pt) whose weights start a new training (same network)
 
 
@@ -337,6 +340,8 @@ def _edge_validation(model, events, tc: TrainConfig, pos_weight: float) -> dict:
     for ev in events:
         s = edge_scores(model, ev)
         sig, w = D.edge_signal(ev, tc.signal_pt_min)
+        if tc.cut_pt_min >= 0:
+            sig = D.edge_signal(ev, tc.cut_pt_min)[0]
         logit = torch.logit(s.clamp(1e-7, 1 - 1e-7))
         losses.append(float(weighted_bce(logit, ev.y, pos_weight, w)))
         scores.append(s)
@@ -533,11 +538,12 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
     else:
         s = torch.cat([edge_scores(model, ev) for ev in val_events])
         y = torch.cat([ev.y for ev in val_events])
-        sig = torch.cat([D.edge_signal(ev, tc.signal_pt_min)[0] for ev in val_events])
+        cut_pt = tc.cut_pt_min if tc.cut_pt_min >= 0 else tc.signal_pt_min
+        sig = torch.cat([D.edge_signal(ev, cut_pt)[0] for ev in val_events])
         cut = choose_cut(s, sig, tc.target_efficiency)
         targets = (0.9, 0.95, 0.975, 0.99)
         choice = {"cut": cut, "cut_for_efficiency": {str(t): choose_cut(s, sig, t) for t in targets},
-                  "signal_pt_min": tc.signal_pt_min,
+                  "signal_pt_min": tc.signal_pt_min, "cut_pt_min": cut_pt,
                   "table": cut_table(s, y, sorted({cut, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9}
                                                   | {choose_cut(s, sig, t) for t in targets}), sig)}
     result = {"stage": stage, "epochs_completed": len(history), "epochs_planned": tc.epochs,
