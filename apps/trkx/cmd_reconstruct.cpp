@@ -195,7 +195,13 @@ void run_reconstruct(const ReconstructOptions& opt) {
                                      {"fit_hits", config.stitching.fit_hits},
                                      {"max_xy_residual_mm", config.stitching.max_xy_residual},
                                      {"max_z_residual_mm", config.stitching.max_z_residual},
-                                     {"min_pt_gev", config.stitching.min_pt}};
+                                     {"min_pt_gev", config.stitching.min_pt},
+                                     {"max_gap_mm", config.stitching.max_gap},
+                                     {"gap_min_hits", config.stitching.gap_min_hits},
+                                     {"gap_max_dphi_rad", config.stitching.gap_max_dphi},
+                                     {"gap_max_dtheta_rad", config.stitching.gap_max_dtheta},
+                                     {"gap_max_xy_residual_mm", config.stitching.gap_max_xy_residual},
+                                     {"gap_max_z_residual_mm", config.stitching.gap_max_z_residual}};
   }
   if (pipeline.models().filter) report["config"]["filter_cut"] = pipeline.models().filter->cut;
   if (pipeline.models().gnn) report["config"]["gnn_cut"] = pipeline.models().gnn->cut;
@@ -322,6 +328,32 @@ void add_reconstruct_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--stitch-z", opt->stitching.max_z_residual,
                   "Stitching: largest z residual [mm] of the helix through the joint")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option(
+         "--stitch-max-gap", opt->stitching.max_gap,
+         "Stitching: gap links (no candidate edge) join pieces whose ends are at most this far apart "
+         "in distance from the origin [mm] (0: no gap links)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--stitch-gap-min-hits", opt->stitching.gap_min_hits,
+                  "Stitching: gap links join only pieces with at least this many hits")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--stitch-gap-dphi", opt->stitching.gap_max_dphi,
+                  "Stitching: gap links, largest azimuth difference of the two end hits [rad]")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--stitch-gap-dtheta", opt->stitching.gap_max_dtheta,
+                  "Stitching: gap links, largest polar-angle difference of the two end hits [rad]")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--stitch-gap-xy", opt->stitching.gap_max_xy_residual,
+                  "Stitching: gap links, largest x-y residual [mm] of the helix through the joint")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--stitch-gap-z", opt->stitching.gap_max_z_residual,
+                  "Stitching: gap links, largest z residual [mm] of the helix through the joint")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->callback([opt] { run_reconstruct(*opt); });

@@ -102,6 +102,62 @@ TrackStitcher::TrackStitcher(Config config) : config_(config) {
   if (!(config_.max_xy_residual > 0.0) || !(config_.max_z_residual > 0.0)) {
     throw Error("TrackStitcher: residual limits must be positive");
   }
+  if (config_.max_gap > 0.0 && (!(config_.gap_max_xy_residual > 0.0) || !(config_.gap_max_z_residual > 0.0) ||
+                                !(config_.gap_max_dphi >= 0.0) || !(config_.gap_max_dtheta >= 0.0))) {
+    throw Error("TrackStitcher: gap links need positive residual limits and non-negative angle windows");
+  }
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> TrackStitcher::gap_pairs(
+    const HitsView& hits, const std::vector<std::vector<std::int64_t>>& members,
+    const std::vector<std::pair<std::int64_t, std::int64_t>>& edge_pairs) const {
+  std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  if (!(config_.max_gap > 0.0)) return out;
+  struct End {
+    double phi;
+    double theta;
+    double distance;
+  };
+  const auto end_of = [&](std::int64_t h) {
+    const auto i = static_cast<std::size_t>(h);
+    const double r = std::hypot(hits.x[i], hits.y[i]);
+    return End{std::atan2(hits.y[i], hits.x[i]), std::atan2(r, hits.z[i]), std::hypot(r, hits.z[i])};
+  };
+  const std::size_t n = members.size();
+  std::vector<End> first(n);
+  std::vector<End> last(n);
+  std::vector<std::pair<double, std::int64_t>> by_phi;  // (azimuth of the first hit, candidate)
+  const std::size_t min_hits = std::max<std::size_t>(2, config_.gap_min_hits);
+  for (std::size_t c = 0; c < n; ++c) {
+    if (members[c].size() < min_hits) continue;
+    first[c] = end_of(members[c].front());
+    last[c] = end_of(members[c].back());
+    by_phi.emplace_back(first[c].phi, static_cast<std::int64_t>(c));
+  }
+  std::sort(by_phi.begin(), by_phi.end());
+  const auto scan = [&](std::size_t a, double lo, double hi) {
+    auto it = std::lower_bound(by_phi.begin(), by_phi.end(), std::make_pair(lo, std::int64_t{-1}));
+    for (; it != by_phi.end() && it->first <= hi; ++it) {
+      const auto b = static_cast<std::size_t>(it->second);
+      if (b == a) continue;
+      const double gap = first[b].distance - last[a].distance;
+      if (!(gap > 0.0 && gap <= config_.max_gap)) continue;
+      if (!(std::abs(first[b].theta - last[a].theta) <= config_.gap_max_dtheta)) continue;
+      const std::pair<std::int64_t, std::int64_t> pair{static_cast<std::int64_t>(a),
+                                                       static_cast<std::int64_t>(b)};
+      if (!std::binary_search(edge_pairs.begin(), edge_pairs.end(), pair)) out.push_back(pair);
+    }
+  };
+  constexpr double kTwoPi = 2.0 * std::numbers::pi;
+  for (std::size_t a = 0; a < n; ++a) {
+    if (members[a].size() < min_hits) continue;
+    const double lo = last[a].phi - config_.gap_max_dphi;
+    const double hi = last[a].phi + config_.gap_max_dphi;
+    scan(a, lo, hi);
+    if (lo < -std::numbers::pi) scan(a, lo + kTwoPi, std::numbers::pi);
+    if (hi > std::numbers::pi) scan(a, -std::numbers::pi, hi - kTwoPi);
+  }
+  return out;
 }
 
 TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& labels,
@@ -165,27 +221,32 @@ TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& label
   }
   std::sort(pairs.begin(), pairs.end());
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  const std::vector<std::pair<std::int64_t, std::int64_t>> gaps = gap_pairs(hits, members, pairs);
+
   struct Link {
-    double quality;  // larger residual relative to its limit (smaller is better)
+    double quality;  // larger residual relative to its limit (smaller is better); gap links + 1
     std::int64_t inner;
     std::int64_t outer;
   };
   std::vector<Link> links;
   std::vector<std::int64_t> fit_ids;
-  for (const auto& [a, b] : pairs) {
+  const auto try_link = [&](std::int64_t a, std::int64_t b, double max_xy, double max_z, double rank) {
     const auto& inner = members[static_cast<std::size_t>(a)];
     const auto& outer = members[static_cast<std::size_t>(b)];
-    if (outer.size() < 2 || !(distance(outer[1]) > distance(inner.back()))) continue;
+    if (outer.size() < 2 || !(distance(outer[1]) > distance(inner.back()))) return;
     fit_ids.clear();
     const std::size_t from_inner = std::min(config_.fit_hits, inner.size());
     fit_ids.insert(fit_ids.end(), inner.end() - static_cast<std::ptrdiff_t>(from_inner), inner.end());
     const std::size_t from_outer = std::min(config_.fit_hits, outer.size());
     fit_ids.insert(fit_ids.end(), outer.begin(), outer.begin() + static_cast<std::ptrdiff_t>(from_outer));
     const auto [xy, dz, curvature] = helix_residuals(hits, fit_ids);
-    if (eval::kPtPerTeslaMillimetre * config_.bz < config_.min_pt * curvature) continue;  // pT below min_pt
-    const double quality = std::max(xy / config_.max_xy_residual, dz / config_.max_z_residual);
-    if (quality <= 1.0) links.push_back({quality, a, b});
-  }
+    if (eval::kPtPerTeslaMillimetre * config_.bz < config_.min_pt * curvature) return;  // pT below min_pt
+    const double quality = std::max(xy / max_xy, dz / max_z);
+    if (quality <= 1.0) links.push_back({rank + quality, a, b});
+  };
+  for (const auto& [a, b] : pairs) try_link(a, b, config_.max_xy_residual, config_.max_z_residual, 0.0);
+  for (const auto& [a, b] : gaps)
+    try_link(a, b, config_.gap_max_xy_residual, config_.gap_max_z_residual, 1.0);
   // Best links first; each end of a candidate once; never a cycle.
   std::sort(links.begin(), links.end(), [](const Link& l, const Link& r) {
     return std::tie(l.quality, l.inner, l.outer) < std::tie(r.quality, r.inner, r.outer);

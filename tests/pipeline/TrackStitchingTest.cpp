@@ -53,16 +53,57 @@ TEST(TrackStitcher, JoinsTwoPiecesOfOneHelixLinkedByAnEdge) {
   EXPECT_EQ(stitcher.stitch(hits.view(), labels, edges({{2, 5}})), TrackLabels(8, 0));
   // ... and be stored in either direction.
   EXPECT_EQ(stitcher.stitch(hits.view(), labels, edges({{4, 3}})), TrackLabels(8, 0));
-  // Not from the middle of a piece, not without an edge, not below min_score.
-  EXPECT_EQ(stitcher.stitch(hits.view(), labels, edges({{1, 4}})), labels);
-  EXPECT_EQ(stitcher.stitch(hits.view(), labels, EdgeList{}), labels);
-  TrackStitcher::Config strict;
+  // Not from the middle of a piece, not without an edge, not below min_score (gap links off).
+  TrackStitcher::Config edges_only;
+  edges_only.max_gap = 0.0;
+  const TrackStitcher edge_stitcher(edges_only);
+  EXPECT_EQ(edge_stitcher.stitch(hits.view(), labels, edges({{1, 4}})), labels);
+  EXPECT_EQ(edge_stitcher.stitch(hits.view(), labels, EdgeList{}), labels);
+  TrackStitcher::Config strict = edges_only;
   strict.min_score = 0.1F;
   EXPECT_EQ(TrackStitcher(strict).stitch(hits.view(), labels, edges({{3, 4}}, 0.05F)), labels);
   // Edges without scores are all possible links.
   EdgeList unscored = edges({{3, 4}});
   unscored.score.clear();
   EXPECT_EQ(TrackStitcher(strict).stitch(hits.view(), labels, unscored), TrackLabels(8, 0));
+}
+
+TEST(TrackStitcher, GapLinksJoinPiecesWithoutAnEdgeWhenTheHelixFitsTightly) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, kInnerRadii);  // 0-3: pT 2 GeV
+  add_helix(hits, 3333.0, 0.5, kOuterRadii);  // 4-7: the same particle, no candidate edge between
+  hits.compute_derived();
+  const TrackLabels labels = {0, 0, 0, 0, 1, 1, 1, 1};
+  EXPECT_EQ(TrackStitcher({}).stitch(hits.view(), labels, EdgeList{}), TrackLabels(8, 0));
+  TrackStitcher::Config config;
+  config.max_gap = 50.0;  // the pieces' ends are ~98 mm apart (distance from the origin)
+  EXPECT_EQ(TrackStitcher(config).stitch(hits.view(), labels, EdgeList{}), labels);
+  config = {};
+  config.gap_min_hits = 5;  // pieces of 4 hits are too short
+  EXPECT_EQ(TrackStitcher(config).stitch(hits.view(), labels, EdgeList{}), labels);
+  config = {};
+  config.gap_max_dphi = 0.0;  // the outer piece starts at another azimuth (the track bends)
+  EXPECT_EQ(TrackStitcher(config).stitch(hits.view(), labels, EdgeList{}), labels);
+}
+
+TEST(TrackStitcher, GapLinksNeedTheTighterFitAndComeAfterEdgeLinks) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, kInnerRadii);                   // 0-3 inner piece
+  add_helix(hits, 3333.0, 0.5, kOuterRadii);                   // 4-7 its continuation, no edge
+  add_helix(hits, 3333.0, 0.5, {261, 361, 501, 661}, 0.3005);  // 8-11 a near twin: ~0.1-0.3 mm off
+  hits.compute_derived();
+  const TrackLabels labels = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2};
+  // Without edges the exact continuation wins the gap link.
+  EXPECT_EQ(TrackStitcher({}).stitch(hits.view(), labels, EdgeList{}),
+            (TrackLabels{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1}));
+  // An edge to the twin makes its link an edge link, taken before any gap link.
+  EXPECT_EQ(TrackStitcher({}).stitch(hits.view(), labels, edges({{3, 8}})),
+            (TrackLabels{0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0}));
+  // With a gap residual limit below the twin's misfit, only the exact continuation qualifies.
+  TrackStitcher::Config tight;
+  tight.gap_max_xy_residual = 0.01;
+  EXPECT_EQ(TrackStitcher(tight).stitch(hits.view(), labels, EdgeList{}),
+            (TrackLabels{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1}));
 }
 
 TEST(TrackStitcher, KeepsPiecesOfDifferentHelicesApart) {
@@ -137,6 +178,11 @@ TEST(TrackStitcher, RejectsInconsistentInput) {
   TrackStitcher::Config config;
   config.fit_hits = 1;
   EXPECT_THROW(TrackStitcher{config}, Error);
+  TrackStitcher::Config gap;
+  gap.gap_max_z_residual = 0.0;
+  EXPECT_THROW(TrackStitcher{gap}, Error);
+  gap.max_gap = 0.0;  // no gap links: their limits are not used
+  EXPECT_NO_THROW(TrackStitcher{gap});
 }
 
 }  // namespace

@@ -9,9 +9,16 @@
 /// particle's hits (two fakes, no efficient track). The stitcher looks for a
 /// candidate edge (the radius graph, with its filter score) from the outer end
 /// of one candidate to the inner end of another and joins the two when one
-/// helix fits the hits on both sides of the joint.
+/// helix fits the hits on both sides of the joint. Where the embedding
+/// proposed no edge across the gap (a missing hit, a large step between
+/// subdetectors), a gap link joins two pieces that point at each other (the
+/// outer piece starts within max_gap, in nearly the same direction from the
+/// origin) when a helix fits both sides much more tightly.
 
 #include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "trkx/core/EventData.hpp"
 #include "trkx/pipeline/Graph.hpp"
@@ -32,6 +39,15 @@ class TrackStitcher {
     double max_z_residual = 10.0;  ///< [mm] largest distance of a fitted hit from the line z(s)
                                    ///< (s: arc length on the circle): long strips are 10.8 mm
                                    ///< long in z. Both limits chosen on tuning events (README)
+    // Gap links (no candidate edge needed); taken after every edge link.
+    double max_gap = 400.0;            ///< [mm] the outer piece's first hit is at most this much farther
+                                       ///< from the origin than the inner piece's last (0: no gap links)
+    std::size_t gap_min_hits = 4;      ///< both pieces of a gap link have at least this many hits
+                                       ///< (3-hit pieces in the forward disks fit almost any helix)
+    double gap_max_dphi = 0.15;        ///< [rad] azimuth difference of those two hits
+    double gap_max_dtheta = 0.05;      ///< [rad] polar-angle difference of those two hits
+    double gap_max_xy_residual = 0.3;  ///< [mm] helix limits of a gap link (tighter: no edge
+    double gap_max_z_residual = 3.0;   ///< [mm] vouches for it; chosen on tuning events, README)
   };
 
   explicit TrackStitcher(Config config);
@@ -40,14 +56,22 @@ class TrackStitcher {
   /// Returns `labels` (one per hit, -1 = no track) with stitched candidates
   /// merged, relabelled 0..k-1 in order of each candidate's smallest hit index.
   /// Hits are ordered along a candidate by their distance from the origin.
-  /// Links are taken best fit first; each end of a candidate is used at most
-  /// once, so a chain of pieces can become one track but never a tree.
+  /// Links are taken best fit first (edge links before gap links); each end
+  /// of a candidate is used at most once, so a chain of pieces can become one
+  /// track but never a tree.
   /// `candidates` may lack scores (every edge is then a possible link). Throws
   /// trkx::Error when labels or edges refer to hits outside the event.
   [[nodiscard]] TrackLabels stitch(const HitsView& hits, const TrackLabels& labels,
                                    const EdgeList& candidates) const;
 
  private:
+  /// (inner, outer) candidate pairs for gap links: the outer piece's first hit lies
+  /// within max_gap beyond the inner piece's last hit and within gap_max_dphi /
+  /// gap_max_dtheta of its direction from the origin; pairs in `edge_pairs` are left out.
+  [[nodiscard]] std::vector<std::pair<std::int64_t, std::int64_t>> gap_pairs(
+      const HitsView& hits, const std::vector<std::vector<std::int64_t>>& members,
+      const std::vector<std::pair<std::int64_t, std::int64_t>>& edge_pairs) const;
+
   Config config_;
 };
 
