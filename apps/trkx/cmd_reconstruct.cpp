@@ -48,6 +48,7 @@ struct ReconstructOptions {
   float walk_cut = Pipeline::Config{}.walk_cut;
   std::size_t min_hits = Pipeline::Config{}.min_hits;
   bool no_stitch = false;
+  bool no_recover = false;
   TrackStitcher::Config stitching;
 };
 
@@ -112,6 +113,7 @@ void run_reconstruct(const ReconstructOptions& opt) {
   config.min_hits = opt.min_hits;
   config.stitch = !opt.no_stitch;
   config.stitching = opt.stitching;
+  config.stitching.recover_hits = !opt.no_recover;
   ModelSet models = ModelSet::load(opt.models);
   if (opt.filter_cut && models.filter) models.filter->cut = *opt.filter_cut;
   if (opt.gnn_cut && models.gnn) models.gnn->cut = *opt.gnn_cut;
@@ -201,7 +203,13 @@ void run_reconstruct(const ReconstructOptions& opt) {
                                      {"gap_max_dphi_rad", config.stitching.gap_max_dphi},
                                      {"gap_max_dtheta_rad", config.stitching.gap_max_dtheta},
                                      {"gap_max_xy_residual_mm", config.stitching.gap_max_xy_residual},
-                                     {"gap_max_z_residual_mm", config.stitching.gap_max_z_residual}};
+                                     {"gap_max_z_residual_mm", config.stitching.gap_max_z_residual},
+                                     {"recover_hits", config.stitching.recover_hits},
+                                     {"recover_min_score", config.stitching.recover_min_score},
+                                     {"recover_fit_hits", config.stitching.recover_fit_hits},
+                                     {"recover_min_track_hits", config.stitching.recover_min_track_hits},
+                                     {"recover_max_xy_residual_mm", config.stitching.recover_max_xy_residual},
+                                     {"recover_max_z_residual_mm", config.stitching.recover_max_z_residual}};
   }
   if (pipeline.models().filter) report["config"]["filter_cut"] = pipeline.models().filter->cut;
   if (pipeline.models().gnn) report["config"]["gnn_cut"] = pipeline.models().gnn->cut;
@@ -335,6 +343,28 @@ void add_reconstruct_command(CLI::App& app) {
          "Stitching: gap links (no candidate edge) join pieces whose ends are at most this far apart "
          "in distance from the origin [mm] (0: no gap links)")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_flag("--no-recover-hits", opt->no_recover,
+                "Do not give hits left out of every track to the track whose helix they fit (hit recovery)");
+  cmd->add_option("--recover-min-score", opt->stitching.recover_min_score,
+                  "Hit recovery: candidate edges below this filter score do not count")
+      ->check(CLI::Range(0.0F, 1.0F))
+      ->capture_default_str();
+  cmd->add_option("--recover-fit-hits", opt->stitching.recover_fit_hits,
+                  "Hit recovery: track hits nearest to the hit in the helix fit")
+      ->check(CLI::Range(2, 100))
+      ->capture_default_str();
+  cmd->add_option("--recover-min-track-hits", opt->stitching.recover_min_track_hits,
+                  "Hit recovery: shorter tracks take no hits")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--recover-xy", opt->stitching.recover_max_xy_residual,
+                  "Hit recovery: largest x-y residual [mm] of the helix through the hit and the track")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--recover-z", opt->stitching.recover_max_z_residual,
+                  "Hit recovery: largest z residual [mm] of the helix through the hit and the track")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--stitch-gap-min-hits", opt->stitching.gap_min_hits,
                   "Stitching: gap links join only pieces with at least this many hits")

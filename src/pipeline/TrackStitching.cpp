@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <numeric>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 
 #include "trkx/core/Error.hpp"
 #include "trkx/eval/TrackParameters.hpp"
@@ -28,9 +32,14 @@ struct HelixFit {
 HelixFit helix_residuals(const HitsView& hits, const std::vector<std::int64_t>& ids) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
   const HelixFit failed{kInf, kInf, kInf};
-  std::vector<double> x(ids.size());
-  std::vector<double> y(ids.size());
-  std::vector<double> z(ids.size());
+  // Per-thread buffers: called for every link and every recovered-hit candidate.
+  thread_local std::vector<double> x;
+  thread_local std::vector<double> y;
+  thread_local std::vector<double> z;
+  thread_local std::vector<double> s;
+  x.resize(ids.size());
+  y.resize(ids.size());
+  z.resize(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
     const auto h = static_cast<std::size_t>(ids[i]);
     x[i] = hits.x[h];
@@ -39,7 +48,7 @@ HelixFit helix_residuals(const HitsView& hits, const std::vector<std::int64_t>& 
   }
   const eval::CircleFit circle = eval::fit_circle(x, y);
   if (!circle.valid) return failed;
-  std::vector<double> s(ids.size(), 0.0);
+  s.assign(ids.size(), 0.0);
   double xy = 0.0;
   if (circle.curvature > 0.0) {
     const double radius = circle.radius();
@@ -82,6 +91,50 @@ HelixFit helix_residuals(const HitsView& hits, const std::vector<std::int64_t>& 
   double dz = 0.0;
   for (std::size_t i = 0; i < ids.size(); ++i) dz = std::max(dz, std::abs(z[i] - mz - slope * (s[i] - ms)));
   return {xy, dz, circle.curvature};
+}
+
+/// Largest x-y distance [mm] of the hits `ids` from their algebraic (Kasa) circle:
+/// a cheap, slightly biased stand-in for helix_residuals' x-y part, used to
+/// reject hopeless candidates before the full fit. Infinite when no circle fits.
+double quick_xy_residual(const HitsView& hits, const std::vector<std::int64_t>& ids) {
+  const double n = static_cast<double>(ids.size());
+  double xm = 0.0;
+  double ym = 0.0;
+  for (const std::int64_t h : ids) {
+    xm += hits.x[static_cast<std::size_t>(h)];
+    ym += hits.y[static_cast<std::size_t>(h)];
+  }
+  xm /= n;
+  ym /= n;
+  // Minimise sum (u^2 + v^2 + a u + b v + c)^2 over centred points (u, v): normal equations.
+  double suu = 0.0, svv = 0.0, suv = 0.0, sw = 0.0, swu = 0.0, swv = 0.0;
+  for (const std::int64_t h : ids) {
+    const double u = hits.x[static_cast<std::size_t>(h)] - xm;
+    const double v = hits.y[static_cast<std::size_t>(h)] - ym;
+    const double w = u * u + v * v;
+    suu += u * u;
+    svv += v * v;
+    suv += u * v;
+    sw += w;
+    swu += w * u;
+    swv += w * v;
+  }
+  // With centred data (sum u = sum v = 0): c = -sw / n, and [suu suv; suv svv] (a, b) = -(swu, swv).
+  const double det = suu * svv - suv * suv;
+  if (!(std::abs(det) > 1e-12 * (suu * svv + 1e-300))) return std::numeric_limits<double>::infinity();
+  const double a = -(swu * svv - swv * suv) / det;
+  const double b = -(swv * suu - swu * suv) / det;
+  const double c = -sw / n;
+  const double x0 = -a / 2.0;
+  const double y0 = -b / 2.0;
+  const double radius = std::sqrt(std::max(0.0, x0 * x0 + y0 * y0 - c));
+  double worst = 0.0;
+  for (const std::int64_t h : ids) {
+    const double u = hits.x[static_cast<std::size_t>(h)] - xm;
+    const double v = hits.y[static_cast<std::size_t>(h)] - ym;
+    worst = std::max(worst, std::abs(std::hypot(u - x0, v - y0) - radius));
+  }
+  return worst;
 }
 
 /// Union-find over candidates (path halving).
@@ -276,7 +329,114 @@ TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& label
     if (new_label[root] < 0) new_label[root] = next++;
     out[h] = new_label[root];
   }
+  if (config_.recover_hits) recover_hits(hits, out, candidates);
   return out;
+}
+
+namespace {
+/// The Kasa fit's x-y residuals differ from the geometric fit's by far less than this factor
+/// for the few-hit fits here; candidates above kQuickGate times the limit cannot pass.
+constexpr double kQuickGate = 3.0;
+}  // namespace
+
+void TrackStitcher::recover_hits(const HitsView& hits, TrackLabels& labels,
+                                 const EdgeList& candidates) const {
+  const std::size_t n_hits = hits.size();
+  std::int64_t n_tracks = 0;
+  for (const std::int64_t l : labels) n_tracks = std::max(n_tracks, l + 1);
+  std::vector<std::vector<std::int64_t>> members(static_cast<std::size_t>(n_tracks));
+  for (std::size_t h = 0; h < n_hits; ++h) {
+    if (labels[h] >= 0) members[static_cast<std::size_t>(labels[h])].push_back(static_cast<std::int64_t>(h));
+  }
+  std::vector<double> dist(n_hits);
+  for (std::size_t h = 0; h < n_hits; ++h) dist[h] = std::hypot(hits.x[h], hits.y[h], hits.z[h]);
+  const auto distance = [&](std::int64_t h) { return dist[static_cast<std::size_t>(h)]; };
+  for (auto& m : members) {
+    std::sort(m.begin(), m.end(), [&](std::int64_t a, std::int64_t b) {
+      const double da = distance(a);
+      const double db = distance(b);
+      return da < db || (da == db && a < b);
+    });
+  }
+  const std::size_t window = std::max<std::size_t>(2, config_.recover_fit_hits);
+  const std::size_t min_track = std::max(window, config_.recover_min_track_hits);
+  // (unassigned hit, track) pairs joined by a candidate edge, each tried once.
+  std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
+  for (std::size_t e = 0; e < candidates.src.size(); ++e) {
+    if (!candidates.score.empty() && !(candidates.score[e] >= config_.recover_min_score)) continue;
+    const std::int64_t u = candidates.src[e];
+    const std::int64_t v = candidates.dst[e];
+    const std::int64_t lu = labels[static_cast<std::size_t>(u)];
+    const std::int64_t lv = labels[static_cast<std::size_t>(v)];
+    if (lu < 0 && lv >= 0 && members[static_cast<std::size_t>(lv)].size() >= min_track)
+      pairs.emplace_back(u, lv);
+    if (lv < 0 && lu >= 0 && members[static_cast<std::size_t>(lu)].size() >= min_track)
+      pairs.emplace_back(v, lu);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  // Every unassigned hit joins the track whose helix it fits best (decided on the labels as
+  // they were, so that the result depends neither on the order of the hits nor on threads).
+  std::vector<std::size_t> group_begin;  // pairs of one hit are adjacent
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (i == 0 || pairs[i].first != pairs[i - 1].first) group_begin.push_back(i);
+  }
+  group_begin.push_back(pairs.size());
+  std::vector<std::int64_t> best_track(group_begin.size() - 1, -1);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, best_track.size(), 256),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      std::vector<std::int64_t> fit_ids;
+                      for (std::size_t g = range.begin(); g != range.end(); ++g) {
+                        const std::int64_t h = pairs[group_begin[g]].first;
+                        const auto hu = static_cast<std::size_t>(h);
+                        double best = std::numeric_limits<double>::infinity();
+                        for (std::size_t i = group_begin[g]; i < group_begin[g + 1]; ++i) {
+                          const std::int64_t t = pairs[i].second;
+                          const auto& m = members[static_cast<std::size_t>(t)];
+                          // A particle crosses a module once: no second hit on a module the track already
+                          // has.
+                          const bool same_module = std::any_of(m.begin(), m.end(), [&](std::int64_t k) {
+                            const auto ku = static_cast<std::size_t>(k);
+                            return hits.module_id[ku] == hits.module_id[hu] &&
+                                   hits.layer_id[ku] == hits.layer_id[hu] &&
+                                   hits.volume_id[ku] == hits.volume_id[hu];
+                          });
+                          if (same_module) continue;
+                          // The `window` track hits nearest to h in distance from the origin, plus h.
+                          const double dh = distance(h);
+                          const auto pos = static_cast<std::size_t>(
+                              std::lower_bound(m.begin(), m.end(), dh,
+                                               [&](std::int64_t k, double d) { return distance(k) < d; }) -
+                              m.begin());
+                          std::size_t lo = pos >= window ? pos - window : 0;
+                          std::size_t hi = std::min(m.size(), pos + window);
+                          while (hi - lo > window) {
+                            if (dh - distance(m[lo]) > distance(m[hi - 1]) - dh) {
+                              ++lo;
+                            } else {
+                              --hi;
+                            }
+                          }
+                          fit_ids.assign(m.begin() + static_cast<std::ptrdiff_t>(lo),
+                                         m.begin() + static_cast<std::ptrdiff_t>(hi));
+                          fit_ids.insert(fit_ids.begin() + static_cast<std::ptrdiff_t>(pos - lo), h);
+                          // Cheap gate first: most candidates are far off (noise, other particles).
+                          if (quick_xy_residual(hits, fit_ids) > kQuickGate * config_.recover_max_xy_residual)
+                            continue;
+                          const auto [xy, dz, curvature] = helix_residuals(hits, fit_ids);
+                          if (eval::kPtPerTeslaMillimetre * config_.bz < config_.min_pt * curvature) continue;
+                          const double quality = std::max(xy / config_.recover_max_xy_residual,
+                                                          dz / config_.recover_max_z_residual);
+                          if (quality <= 1.0 && quality < best) {
+                            best = quality;
+                            best_track[g] = t;
+                          }
+                        }
+                      }
+                    });
+  for (std::size_t g = 0; g < best_track.size(); ++g) {
+    if (best_track[g] >= 0) labels[static_cast<std::size_t>(pairs[group_begin[g]].first)] = best_track[g];
+  }
 }
 
 }  // namespace trkx

@@ -24,7 +24,8 @@ void add_helix(HitContainer& hits, double radius_mm, double cot_theta, const std
     const double y = local_x * std::sin(phi0) + local_y * std::cos(phi0);
     const double z = std::abs(radius_mm) * turn * cot_theta;
     hits.push_back(static_cast<HitId>(hits.size() + 1), static_cast<float>(x), static_cast<float>(y),
-                   static_cast<float>(z), 8, 2, 1);
+                   static_cast<float>(z), 8, 2,
+                   static_cast<ModuleId>(hits.size() + 1));  // one module per hit
   }
 }
 
@@ -104,6 +105,57 @@ TEST(TrackStitcher, GapLinksNeedTheTighterFitAndComeAfterEdgeLinks) {
   tight.gap_max_xy_residual = 0.01;
   EXPECT_EQ(TrackStitcher(tight).stitch(hits.view(), labels, EdgeList{}),
             (TrackLabels{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1}));
+}
+
+TEST(TrackStitcher, RecoversAHitLeftOutOfItsTrack) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, {32, 72, 116, 172, 260, 500, 660});  // 0-6: a track
+  add_helix(hits, 3333.0, 0.5, {360});                              // 7: its hit at 360 mm, left out
+  hits.compute_derived();
+  const TrackLabels labels = {0, 0, 0, 0, 0, 0, 0, -1};
+  TrackLabels joined = labels;
+  joined[7] = 0;
+  TrackStitcher::Config no_gaps;  // (one track: nothing to link anyway)
+  EXPECT_EQ(TrackStitcher(no_gaps).stitch(hits.view(), labels, edges({{4, 7}})), joined);
+  EXPECT_EQ(TrackStitcher(no_gaps).stitch(hits.view(), labels, edges({{7, 5}})), joined);  // either side
+  EXPECT_EQ(TrackStitcher(no_gaps).stitch(hits.view(), labels, EdgeList{}), labels);       // needs an edge
+  EXPECT_EQ(TrackStitcher(no_gaps).stitch(hits.view(), labels, edges({{4, 7}}, 0.001F)),
+            labels);  // >= min score
+  TrackStitcher::Config off;
+  off.recover_hits = false;
+  EXPECT_EQ(TrackStitcher(off).stitch(hits.view(), labels, edges({{4, 7}})), labels);
+  TrackStitcher::Config long_tracks_only;
+  long_tracks_only.recover_min_track_hits = 8;  // the track has 7 hits
+  EXPECT_EQ(TrackStitcher(long_tracks_only).stitch(hits.view(), labels, edges({{4, 7}})), labels);
+}
+
+TEST(TrackStitcher, RecoversOnlyHitsOnTheHelixAndOnANewModule) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, {32, 72, 116, 172, 260, 500, 660});  // 0-6: a track
+  add_helix(hits, 3333.0, 0.5, {360}, 0.3 + 1.0 / 360.0);           // 7: 1 mm off in x-y
+  add_helix(hits, 3333.0, 0.52, {360});                             // 8: ~7 mm off in z
+  add_helix(hits, 3333.0, 0.5, {361});                              // 9: on the helix ...
+  hits.module_id[9] = hits.module_id[5];                            // ... but on the module of hit 5
+  add_helix(hits, 3333.0, 0.5, {361});                              // 10: on the helix, own module
+  hits.compute_derived();
+  const TrackLabels labels = {0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1};
+  TrackLabels expected = labels;
+  expected[10] = 0;
+  EXPECT_EQ(TrackStitcher({}).stitch(hits.view(), labels, edges({{4, 7}, {4, 8}, {4, 9}, {4, 10}})),
+            expected);
+}
+
+TEST(TrackStitcher, RecoveredHitJoinsTheTrackItFitsBest) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, {32, 72, 116, 172, 260});  // 0-4: track A
+  add_helix(hits, 3333.0, 0.5, {32.5, 72.5, 116.5, 172.5, 260.5},
+            0.3 + 0.15 / 200.0);        // 5-9: track B, ~0.15 mm beside A
+  add_helix(hits, 3333.0, 0.5, {360});  // 10: on A's helix
+  hits.compute_derived();
+  const TrackLabels labels = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1, -1};
+  TrackLabels expected = labels;
+  expected[10] = 0;
+  EXPECT_EQ(TrackStitcher({}).stitch(hits.view(), labels, edges({{9, 10}, {4, 10}})), expected);
 }
 
 TEST(TrackStitcher, KeepsPiecesOfDifferentHelicesApart) {

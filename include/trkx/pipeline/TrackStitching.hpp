@@ -48,6 +48,17 @@ class TrackStitcher {
     double gap_max_dtheta = 0.05;      ///< [rad] polar-angle difference of those two hits
     double gap_max_xy_residual = 0.3;  ///< [mm] helix limits of a gap link (tighter: no edge
     double gap_max_z_residual = 3.0;   ///< [mm] vouches for it; chosen on tuning events, README)
+    // Hit recovery, after the links: a hit in no track joins the track it has a candidate
+    // edge (filter score >= recover_min_score) to when a helix through it and the track's recover_fit_hits
+    // hits nearest to it (in distance from the origin) fits within these limits; the best fit wins; never a
+    // second hit on a module the track already crosses.
+    bool recover_hits = true;
+    float recover_min_score = 0.003F;
+    std::size_t recover_fit_hits = 4;
+    std::size_t recover_min_track_hits = 5;  ///< shorter tracks take no hits (they would grow into
+                                             ///< partial tracks, fakes by the double-majority rule)
+    double recover_max_xy_residual = 0.3;    ///< [mm]
+    double recover_max_z_residual = 3.0;     ///< [mm]
   };
 
   explicit TrackStitcher(Config config);
@@ -71,6 +82,9 @@ class TrackStitcher {
   [[nodiscard]] std::vector<std::pair<std::int64_t, std::int64_t>> gap_pairs(
       const HitsView& hits, const std::vector<std::vector<std::int64_t>>& members,
       const std::vector<std::pair<std::int64_t, std::int64_t>>& edge_pairs) const;
+
+  /// Hit recovery (Config::recover_hits) on stitched labels, in place.
+  void recover_hits(const HitsView& hits, TrackLabels& labels, const EdgeList& candidates) const;
 
   Config config_;
 };
