@@ -368,10 +368,10 @@ void TrackStitcher::recover_hits(const HitsView& hits, TrackLabels& labels,
     const std::int64_t v = candidates.dst[e];
     const std::int64_t lu = labels[static_cast<std::size_t>(u)];
     const std::int64_t lv = labels[static_cast<std::size_t>(v)];
-    if (lu < 0 && lv >= 0 && members[static_cast<std::size_t>(lv)].size() >= min_track)
-      pairs.emplace_back(u, lv);
-    if (lv < 0 && lu >= 0 && members[static_cast<std::size_t>(lu)].size() >= min_track)
-      pairs.emplace_back(v, lu);
+    const bool long_u = lu >= 0 && members[static_cast<std::size_t>(lu)].size() >= min_track;
+    const bool long_v = lv >= 0 && members[static_cast<std::size_t>(lv)].size() >= min_track;
+    if (!long_u && long_v) pairs.emplace_back(u, lv);
+    if (!long_v && long_u) pairs.emplace_back(v, lu);
   }
   std::sort(pairs.begin(), pairs.end());
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());

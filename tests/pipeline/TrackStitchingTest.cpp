@@ -129,6 +129,21 @@ TEST(TrackStitcher, RecoversAHitLeftOutOfItsTrack) {
   EXPECT_EQ(TrackStitcher(long_tracks_only).stitch(hits.view(), labels, edges({{4, 7}})), labels);
 }
 
+TEST(TrackStitcher, RecoversAHitFromAShortTrack) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, {32, 72, 116, 172, 260, 500, 660});  // 0-6: a track
+  add_helix(hits, 3333.0, 0.5, {360});                              // 7: its hit, in a short track ...
+  add_helix(hits, -800.0, 0.5, {400, 450});  // 8-9: ... with two hits of another particle
+  hits.compute_derived();
+  const TrackLabels labels = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
+  EXPECT_EQ(TrackStitcher({}).stitch(hits.view(), labels, edges({{4, 7}})),
+            (TrackLabels{0, 0, 0, 0, 0, 0, 0, 0, 1, 1}));
+  TrackStitcher::Config short_ok;
+  short_ok.recover_min_track_hits = 3;  // with 3 fit hits the short track counts as a track: its hits stay
+  short_ok.recover_fit_hits = 3;
+  EXPECT_EQ(TrackStitcher(short_ok).stitch(hits.view(), labels, edges({{4, 7}})), labels);
+}
+
 TEST(TrackStitcher, RecoversOnlyHitsOnTheHelixAndOnANewModule) {
   HitContainer hits;
   add_helix(hits, 3333.0, 0.5, {32, 72, 116, 172, 260, 500, 660});  // 0-6: a track
@@ -180,6 +195,7 @@ TEST(TrackStitcher, TakesTheBestOfCompetingLinksAndChainsPieces) {
   const TrackLabels labels = {1, 1, 1, 1, 2, 2, 3, 3, 3, 3, 0, 0, 0};
   TrackStitcher::Config config;
   config.max_z_residual = 5.0;
+  config.recover_hits = false;  // (the twin's hits would fit the joined track within the recovery limits)
   const TrackLabels out =
       TrackStitcher(config).stitch(hits.view(), labels, edges({{3, 10}, {3, 4}, {5, 6}, {12, 6}}));
   EXPECT_EQ(out, (TrackLabels{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1}));
@@ -194,7 +210,9 @@ TEST(TrackStitcher, LeavesUnassignedHitsAndOverlappingPiecesAlone) {
   const TrackLabels labels = {0, 0, 0, 0, 0, 1, 1, 1, -1};
   // (Module overlaps give a particle two hits at nearly the same r; a piece whose second hit
   // is not beyond the other piece's last one is a parallel piece, not a continuation.)
-  EXPECT_EQ(TrackStitcher({}).stitch(hits.view(), labels, edges({{4, 5}, {3, 5}, {7, 8}})), labels);
+  TrackStitcher::Config links_only;
+  links_only.recover_hits = false;  // (recovery would rightly take hit 5 as piece 0's overlap hit)
+  EXPECT_EQ(TrackStitcher(links_only).stitch(hits.view(), labels, edges({{4, 5}, {3, 5}, {7, 8}})), labels);
 }
 
 TEST(TrackStitcher, LeavesSoftPiecesAlone) {

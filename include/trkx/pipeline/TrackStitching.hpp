@@ -48,10 +48,12 @@ class TrackStitcher {
     double gap_max_dtheta = 0.05;      ///< [rad] polar-angle difference of those two hits
     double gap_max_xy_residual = 0.3;  ///< [mm] helix limits of a gap link (tighter: no edge
     double gap_max_z_residual = 3.0;   ///< [mm] vouches for it; chosen on tuning events, README)
-    // Hit recovery, after the links: a hit in no track joins the track it has a candidate
-    // edge (filter score >= recover_min_score) to when a helix through it and the track's recover_fit_hits
-    // hits nearest to it (in distance from the origin) fits within these limits; the best fit wins; never a
-    // second hit on a module the track already crosses.
+    // Hit recovery, after the links: a hit in no track, or in a track of fewer than
+    // recover_min_track_hits hits, joins a track of at least that many hits it has a
+    // candidate edge (filter score >= recover_min_score) to when a helix through it and the
+    // track's recover_fit_hits hits nearest to it (in distance from the origin) fits within
+    // the recover_max_* limits; the best fit wins; never a second hit on a module the track
+    // already crosses. Decided for every hit on the stitched labels (independent of order).
     bool recover_hits = true;
     float recover_min_score = 0.003F;
     std::size_t recover_fit_hits = 4;
