@@ -1,21 +1,75 @@
 #include "trkx/eval/TrackParameters.hpp"
 
-// GCC 12 reports a false -Wmaybe-uninitialized inside Eigen's AVX-512 max
-// reduction (_mm512_undefined_pd) when SelfAdjointEigenSolver is inlined here.
+// GCC 12 reports a false -Wmaybe-uninitialized (SelfAdjointEigenSolver) and
+// -Wuninitialized (JacobiSVD on fixed-capacity matrices) inside Eigen's AVX-512
+// max reduction, whose _mm512_undefined_pd operand is unused by design.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #include <Eigen/Dense>
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "trkx/core/Error.hpp"
 
 namespace trkx::eval {
+
+namespace {
+
+/// Coefficients a = (A, B, C, D) of A (u^2 + v^2) + B u + C v + D = 0 for the
+/// points ((x - xm) / scale, (y - ym) / scale): Pratt's algebraic circle fit.
+/// False when the eigen solver fails. `Design` is the n x 4 matrix type.
+template <typename Design>
+bool pratt_solution(std::span<const double> x, std::span<const double> y, double xm, double ym, double scale,
+                    Eigen::Vector4d& a) {
+  const auto n = static_cast<Eigen::Index>(x.size());
+  // Design matrix rows (u^2 + v^2, u, v, 1) of the scaled points (u, v).
+  Design design(n, 4);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double u = (x[static_cast<std::size_t>(i)] - xm) / scale;
+    const double v = (y[static_cast<std::size_t>(i)] - ym) / scale;
+    design(i, 0) = u * u + v * v;
+    design(i, 1) = u;
+    design(i, 2) = v;
+    design(i, 3) = 1.0;
+  }
+  const Eigen::JacobiSVD<Design> svd(design, Eigen::ComputeFullV);
+  const Eigen::Matrix4d v_matrix = svd.matrixV();
+  const auto& sigma = svd.singularValues();
+
+  if (n < 4 || sigma(3) < 1e-12 * sigma(0)) {
+    // The points lie on a circle (or line) up to rounding: the null vector of
+    // the design matrix is the exact solution for any normalisation.
+    a = v_matrix.col(3);
+  } else {
+    // Minimise |design a|^2 subject to a^T N a = 1 (N: the Pratt constraint
+    // B^2 + C^2 - 4 A D). With Y = V S V^T and b = Y a this is the eigenvector
+    // of Y N^-1 Y with the smallest non-negative eigenvalue. Y N^-1 Y is
+    // congruent to N^-1, so it has exactly one negative eigenvalue: the
+    // solution is the second smallest. (Choosing "the first > 0" instead picks
+    // a wrong conic for near-exact data, whose ~0 eigenvalue can round below 0.)
+    const Eigen::Matrix4d y_matrix = v_matrix * sigma.asDiagonal() * v_matrix.transpose();
+    Eigen::Matrix4d n_inverse = Eigen::Matrix4d::Zero();
+    n_inverse(0, 3) = -0.5;
+    n_inverse(3, 0) = -0.5;
+    n_inverse(1, 1) = 1.0;
+    n_inverse(2, 2) = 1.0;
+    const Eigen::SelfAdjointEigenSolver<Eigen::Matrix4d> eigen(y_matrix * n_inverse * y_matrix);
+    if (eigen.info() != Eigen::Success) return false;
+    const Eigen::Vector4d inverse_sigma = sigma.cwiseInverse();
+    a = v_matrix * inverse_sigma.asDiagonal() * v_matrix.transpose() * eigen.eigenvectors().col(1);
+  }
+
+  return true;
+}
+
+}  // namespace
 
 CircleFit fit_circle(std::span<const double> x, std::span<const double> y) {
   if (x.size() != y.size()) {
@@ -45,43 +99,14 @@ CircleFit fit_circle(std::span<const double> x, std::span<const double> y) {
   const double scale = std::sqrt(spread / static_cast<double>(n));
   if (!(scale > 0.0) || !std::isfinite(scale)) return fit;
 
-  // Design matrix rows (u^2 + v^2, u, v, 1) of the scaled points (u, v).
-  Eigen::MatrixXd design(n, 4);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double u = (x[static_cast<std::size_t>(i)] - xm) / scale;
-    const double v = (y[static_cast<std::size_t>(i)] - ym) / scale;
-    design(i, 0) = u * u + v * v;
-    design(i, 1) = u;
-    design(i, 2) = v;
-    design(i, 3) = 1.0;
-  }
-  const Eigen::JacobiSVD<Eigen::MatrixXd> svd(design, Eigen::ComputeFullV);
-  const Eigen::Matrix4d v_matrix = svd.matrixV();
-  const Eigen::VectorXd& sigma = svd.singularValues();
-
+  // Few-hit fits (stitching, hit recovery) use fixed-capacity storage: no heap allocation.
+  constexpr Eigen::Index kSmall = 32;
   Eigen::Vector4d a;
-  if (n < 4 || sigma(3) < 1e-12 * sigma(0)) {
-    // The points lie on a circle (or line) up to rounding: the null vector of
-    // the design matrix is the exact solution for any normalisation.
-    a = v_matrix.col(3);
-  } else {
-    // Minimise |design a|^2 subject to a^T N a = 1 (N: the Pratt constraint
-    // B^2 + C^2 - 4 A D). With Y = V S V^T and b = Y a this is the eigenvector
-    // of Y N^-1 Y with the smallest non-negative eigenvalue. Y N^-1 Y is
-    // congruent to N^-1, so it has exactly one negative eigenvalue: the
-    // solution is the second smallest. (Choosing "the first > 0" instead picks
-    // a wrong conic for near-exact data, whose ~0 eigenvalue can round below 0.)
-    const Eigen::Matrix4d y_matrix = v_matrix * sigma.asDiagonal() * v_matrix.transpose();
-    Eigen::Matrix4d n_inverse = Eigen::Matrix4d::Zero();
-    n_inverse(0, 3) = -0.5;
-    n_inverse(3, 0) = -0.5;
-    n_inverse(1, 1) = 1.0;
-    n_inverse(2, 2) = 1.0;
-    const Eigen::SelfAdjointEigenSolver<Eigen::Matrix4d> eigen(y_matrix * n_inverse * y_matrix);
-    if (eigen.info() != Eigen::Success) return fit;
-    const Eigen::Vector4d inverse_sigma = sigma.cwiseInverse();
-    a = v_matrix * inverse_sigma.asDiagonal() * v_matrix.transpose() * eigen.eigenvectors().col(1);
-  }
+  const bool solved =
+      n <= kSmall ? pratt_solution<Eigen::Matrix<double, Eigen::Dynamic, 4, Eigen::ColMajor, kSmall, 4>>(
+                        x, y, xm, ym, scale, a)
+                  : pratt_solution<Eigen::MatrixXd>(x, y, xm, ym, scale, a);
+  if (!solved) return fit;
 
   const double norm = a(1) * a(1) + a(2) * a(2) - 4.0 * a(0) * a(3);  // B^2 + C^2 - 4AD
   if (!(norm > 0.0)) return fit;

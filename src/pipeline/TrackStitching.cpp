@@ -360,38 +360,54 @@ void TrackStitcher::recover_hits(const HitsView& hits, TrackLabels& labels,
   }
   const std::size_t window = std::max<std::size_t>(2, config_.recover_fit_hits);
   const std::size_t min_track = std::max(window, config_.recover_min_track_hits);
-  // (unassigned hit, track) pairs joined by a candidate edge, each tried once.
-  std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
-  for (std::size_t e = 0; e < candidates.src.size(); ++e) {
-    if (!candidates.score.empty() && !(candidates.score[e] >= config_.recover_min_score)) continue;
-    const std::int64_t u = candidates.src[e];
-    const std::int64_t v = candidates.dst[e];
-    const std::int64_t lu = labels[static_cast<std::size_t>(u)];
-    const std::int64_t lv = labels[static_cast<std::size_t>(v)];
-    const bool long_u = lu >= 0 && members[static_cast<std::size_t>(lu)].size() >= min_track;
-    const bool long_v = lv >= 0 && members[static_cast<std::size_t>(lv)].size() >= min_track;
-    if (!long_u && long_v) pairs.emplace_back(u, lv);
-    if (!long_v && long_u) pairs.emplace_back(v, lu);
+  // The long track of every hit (-1: none); hits without one may move.
+  std::vector<std::int64_t> long_label(n_hits, -1);
+  for (std::size_t h = 0; h < n_hits; ++h) {
+    if (labels[h] >= 0 && members[static_cast<std::size_t>(labels[h])].size() >= min_track)
+      long_label[h] = labels[h];
   }
-  std::sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-  // Every unassigned hit joins the track whose helix it fits best (decided on the labels as
-  // they were, so that the result depends neither on the order of the hits nor on threads).
-  std::vector<std::size_t> group_begin;  // pairs of one hit are adjacent
-  for (std::size_t i = 0; i < pairs.size(); ++i) {
-    if (i == 0 || pairs[i].first != pairs[i - 1].first) group_begin.push_back(i);
+  // (hit, long track) candidates joined by a candidate edge, grouped by hit: a counting sort
+  // in two passes over the edges.
+  const auto for_each_candidate = [&](auto&& visit) {
+    for (std::size_t e = 0; e < candidates.src.size(); ++e) {
+      if (!candidates.score.empty() && !(candidates.score[e] >= config_.recover_min_score)) continue;
+      const std::int64_t u = candidates.src[e];
+      const std::int64_t v = candidates.dst[e];
+      const std::int64_t lu = long_label[static_cast<std::size_t>(u)];
+      const std::int64_t lv = long_label[static_cast<std::size_t>(v)];
+      if (lu < 0 && lv >= 0) visit(u, lv);
+      if (lv < 0 && lu >= 0) visit(v, lu);
+    }
+  };
+  std::vector<std::size_t> offset(n_hits + 1, 0);
+  for_each_candidate([&](std::int64_t h, std::int64_t) { ++offset[static_cast<std::size_t>(h) + 1]; });
+  for (std::size_t h = 0; h < n_hits; ++h) offset[h + 1] += offset[h];
+  std::vector<std::int64_t> tracks_of(offset.back());
+  {
+    std::vector<std::size_t> fill(offset.begin(), offset.end() - 1);
+    for_each_candidate(
+        [&](std::int64_t h, std::int64_t t) { tracks_of[fill[static_cast<std::size_t>(h)]++] = t; });
   }
-  group_begin.push_back(pairs.size());
-  std::vector<std::int64_t> best_track(group_begin.size() - 1, -1);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, best_track.size(), 256),
+  std::vector<std::int64_t> movable;  // hits with at least one candidate track
+  for (std::size_t h = 0; h < n_hits; ++h) {
+    if (offset[h + 1] > offset[h]) movable.push_back(static_cast<std::int64_t>(h));
+  }
+  // Every such hit joins the track whose helix it fits best (decided on the labels as they
+  // were, so that the result depends neither on the order of the hits nor on threads).
+  std::vector<std::int64_t> best_track(movable.size(), -1);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, movable.size(), 256),
                     [&](const tbb::blocked_range<std::size_t>& range) {
                       std::vector<std::int64_t> fit_ids;
+                      std::vector<std::int64_t> tracks;
                       for (std::size_t g = range.begin(); g != range.end(); ++g) {
-                        const std::int64_t h = pairs[group_begin[g]].first;
+                        const std::int64_t h = movable[g];
                         const auto hu = static_cast<std::size_t>(h);
                         double best = std::numeric_limits<double>::infinity();
-                        for (std::size_t i = group_begin[g]; i < group_begin[g + 1]; ++i) {
-                          const std::int64_t t = pairs[i].second;
+                        tracks.assign(tracks_of.begin() + static_cast<std::ptrdiff_t>(offset[hu]),
+                                      tracks_of.begin() + static_cast<std::ptrdiff_t>(offset[hu + 1]));
+                        std::sort(tracks.begin(), tracks.end());
+                        tracks.erase(std::unique(tracks.begin(), tracks.end()), tracks.end());
+                        for (const std::int64_t t : tracks) {
                           const auto& m = members[static_cast<std::size_t>(t)];
                           // A particle crosses a module once: no second hit on a module the track already
                           // has.
@@ -435,7 +451,7 @@ void TrackStitcher::recover_hits(const HitsView& hits, TrackLabels& labels,
                       }
                     });
   for (std::size_t g = 0; g < best_track.size(); ++g) {
-    if (best_track[g] >= 0) labels[static_cast<std::size_t>(pairs[group_begin[g]].first)] = best_track[g];
+    if (best_track[g] >= 0) labels[static_cast<std::size_t>(movable[g])] = best_track[g];
   }
 }
 
