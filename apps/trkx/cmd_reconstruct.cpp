@@ -47,6 +47,7 @@ struct ReconstructOptions {
   std::optional<float> gnn_cut;     // default: the model set's pipeline.json
   float walk_cut = Pipeline::Config{}.walk_cut;
   std::size_t min_hits = Pipeline::Config{}.min_hits;
+  std::size_t min_track_hits = Pipeline::Config{}.min_track_hits;
   bool no_stitch = false;
   bool no_recover = false;
   TrackStitcher::Config stitching;
@@ -111,6 +112,7 @@ void run_reconstruct(const ReconstructOptions& opt) {
   config.track_builder = parse_track_builder(opt.track_builder);
   config.walk_cut = opt.walk_cut;
   config.min_hits = opt.min_hits;
+  config.min_track_hits = opt.min_track_hits;
   config.stitch = !opt.no_stitch;
   config.stitching = opt.stitching;
   config.stitching.recover_hits = !opt.no_recover;
@@ -190,6 +192,7 @@ void run_reconstruct(const ReconstructOptions& opt) {
                       {"track_builder", opt.track_builder},
                       {"walk_cut", config.walk_cut},
                       {"min_hits", config.min_hits},
+                      {"min_track_hits", config.min_track_hits},
                       {"stitch", config.stitch}};
   if (config.stitch) {
     report["config"]["stitching"] = {{"min_score", config.stitching.min_score},
@@ -309,6 +312,10 @@ void add_reconstruct_command(CLI::App& app) {
          "--walk-cut", opt->walk_cut,
          "Walk-through: in branching components only edges with score >= max(gnn cut, this) are followed")
       ->check(CLI::Range(0.0F, 1.0F))
+      ->capture_default_str();
+  cmd->add_option(
+         "--min-track-hits", opt->min_track_hits,
+         "Tracks with fewer hits after stitching and hit recovery are dropped (track-quality selection)")
       ->capture_default_str();
   cmd->add_option("--min-hits", opt->min_hits, "Track candidates with fewer hits are dropped")
       ->check(CLI::PositiveNumber)

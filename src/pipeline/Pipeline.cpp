@@ -11,6 +11,23 @@
 
 namespace trkx {
 
+namespace {
+
+/// Sets the label of every hit of a track with fewer than `min_hits` hits to -1.
+void drop_short_tracks(TrackLabels& labels, std::size_t min_hits) {
+  std::vector<std::size_t> size;
+  for (const std::int64_t l : labels) {
+    if (l < 0) continue;
+    if (static_cast<std::size_t>(l) >= size.size()) size.resize(static_cast<std::size_t>(l) + 1, 0);
+    ++size[static_cast<std::size_t>(l)];
+  }
+  for (std::int64_t& l : labels) {
+    if (l >= 0 && size[static_cast<std::size_t>(l)] < min_hits) l = -1;
+  }
+}
+
+}  // namespace
+
 TrackBuilderKind parse_track_builder(const std::string& text) {
   if (text == "cc") return TrackBuilderKind::kConnectedComponents;
   if (text == "walk") return TrackBuilderKind::kWalkthrough;
@@ -182,6 +199,7 @@ PipelineResult Pipeline::run(const Event& event, Workspace& workspace) const {
         result.labels = stitcher_->stitch(hits, result.labels, candidates);
         result.stitched = before - (result.labels.empty() ? 0 : count(result.labels));
       }
+      if (config_.min_track_hits > 1) drop_short_tracks(result.labels, config_.min_track_hits);
       result.tracks.event_id = event.event_id;
       result.tracks.hit_id.assign(event.hits.hit_id.begin(), event.hits.hit_id.end());
       result.tracks.track_id.resize(n);

@@ -75,6 +75,21 @@ TEST(Pipeline, WalkthroughBuilderGivesTheSameTracks) {
   EXPECT_EQ(tracks.size(), 4U);
 }
 
+TEST(Pipeline, MinTrackHitsDropsShorterTracks) {
+  // The tiny event's four tracks have 4 hits each.
+  const auto track_count = [](std::size_t min_track_hits) {
+    Pipeline::Config config;
+    config.min_track_hits = min_track_hits;
+    const PipelineResult result = make_pipeline(config).run(test::make_tiny_event());
+    std::set<std::int64_t> tracks(result.tracks.track_id.begin(), result.tracks.track_id.end());
+    tracks.erase(0);
+    EXPECT_EQ(result.stage("track_building")->items_out, tracks.size());
+    return tracks.size();
+  };
+  EXPECT_EQ(track_count(4), 4U);
+  EXPECT_EQ(track_count(5), 0U);
+}
+
 TEST(Pipeline, NoEdgesGiveAnEmptyResultNotAnError) {
   Event event;
   event.event_id = 7;
