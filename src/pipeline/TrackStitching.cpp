@@ -137,6 +137,33 @@ double quick_xy_residual(const HitsView& hits, const std::vector<std::int64_t>& 
   return worst;
 }
 
+/// Distance of every hit from the origin [mm].
+std::vector<double> distances_from_origin(const HitsView& hits) {
+  std::vector<double> d(hits.size());
+  for (std::size_t h = 0; h < d.size(); ++h) d[h] = std::hypot(hits.x[h], hits.y[h], hits.z[h]);
+  return d;
+}
+
+/// The hits of every candidate (labels 0..k-1, -1 ignored), each ordered by distance from
+/// the origin (ties: smaller hit index).
+std::vector<std::vector<std::int64_t>> members_by_distance(const TrackLabels& labels,
+                                                           const std::vector<double>& distance) {
+  std::int64_t n_tracks = 0;
+  for (const std::int64_t l : labels) n_tracks = std::max(n_tracks, l + 1);
+  std::vector<std::vector<std::int64_t>> members(static_cast<std::size_t>(n_tracks));
+  for (std::size_t h = 0; h < labels.size(); ++h) {
+    if (labels[h] >= 0) members[static_cast<std::size_t>(labels[h])].push_back(static_cast<std::int64_t>(h));
+  }
+  for (auto& m : members) {
+    std::sort(m.begin(), m.end(), [&](std::int64_t a, std::int64_t b) {
+      const double da = distance[static_cast<std::size_t>(a)];
+      const double db = distance[static_cast<std::size_t>(b)];
+      return da < db || (da == db && a < b);
+    });
+  }
+  return members;
+}
+
 /// Union-find over candidates (path halving).
 std::int64_t find_root(std::vector<std::int64_t>& parent, std::int64_t a) {
   while (parent[static_cast<std::size_t>(a)] != a) {
@@ -227,23 +254,12 @@ TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& label
                 std::to_string(candidates.score.size()) + " scores");
   }
   // Hits of each candidate, ordered by distance from the origin.
-  std::int64_t n_tracks = 0;
-  for (const std::int64_t l : labels) n_tracks = std::max(n_tracks, l + 1);
-  std::vector<std::vector<std::int64_t>> members(static_cast<std::size_t>(n_tracks));
-  for (std::size_t h = 0; h < n_hits; ++h) {
-    if (labels[h] >= 0) members[static_cast<std::size_t>(labels[h])].push_back(static_cast<std::int64_t>(h));
-  }
-  const auto distance = [&](std::int64_t h) {
-    const auto i = static_cast<std::size_t>(h);
-    return std::hypot(hits.x[i], hits.y[i], hits.z[i]);
-  };
+  const std::vector<double> dist = distances_from_origin(hits);
+  const auto distance = [&](std::int64_t h) { return dist[static_cast<std::size_t>(h)]; };
+  const std::vector<std::vector<std::int64_t>> members = members_by_distance(labels, dist);
+  const auto n_tracks = static_cast<std::int64_t>(members.size());
   std::vector<std::int32_t> position(n_hits, -1);
-  for (auto& m : members) {
-    std::sort(m.begin(), m.end(), [&](std::int64_t a, std::int64_t b) {
-      const double da = distance(a);
-      const double db = distance(b);
-      return da < db || (da == db && a < b);
-    });
+  for (const auto& m : members) {
     for (std::size_t k = 0; k < m.size(); ++k)
       position[static_cast<std::size_t>(m[k])] = static_cast<std::int32_t>(k);
   }
@@ -329,7 +345,7 @@ TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& label
     if (new_label[root] < 0) new_label[root] = next++;
     out[h] = new_label[root];
   }
-  if (config_.recover_hits) recover_hits(hits, out, candidates);
+  if (config_.recover_hits) recover_hits(hits, dist, out, candidates);
   return out;
 }
 
@@ -339,25 +355,11 @@ namespace {
 constexpr double kQuickGate = 3.0;
 }  // namespace
 
-void TrackStitcher::recover_hits(const HitsView& hits, TrackLabels& labels,
+void TrackStitcher::recover_hits(const HitsView& hits, const std::vector<double>& dist, TrackLabels& labels,
                                  const EdgeList& candidates) const {
   const std::size_t n_hits = hits.size();
-  std::int64_t n_tracks = 0;
-  for (const std::int64_t l : labels) n_tracks = std::max(n_tracks, l + 1);
-  std::vector<std::vector<std::int64_t>> members(static_cast<std::size_t>(n_tracks));
-  for (std::size_t h = 0; h < n_hits; ++h) {
-    if (labels[h] >= 0) members[static_cast<std::size_t>(labels[h])].push_back(static_cast<std::int64_t>(h));
-  }
-  std::vector<double> dist(n_hits);
-  for (std::size_t h = 0; h < n_hits; ++h) dist[h] = std::hypot(hits.x[h], hits.y[h], hits.z[h]);
   const auto distance = [&](std::int64_t h) { return dist[static_cast<std::size_t>(h)]; };
-  for (auto& m : members) {
-    std::sort(m.begin(), m.end(), [&](std::int64_t a, std::int64_t b) {
-      const double da = distance(a);
-      const double db = distance(b);
-      return da < db || (da == db && a < b);
-    });
-  }
+  const std::vector<std::vector<std::int64_t>> members = members_by_distance(labels, dist);
   const std::size_t window = std::max<std::size_t>(2, config_.recover_fit_hits);
   const std::size_t min_track = std::max(window, config_.recover_min_track_hits);
   // The long track of every hit (-1: none); hits without one may move.

@@ -85,8 +85,10 @@ class TrackStitcher {
       const HitsView& hits, const std::vector<std::vector<std::int64_t>>& members,
       const std::vector<std::pair<std::int64_t, std::int64_t>>& edge_pairs) const;
 
-  /// Hit recovery (Config::recover_hits) on stitched labels, in place.
-  void recover_hits(const HitsView& hits, TrackLabels& labels, const EdgeList& candidates) const;
+  /// Hit recovery (Config::recover_hits) on stitched labels, in place; `dist`: every
+  /// hit's distance from the origin.
+  void recover_hits(const HitsView& hits, const std::vector<double>& dist, TrackLabels& labels,
+                    const EdgeList& candidates) const;
 
   Config config_;
 };
