@@ -93,6 +93,13 @@ HelixFit helix_residuals(const HitsView& hits, const std::vector<std::int64_t>& 
   return {xy, dz, circle.curvature};
 }
 
+/// Hit recovery tries the full helix fit only when the algebraic circle's x-y residual is
+/// below this many times the limit. The two fits differ little for a few hits on a track, so a
+/// candidate failing the gate almost never passes the full fit (on the 4 tuning events the gate
+/// changed one recovered hit); it saves most of the full fits, since most candidates are noise
+/// or hits of other particles.
+constexpr double kQuickGate = 3.0;
+
 /// Largest x-y distance [mm] of the hits `ids` from their algebraic (Kasa) circle:
 /// a cheap, slightly biased stand-in for helix_residuals' x-y part, used to
 /// reject hopeless candidates before the full fit. Infinite when no circle fits.
@@ -349,12 +356,6 @@ TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& label
   return out;
 }
 
-namespace {
-/// The Kasa fit's x-y residuals differ from the geometric fit's by far less than this factor
-/// for the few-hit fits here; candidates above kQuickGate times the limit cannot pass.
-constexpr double kQuickGate = 3.0;
-}  // namespace
-
 void TrackStitcher::recover_hits(const HitsView& hits, const std::vector<double>& dist, TrackLabels& labels,
                                  const EdgeList& candidates) const {
   const std::size_t n_hits = hits.size();
@@ -394,63 +395,64 @@ void TrackStitcher::recover_hits(const HitsView& hits, const std::vector<double>
   for (std::size_t h = 0; h < n_hits; ++h) {
     if (offset[h + 1] > offset[h]) movable.push_back(static_cast<std::int64_t>(h));
   }
-  // Every such hit joins the track whose helix it fits best (decided on the labels as they
-  // were, so that the result depends neither on the order of the hits nor on threads).
+  // The track (-1: none) whose helix the hit h fits best. `tracks` and `fit_ids`: scratch.
+  const auto best_track_for = [&](std::int64_t h, std::vector<std::int64_t>& tracks,
+                                  std::vector<std::int64_t>& fit_ids) {
+    const auto hu = static_cast<std::size_t>(h);
+    const double dh = distance(h);
+    tracks.assign(tracks_of.begin() + static_cast<std::ptrdiff_t>(offset[hu]),
+                  tracks_of.begin() + static_cast<std::ptrdiff_t>(offset[hu + 1]));
+    std::sort(tracks.begin(), tracks.end());
+    tracks.erase(std::unique(tracks.begin(), tracks.end()), tracks.end());
+    double best = std::numeric_limits<double>::infinity();
+    std::int64_t best_track = -1;
+    for (const std::int64_t t : tracks) {
+      const auto& m = members[static_cast<std::size_t>(t)];
+      // A particle crosses a module once: no second hit on a module the track already has.
+      const bool same_module = std::any_of(m.begin(), m.end(), [&](std::int64_t k) {
+        const auto ku = static_cast<std::size_t>(k);
+        return hits.module_id[ku] == hits.module_id[hu] && hits.layer_id[ku] == hits.layer_id[hu] &&
+               hits.volume_id[ku] == hits.volume_id[hu];
+      });
+      if (same_module) continue;
+      // The `window` track hits nearest to h in distance from the origin, plus h in its place.
+      const auto pos = static_cast<std::size_t>(
+          std::lower_bound(m.begin(), m.end(), dh,
+                           [&](std::int64_t k, double d) { return distance(k) < d; }) -
+          m.begin());
+      std::size_t lo = pos >= window ? pos - window : 0;
+      std::size_t hi = std::min(m.size(), pos + window);
+      while (hi - lo > window) {
+        if (dh - distance(m[lo]) > distance(m[hi - 1]) - dh) {
+          ++lo;
+        } else {
+          --hi;
+        }
+      }
+      fit_ids.assign(m.begin() + static_cast<std::ptrdiff_t>(lo),
+                     m.begin() + static_cast<std::ptrdiff_t>(hi));
+      fit_ids.insert(fit_ids.begin() + static_cast<std::ptrdiff_t>(pos - lo), h);
+      if (quick_xy_residual(hits, fit_ids) > kQuickGate * config_.recover_max_xy_residual) continue;
+      const auto [xy, dz, curvature] = helix_residuals(hits, fit_ids);
+      if (eval::kPtPerTeslaMillimetre * config_.bz < config_.min_pt * curvature) continue;
+      const double quality =
+          std::max(xy / config_.recover_max_xy_residual, dz / config_.recover_max_z_residual);
+      if (quality <= 1.0 && quality < best) {
+        best = quality;
+        best_track = t;
+      }
+    }
+    return best_track;
+  };
+  // Decided for every hit on the labels as they were: the result depends neither on the order
+  // of the hits nor on the threads.
   std::vector<std::int64_t> best_track(movable.size(), -1);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, movable.size(), 256),
                     [&](const tbb::blocked_range<std::size_t>& range) {
-                      std::vector<std::int64_t> fit_ids;
                       std::vector<std::int64_t> tracks;
-                      for (std::size_t g = range.begin(); g != range.end(); ++g) {
-                        const std::int64_t h = movable[g];
-                        const auto hu = static_cast<std::size_t>(h);
-                        double best = std::numeric_limits<double>::infinity();
-                        tracks.assign(tracks_of.begin() + static_cast<std::ptrdiff_t>(offset[hu]),
-                                      tracks_of.begin() + static_cast<std::ptrdiff_t>(offset[hu + 1]));
-                        std::sort(tracks.begin(), tracks.end());
-                        tracks.erase(std::unique(tracks.begin(), tracks.end()), tracks.end());
-                        for (const std::int64_t t : tracks) {
-                          const auto& m = members[static_cast<std::size_t>(t)];
-                          // A particle crosses a module once: no second hit on a module the track already
-                          // has.
-                          const bool same_module = std::any_of(m.begin(), m.end(), [&](std::int64_t k) {
-                            const auto ku = static_cast<std::size_t>(k);
-                            return hits.module_id[ku] == hits.module_id[hu] &&
-                                   hits.layer_id[ku] == hits.layer_id[hu] &&
-                                   hits.volume_id[ku] == hits.volume_id[hu];
-                          });
-                          if (same_module) continue;
-                          // The `window` track hits nearest to h in distance from the origin, plus h.
-                          const double dh = distance(h);
-                          const auto pos = static_cast<std::size_t>(
-                              std::lower_bound(m.begin(), m.end(), dh,
-                                               [&](std::int64_t k, double d) { return distance(k) < d; }) -
-                              m.begin());
-                          std::size_t lo = pos >= window ? pos - window : 0;
-                          std::size_t hi = std::min(m.size(), pos + window);
-                          while (hi - lo > window) {
-                            if (dh - distance(m[lo]) > distance(m[hi - 1]) - dh) {
-                              ++lo;
-                            } else {
-                              --hi;
-                            }
-                          }
-                          fit_ids.assign(m.begin() + static_cast<std::ptrdiff_t>(lo),
-                                         m.begin() + static_cast<std::ptrdiff_t>(hi));
-                          fit_ids.insert(fit_ids.begin() + static_cast<std::ptrdiff_t>(pos - lo), h);
-                          // Cheap gate first: most candidates are far off (noise, other particles).
-                          if (quick_xy_residual(hits, fit_ids) > kQuickGate * config_.recover_max_xy_residual)
-                            continue;
-                          const auto [xy, dz, curvature] = helix_residuals(hits, fit_ids);
-                          if (eval::kPtPerTeslaMillimetre * config_.bz < config_.min_pt * curvature) continue;
-                          const double quality = std::max(xy / config_.recover_max_xy_residual,
-                                                          dz / config_.recover_max_z_residual);
-                          if (quality <= 1.0 && quality < best) {
-                            best = quality;
-                            best_track[g] = t;
-                          }
-                        }
-                      }
+                      std::vector<std::int64_t> fit_ids;
+                      for (std::size_t g = range.begin(); g != range.end(); ++g)
+                        best_track[g] = best_track_for(movable[g], tracks, fit_ids);
                     });
   for (std::size_t g = 0; g < best_track.size(); ++g) {
     if (best_track[g] >= 0) labels[static_cast<std::size_t>(movable[g])] = best_track[g];
