@@ -320,7 +320,8 @@ void add_reconstruct_command(CLI::App& app) {
   cmd->add_option("--min-hits", opt->min_hits, "Track candidates with fewer hits are dropped")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_flag("--no-stitch", opt->no_stitch, "Do not join split track candidates (TrackStitcher)");
+  cmd->add_flag("--no-stitch", opt->no_stitch,
+                "Do not join split track candidates nor recover hits (TrackStitcher)");
   cmd->add_option("--stitch-min-score", opt->stitching.min_score,
                   "Stitching: candidate edges below this filter score are not links")
       ->check(CLI::Range(0.0F, 1.0F))
