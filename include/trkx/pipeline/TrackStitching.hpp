@@ -32,8 +32,9 @@ class TrackStitcher {
     std::size_t end_hits = 2;      ///< a link must leave one of the inner piece's last end_hits hits
                                    ///< and reach one of the outer piece's first end_hits hits
     std::size_t fit_hits = 3;      ///< hits taken from each side of the joint for the helix fit
-    double min_pt = 0.3;           ///< [GeV] no link when the helix through the joint is softer
-                                   ///< (few links below are right: soft tracks scatter and curl)
+    double min_pt = 0.0;           ///< [GeV] no link (and no recovered hit) when the fitted helix is
+                                   ///< softer; 0 = any (with the tight gap and recovery limits the
+                                   ///< soft links help: README; 0.3 before those existed)
     double bz = 2.0;               ///< [T] solenoid field, for min_pt
     double max_xy_residual = 1.0;  ///< [mm] largest distance of a fitted hit from the circle (x-y)
     double max_z_residual = 10.0;  ///< [mm] largest distance of a fitted hit from the line z(s)
