@@ -2,17 +2,21 @@
 # Continues training the shipped filter and GNN on freshly simulated events
 # (e.g. after the simulation changed, or with another signal pT threshold),
 # starting from the weights recovered from the shipped ONNX files
-# (python -m trkx_train.onnx_import); the embedding is kept.
+# (python -m trkx_train.onnx_import); the embedding is kept unless
+# --embedding-minutes is given.
 #
 #   scripts/finetune.sh --name NAME [--signal-pt-min 0.9] [--train-events 24]
 #                       [--filter-minutes 12] [--gnn-minutes 45] [--from models]
-#                       [--cut-pt-min GEV] [--data-from NAME]
+#                       [--cut-pt-min GEV] [--data-from NAME] [--embedding-minutes M]
 #
+# --embedding-minutes M: train the embedding on as well (M minutes, same
+# signal definition; its radius keeps 97.5% of the true edges of particles
+# above --cut-pt-min) before the filter and GNN.
 # --cut-pt-min: the filter and GNN cuts keep 97.5% of the true edges of
 # particles above this pT (default: --signal-pt-min), e.g. train on every
 # particle (--signal-pt-min 0) but size the filter's output by the fast ones.
-# --data-from: reuse the simulated events and the prepared candidate edges of
-# runs/NAME (only valid when that run kept the same embedding as --from).
+# --data-from: reuse the simulated events (and, when the embedding is kept, the
+# prepared candidate edges) of runs/NAME (same embedding as --from).
 #
 # Steps: simulate train (seed 1001, ids 1000..) and validation (seed 2002,
 # ids 5000..) events -> recover filter and GNN -> prepare candidate edges with
@@ -23,7 +27,7 @@
 # with `trkx reconstruct` / `trkx evaluate` first.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-name="" signal_pt=0.9 cut_pt=-1 data_from="" n_train=24 n_val=5 fil_min=12 gnn_min=45 from="$repo/models" threads=2 pt_weight=4
+name="" signal_pt=0.9 cut_pt=-1 data_from="" n_train=24 n_val=5 fil_min=12 gnn_min=45 from="$repo/models" threads=2 pt_weight=4 emb_min=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -36,7 +40,8 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2 ;;
     --cut-pt-min) cut_pt=$2; shift 2 ;;
     --data-from) data_from=$2; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --embedding-minutes) emb_min=$2; shift 2 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "finetune.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -59,11 +64,13 @@ step() {
 }
 if [ -n "$data_from" ]; then
   src="$repo/runs/$data_from"
-  for d in data prep-candidates; do
+  linked=(data) linked_steps=(sim-train sim-val)
+  if [ "$emb_min" = 0 ]; then linked+=(prep-candidates); linked_steps+=(prep-candidates-train prep-candidates-val); fi
+  for d in "${linked[@]}"; do
     [ -d "$src/$d" ] || { log "--data-from: $src/$d missing"; exit 1; }
     [ -e "$run/$d" ] || ln -s "$src/$d" "$run/$d"
   done
-  for s in sim-train sim-val prep-candidates-train prep-candidates-val; do
+  for s in "${linked_steps[@]}"; do
     # never re-run these steps on the linked directories (prepare starts with rm -rf)
     [ -f "$src/.done/$s" ] || { log "--data-from: $data_from has not finished $s"; exit 1; }
     touch "$run/.done/$s"
@@ -76,7 +83,9 @@ step sim-train "$trkx" simulate --out "$run/data/train" --events "$n_train" --fi
   --pileup 200 --threads "$threads"
 step sim-val "$trkx" simulate --out "$run/data/val" --events "$n_val" --first-event 5000 --seed 2002 \
   --pileup 200 --threads "$threads"
-for stage in filter gnn; do
+stages=(filter gnn)
+[ "$emb_min" = 0 ] || stages=(embedding filter gnn)
+for stage in "${stages[@]}"; do
   step "import-$stage" "$py" -m trkx_train.onnx_import "$from/$stage.onnx" --stage "$stage" \
     --model "$(model_of "$stage")" --out "$run/init-$stage"
 done
@@ -90,8 +99,10 @@ keep = {k: doc[k] for k in ("format_version", "node_features", "embedding")}
 keep["training"] = {"embedding": doc["training"]["embedding"]}
 json.dump(keep, open(f"{dst}/pipeline.json", "w"), indent=2)
 EOF
-prepare() { rm -rf "$run/prep-$1/$2"; "$trkx" prepare --input "$run/data/$2" --output "$run/prep-$1/$2" \
-  --threads "$threads" --models "$run/models"; }
+prepare() {  # prepare STAGE SET (features need no models)
+  local m=(--models "$run/models"); [ "$1" = features ] && m=()
+  rm -rf "$run/prep-$1/$2"; "$trkx" prepare --input "$run/data/$2" --output "$run/prep-$1/$2" --threads "$threads" "${m[@]}"
+}
 train() {  # train STAGE PREP MINUTES ARGS...
   local stage=$1 prep=$2 minutes=$3; shift 3
   "$py" -m trkx_train train "$stage" --train "$run/prep-$prep/train" --val "$run/prep-$prep/val" \
@@ -100,6 +111,13 @@ train() {  # train STAGE PREP MINUTES ARGS...
 }
 export_stage() { "$py" -m trkx_train export "$run/$1" --models "$run/models" --check-data "$run/prep-$2/val"; }
 
+if [ "$emb_min" != 0 ]; then
+  step prep-features-train prepare features train
+  step prep-features-val prepare features val
+  step train-embedding train embedding features "$emb_min" --lr 0.002 --steps-per-event 4 \
+    --max-neighbours "$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['embedding']['max_neighbours'])" "$from/pipeline.json")"
+  step export-embedding export_stage embedding features
+fi
 step prep-candidates-train prepare candidates train
 step prep-candidates-val prepare candidates val
 step train-filter train filter candidates "$fil_min" --lr 0.002 --steps-per-event 4 --max-edges 60000

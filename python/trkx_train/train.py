@@ -65,9 +65,9 @@ class TrainConfig:
     pos_weight: float = 0.0  # weight of true edges in the BCE; 0 = automatic (#false / #true, at most 10)
     pt_weight_max: float = 1.0  # signal edges weigh min(max(pT / 1 GeV, 1), this) in the edge losses, so that
     #                             the rare fast particles count more (1 = every signal edge weighs 1)
-    cut_pt_min: float = -1.0  # filter/gnn: the cut keeps target_efficiency of the true edges of particles above
-    #                             this pT (GeV), so that a network trained on all particles can keep the edge
-    #                             count of one trained on fast ones; < 0 = signal_pt_min
+    cut_pt_min: float = -1.0  # filter/gnn: the cut (embedding: the radius) keeps target_efficiency of the true
+    #                             edges of particles above this pT (GeV), so that a network trained on all
+    #                             particles can keep the edge count of one trained on fast ones; < 0 = signal_pt_min
     init_from: str = ""  # stage directory (or checkpoint.pt) whose weights start a new training (same network)
 
 
@@ -209,9 +209,11 @@ def _embedding_validation(model, events: list[D.PreparedEvent], tc: TrainConfig,
 
 
 def choose_radius(model, events: list[D.PreparedEvent], target: float, max_neighbours: int,
-                  n_sample: int = 4000, seed: int = 0, signal_pt_min: float = 0.0) -> dict:
+                  n_sample: int = 4000, seed: int = 0, signal_pt_min: float = 0.0,
+                  radius: float | None = None) -> dict:
     """Smallest radius at which the radius graph with the k cap keeps ``target`` of the
     (signal) true edges of ``events``; also estimates the candidate edges per hit at that radius.
+    With ``radius`` given, only measures the efficiency and edges per hit at that radius.
 
     A true edge (i, j) survives when d(i, j) < r and j is among the k nearest of i
     or i among the k nearest of j (the C++ RadiusGraphBuilder's rule), estimated on
@@ -239,9 +241,10 @@ def choose_radius(model, events: list[D.PreparedEvent], target: float, max_neigh
         per_hit.append(dq)
     need = torch.cat(need_d).sort().values
     idx = min(need.numel() - 1, int(math.ceil(target * need.numel())) - 1)
-    radius = float(need[idx]) * 1.0001
-    if not math.isfinite(radius):
-        radius = float(need[torch.isfinite(need)].max()) * 1.0001
+    if radius is None:
+        radius = float(need[idx]) * 1.0001
+        if not math.isfinite(radius):
+            radius = float(need[torch.isfinite(need)].max()) * 1.0001
     dq = torch.cat(per_hit)
     directed = float((dq < radius).sum(1).float().mean())
     eff = float((need < radius).float().mean())
@@ -532,13 +535,18 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
             break
 
     # final choice of the operating point on the validation events
+    cut_pt = tc.cut_pt_min if tc.cut_pt_min >= 0 else tc.signal_pt_min
     if stage == "embedding":
         choice = choose_radius(model, val_events, tc.target_efficiency, tc.max_neighbours, seed=tc.seed,
-                               signal_pt_min=tc.signal_pt_min)
+                               signal_pt_min=cut_pt)
+        choice.update({"signal_pt_min": tc.signal_pt_min, "cut_pt_min": cut_pt})
+        if cut_pt != tc.signal_pt_min:  # what the radius keeps of the edges the network was trained on
+            choice["sampled_efficiency_signal"] = choose_radius(
+                model, val_events, tc.target_efficiency, tc.max_neighbours, seed=tc.seed,
+                signal_pt_min=tc.signal_pt_min, radius=choice["radius"])["sampled_efficiency"]
     else:
         s = torch.cat([edge_scores(model, ev) for ev in val_events])
         y = torch.cat([ev.y for ev in val_events])
-        cut_pt = tc.cut_pt_min if tc.cut_pt_min >= 0 else tc.signal_pt_min
         sig = torch.cat([D.edge_signal(ev, cut_pt)[0] for ev in val_events])
         cut = choose_cut(s, sig, tc.target_efficiency)
         targets = (0.9, 0.95, 0.975, 0.99)

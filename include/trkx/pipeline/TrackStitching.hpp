@@ -41,12 +41,15 @@ class TrackStitcher {
                                    ///< (s: arc length on the circle): long strips are 10.8 mm
                                    ///< long in z. Both limits chosen on tuning events (README)
     // Gap links (no candidate edge needed); taken after every edge link.
-    double max_gap = 400.0;            ///< [mm] the outer piece's first hit is at most this much farther
-                                       ///< from the origin than the inner piece's last (0: no gap links)
+    double max_gap = 1200.0;           ///< [mm] the outer piece's first hit is at most this much farther
+                                       ///< from the origin than the inner piece's last (0: no gap links;
+                                       ///< a missed forward disk leaves 600-800 mm)
     std::size_t gap_min_hits = 4;      ///< both pieces of a gap link have at least this many hits
                                        ///< (3-hit pieces in the forward disks fit almost any helix)
     double gap_max_dphi = 0.15;        ///< [rad] azimuth difference of those two hits
-    double gap_max_dtheta = 0.05;      ///< [rad] polar-angle difference of those two hits
+    double gap_max_dtheta = 0.25;      ///< [rad] polar-angle difference of those two hits (the
+                                       ///< tight fit decides; position angles of soft or displaced
+                                       ///< tracks drift)
     double gap_max_xy_residual = 0.3;  ///< [mm] helix limits of a gap link (tighter: no edge
     double gap_max_z_residual = 3.0;   ///< [mm] vouches for it; chosen on tuning events, README)
     // Hit recovery, after the links: a hit in no track, or in a track of fewer than
