@@ -8,8 +8,8 @@ import torch
 from trkx_train.data import (DataError, PreparedEvent, edge_keys, edge_loss_weight, edge_signal, is_true_pair,
                              load_event, load_events, signal_edges)
 from trkx_train.losses import contrastive_hinge_loss, weighted_bce
-from trkx_train.train import (TrainConfig, azimuth_wedge, choose_cut, cut_table, edge_scores, induced_subgraph,
-                              load_stage_model, train_stage)
+from trkx_train.train import (TrainConfig, azimuth_wedge, choose_cut, choose_radius, cut_table, edge_scores,
+                              induced_subgraph, load_stage_model, train_stage)
 
 import pytest
 
@@ -220,6 +220,23 @@ def test_cut_pt_min_chooses_the_cut_on_fast_particles_while_training_on_all(synt
     fast = torch.cat([edge_signal(ev, 2.0)[0] for ev in events])
     assert math.isclose(res["cut"], choose_cut(s, fast, 0.975), rel_tol=1e-5)
     assert float((s[fast] >= res["cut"]).float().mean()) >= 0.975
+
+
+def test_cut_pt_min_sizes_the_embedding_radius_on_fast_particles(synthetic_data, tmp_path):
+    # trained on every true edge; the radius keeps 97.5% of the edges of particles above 2 GeV
+    train, val = synthetic_data
+    config = tc(signal_pt_min=0.0, cut_pt_min=2.0, epochs=1)
+    res = train_stage("embedding", train, val, tmp_path / "e", config, SMALL["embedding"])
+    assert res["signal_pt_min"] == 0.0 and res["cut_pt_min"] == 2.0
+    model, _ = load_stage_model(tmp_path / "e")
+    events = load_events(val, "true")
+    fast = choose_radius(model, events, config.target_efficiency, config.max_neighbours, seed=config.seed,
+                         signal_pt_min=2.0)
+    assert math.isclose(res["radius"], fast["radius"], rel_tol=1e-6)
+    every = choose_radius(model, events, config.target_efficiency, config.max_neighbours, seed=config.seed,
+                          signal_pt_min=0.0, radius=res["radius"])
+    assert math.isclose(res["sampled_efficiency_signal"], every["sampled_efficiency"], rel_tol=1e-6)
+    assert every["radius"] == res["radius"]
 
 
 def test_gnn_operating_points_pick_the_cut_for_each_efficiency():
