@@ -50,6 +50,8 @@ struct ReconstructOptions {
   std::size_t min_track_hits = Pipeline::Config{}.min_track_hits;
   bool no_stitch = false;
   bool no_recover = false;
+  bool no_extend = false;
+  TrackExtender::Config extension;
   TrackStitcher::Config stitching;
 };
 
@@ -116,6 +118,8 @@ void run_reconstruct(const ReconstructOptions& opt) {
   config.stitch = !opt.no_stitch;
   config.stitching = opt.stitching;
   config.stitching.recover_hits = !opt.no_recover;
+  config.extend = !opt.no_extend;
+  config.extension = opt.extension;
   ModelSet models = ModelSet::load(opt.models);
   if (opt.filter_cut && models.filter) models.filter->cut = *opt.filter_cut;
   if (opt.gnn_cut && models.gnn) models.gnn->cut = *opt.gnn_cut;
@@ -193,7 +197,18 @@ void run_reconstruct(const ReconstructOptions& opt) {
                       {"walk_cut", config.walk_cut},
                       {"min_hits", config.min_hits},
                       {"min_track_hits", config.min_track_hits},
-                      {"stitch", config.stitch}};
+                      {"stitch", config.stitch},
+                      {"extend", config.extend}};
+  if (config.extend) {
+    report["config"]["extension"] = {{"min_track_hits", config.extension.min_track_hits},
+                                     {"fit_hits", config.extension.fit_hits},
+                                     {"max_xy_residual_mm", config.extension.max_xy_residual},
+                                     {"max_z_residual_mm", config.extension.max_z_residual},
+                                     {"max_step_mm", config.extension.max_step},
+                                     {"window_dphi_rad", config.extension.window_dphi},
+                                     {"window_dtheta_rad", config.extension.window_dtheta},
+                                     {"inwards", config.extension.inwards}};
+  }
   if (config.stitch) {
     report["config"]["stitching"] = {{"min_score", config.stitching.min_score},
                                      {"end_hits", config.stitching.end_hits},
@@ -350,6 +365,36 @@ void add_reconstruct_command(CLI::App& app) {
          "--stitch-max-gap", opt->stitching.max_gap,
          "Stitching: gap links (no candidate edge) join pieces whose ends are at most this far apart "
          "in distance from the origin [mm] (0: no gap links)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_flag("--no-extend", opt->no_extend,
+                "Do not follow tracks onto free hits on their helix after stitching (TrackExtender)");
+  cmd->add_option("--extend-fit-hits", opt->extension.fit_hits,
+                  "Track extension: hits at the track's end the helix through a new hit is fitted to")
+      ->check(CLI::Range(2, 100))
+      ->capture_default_str();
+  cmd->add_option("--extend-min-track-hits", opt->extension.min_track_hits,
+                  "Track extension: shorter tracks are not extended (and give up their hits)")
+      ->capture_default_str();
+  cmd->add_option("--extend-xy", opt->extension.max_xy_residual,
+                  "Track extension: largest x-y residual [mm] of the helix through the new hit")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--extend-z", opt->extension.max_z_residual,
+                  "Track extension: largest z residual [mm] of the helix through the new hit")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option(
+         "--extend-max-step", opt->extension.max_step,
+         "Track extension: largest step [mm] in distance from the origin from the track's end to a new hit")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--extend-dphi", opt->extension.window_dphi,
+                  "Track extension: search window in azimuth around the track's end hit [rad]")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--extend-dtheta", opt->extension.window_dtheta,
+                  "Track extension: search window in polar angle around the track's end hit [rad]")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_flag("--no-recover-hits", opt->no_recover,

@@ -93,6 +93,7 @@ Pipeline::Pipeline(ModelSet models, Config config)
     }
     gnn_ = std::make_unique<EdgeClassifier>(models_.gnn->file, n_features, gc);
     if (config_.stitch) stitcher_ = std::make_unique<TrackStitcher>(config_.stitching);
+    if (config_.extend) extender_ = std::make_unique<TrackExtender>(config_.extension);
     const float cut = models_.gnn->cut;
     if (config_.track_builder == TrackBuilderKind::kWalkthrough) {
       WalkthroughTrackBuilder::Config wc;
@@ -199,6 +200,7 @@ PipelineResult Pipeline::run(const Event& event, Workspace& workspace) const {
         result.labels = stitcher_->stitch(hits, result.labels, candidates);
         result.stitched = before - (result.labels.empty() ? 0 : count(result.labels));
       }
+      if (extender_) result.labels = extender_->extend(hits, result.labels);
       if (config_.min_track_hits > 1) drop_short_tracks(result.labels, config_.min_track_hits);
       result.tracks.event_id = event.event_id;
       result.tracks.hit_id.assign(event.hits.hit_id.begin(), event.hits.hit_id.end());

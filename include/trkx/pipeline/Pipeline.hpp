@@ -25,6 +25,7 @@
 #include "trkx/pipeline/OnnxRuntime.hpp"
 #include "trkx/pipeline/RadiusGraph.hpp"
 #include "trkx/pipeline/TrackBuilding.hpp"
+#include "trkx/pipeline/TrackExtension.hpp"
 #include "trkx/pipeline/TrackStitching.hpp"
 
 namespace trkx {
@@ -92,6 +93,9 @@ class Pipeline {
                                       ///< dropped (their hits in no track): a track-quality selection
     bool stitch = true;               ///< join split candidates (TrackStitcher) after track building
     TrackStitcher::Config stitching;  ///< links: candidate edges (radius graph, filter scores)
+    bool extend = true;               ///< follow tracks onto free hits on their helix (TrackExtender)
+                                      ///< after stitching and hit recovery
+    TrackExtender::Config extension;
     bool allow_partial = false;       ///< accept model sets without embedding / GNN and stop after the
                                       ///< last stage present (trkx prepare); otherwise both are required
     bool keep_intermediates = false;  ///< fill PipelineResult's features / embedding / edge lists
@@ -142,6 +146,7 @@ class Pipeline {
   std::unique_ptr<EdgeClassifier> gnn_;
   std::unique_ptr<TrackBuilder> track_builder_;
   std::unique_ptr<TrackStitcher> stitcher_;
+  std::unique_ptr<TrackExtender> extender_;
   GraphHook hook_;
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<Workspace>> pool_;
