@@ -36,4 +36,8 @@ echo "== evaluate"
 "$trkx" evaluate --truth "$out/events" --tracks "$out/tracks" --models models \
   --output "$out/evaluation.json" --plots "$out/plots"
 echo
-echo "Outputs in $out/: events/ (TrackML CSV), tracks/ (submissions, report.json, graphs/), evaluation.json, plots/"
+echo "== evaluate the track-quality selection: tracks with >= 7 hits (as reconstruct --min-track-hits 7)"
+"$trkx" --log-level warn evaluate --truth "$out/events" --tracks "$out/tracks" --models models --min-track-hits 7 \
+  --output "$out/evaluation-min7.json" | grep -E '^(efficiency|fake rate|duplicate rate|impure rate)'
+echo
+echo "Outputs in $out/: events/ (TrackML CSV), tracks/ (submissions, report.json, graphs/), evaluation.json, evaluation-min7.json, plots/"
