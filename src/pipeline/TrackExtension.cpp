@@ -34,8 +34,10 @@ constexpr double kGate = 3.0;
 constexpr double kSweepFraction = 0.05;
 constexpr double kSweepMinPath = 5.0;
 constexpr int kSweepMaxSteps = 256;
-/// ... widened by this angle [rad] (and by the step size and the gates, seen from the origin).
+/// ... widened by this angle [rad] (and by the step size and the gates, seen from the origin),
+/// and ends where the helix leaves the volume of the event's hits widened by kDetectorMargin [mm].
 constexpr double kSweepMargin = 0.02;
+constexpr double kDetectorMargin = 20.0;
 
 std::size_t phi_bin(double phi) {
   const double u = (phi + std::numbers::pi) / kTwoPi;
@@ -114,7 +116,27 @@ TrackLabels TrackExtender::extend(const HitsView& hits, const TrackLabels& label
                                     hits.z[h],
                                     static_cast<std::int64_t>(h)};
     }
+    // Each cell ordered by distance from the origin: a search reads only the distances it needs.
+    for (std::size_t c = 0; c + 1 < offset.size(); ++c) {
+      std::sort(grid.begin() + static_cast<std::ptrdiff_t>(offset[c]),
+                grid.begin() + static_cast<std::ptrdiff_t>(offset[c + 1]),
+                [](const Slot& a, const Slot& b) { return a.d < b.d || (a.d == b.d && a.hit < b.hit); });
+    }
   }
+
+  // The detector's extent (all hits, plus a margin): a helix leaving it finds no hits.
+  double r_min = std::numeric_limits<double>::infinity();
+  double r_max = 0.0;
+  double z_max = 0.0;
+  for (std::size_t h = 0; h < n_hits; ++h) {
+    const double r = std::hypot(hits.x[h], hits.y[h]);
+    r_min = std::min(r_min, r);
+    r_max = std::max(r_max, r);
+    z_max = std::max(z_max, static_cast<double>(std::abs(hits.z[h])));
+  }
+  r_min -= kDetectorMargin;
+  r_max += kDetectorMargin;
+  z_max += kDetectorMargin;
 
   // Long tracks, longest first.
   std::vector<std::int64_t> order;
@@ -212,6 +234,7 @@ TrackLabels TrackExtender::extend(const HitsView& hits, const TrackLabels& label
             const double py = circle.y0 + radius * std::sin(end_angle + sense * turn);
             const double pz = z_at_end + dz_dturn * sense * turn;
             const double pr = std::hypot(px, py);
+            if (pr > r_max || pr < r_min || std::abs(pz) > z_max) break;  // left the detector: no hits there
             const double pd = std::hypot(pr, pz);
             // the step's angular size seen from the origin, plus the gates' tolerance
             const double slack = kSweepMargin + (path + kGate * config_.max_z_residual) /
@@ -272,10 +295,26 @@ TrackLabels TrackExtender::extend(const HitsView& hits, const TrackLabels& label
           return std::clamp<std::ptrdiff_t>(
               static_cast<std::ptrdiff_t>(std::ceil(angle / (kTwoPi / kPhiBins))) + 1, -n_phi / 2, n_phi / 2);
         };
+        // In each cell, from the end outwards (inwards) in distance, until past max_step or the best so far.
+        const double d_end = dist[end];
+        const auto by_d = [](const Slot& slot, double d) { return slot.d < d; };
         for (std::ptrdiff_t dp = -bins(-phi_lo); dp <= bins(phi_hi); ++dp) {
           const auto p = static_cast<std::size_t>(((p_end + dp) % n_phi + n_phi) % n_phi);
-          for (std::size_t k = offset[p * kThetaBins + t_lo]; k < offset[p * kThetaBins + t_hi + 1]; ++k)
-            consider(k);
+          for (std::size_t tb = t_lo; tb <= t_hi; ++tb) {
+            const auto first = grid.begin() + static_cast<std::ptrdiff_t>(offset[p * kThetaBins + tb]);
+            const auto last = grid.begin() + static_cast<std::ptrdiff_t>(offset[p * kThetaBins + tb + 1]);
+            if (first == last) continue;
+            const auto at_end = std::lower_bound(first, last, d_end, by_d);
+            if (outwards) {
+              for (auto it = at_end; it != last && it->d - d_end <= std::min(best_step, config_.max_step);
+                   ++it)
+                consider(static_cast<std::size_t>(it - grid.begin()));
+            } else {
+              for (auto it = at_end;
+                   it != first && d_end - (it - 1)->d <= std::min(best_step, config_.max_step); --it)
+                consider(static_cast<std::size_t>(it - 1 - grid.begin()));
+            }
+          }
         }
         if (best == kNone) break;
         took.push_back(best);
