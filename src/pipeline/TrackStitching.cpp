@@ -168,24 +168,40 @@ TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& label
     std::int64_t outer;
   };
   std::vector<Link> links;
-  std::vector<std::int64_t> fit_ids;
-  const auto try_link = [&](std::int64_t a, std::int64_t b, double max_xy, double max_z, double rank) {
+  // The link quality of a pair (infinite: no link); pairs are fitted in parallel.
+  const auto link_quality = [&](std::int64_t a, std::int64_t b, double max_xy, double max_z,
+                                std::vector<std::int64_t>& fit_ids) {
+    constexpr double kNoLink = std::numeric_limits<double>::infinity();
     const auto& inner = members[static_cast<std::size_t>(a)];
     const auto& outer = members[static_cast<std::size_t>(b)];
-    if (outer.size() < 2 || !(distance(outer[1]) > distance(inner.back()))) return;
+    if (outer.size() < 2 || !(distance(outer[1]) > distance(inner.back()))) return kNoLink;
     fit_ids.clear();
     const std::size_t from_inner = std::min(config_.fit_hits, inner.size());
     fit_ids.insert(fit_ids.end(), inner.end() - static_cast<std::ptrdiff_t>(from_inner), inner.end());
     const std::size_t from_outer = std::min(config_.fit_hits, outer.size());
     fit_ids.insert(fit_ids.end(), outer.begin(), outer.begin() + static_cast<std::ptrdiff_t>(from_outer));
     const auto [xy, dz, curvature] = helix_residuals(hits, fit_ids);
-    if (eval::kPtPerTeslaMillimetre * config_.bz < config_.min_pt * curvature) return;  // pT below min_pt
+    if (eval::kPtPerTeslaMillimetre * config_.bz < config_.min_pt * curvature)
+      return kNoLink;  // below min_pt
     const double quality = std::max(xy / max_xy, dz / max_z);
-    if (quality <= 1.0) links.push_back({rank + quality, a, b});
+    return quality <= 1.0 ? quality : kNoLink;
   };
-  for (const auto& [a, b] : pairs) try_link(a, b, config_.max_xy_residual, config_.max_z_residual, 0.0);
-  for (const auto& [a, b] : gaps)
-    try_link(a, b, config_.gap_max_xy_residual, config_.gap_max_z_residual, 1.0);
+  const auto add_links = [&](const std::vector<std::pair<std::int64_t, std::int64_t>>& pieces, double max_xy,
+                             double max_z, double rank) {
+    std::vector<double> quality(pieces.size());
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pieces.size(), 256),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+                        std::vector<std::int64_t> fit_ids;
+                        for (std::size_t i = range.begin(); i != range.end(); ++i)
+                          quality[i] =
+                              link_quality(pieces[i].first, pieces[i].second, max_xy, max_z, fit_ids);
+                      });
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+      if (std::isfinite(quality[i])) links.push_back({rank + quality[i], pieces[i].first, pieces[i].second});
+    }
+  };
+  add_links(pairs, config_.max_xy_residual, config_.max_z_residual, 0.0);
+  add_links(gaps, config_.gap_max_xy_residual, config_.gap_max_z_residual, 1.0);
   // Best links first; each end of a candidate once; never a cycle.
   std::sort(links.begin(), links.end(), [](const Link& l, const Link& r) {
     return std::tie(l.quality, l.inner, l.outer) < std::tie(r.quality, r.inner, r.outer);
