@@ -1,4 +1,4 @@
-// The shipped GNN (models/gnn.onnx, a real message-passing network) on a small
+// The shipped models. The GNN (models/gnn.onnx, a real message-passing network) on a small
 // simulated event: an edge's score depends on other hits only through edges,
 // so feeding only the hits that have edges (EdgeClassifier compact_nodes)
 // must give the scores of feeding every hit.
@@ -7,8 +7,11 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "trkx/pipeline/EdgeClassifier.hpp"
@@ -148,6 +151,55 @@ TEST(ShippedPipeline, LanesGiveTheSameTracksAlsoFromConcurrentCallers) {
       ASSERT_NEAR(r.scored.score[e], expected.scored.score[e], 1e-5F) << e;
     }
     EXPECT_EQ(r.tracks.track_id, expected.tracks.track_id);
+  }
+}
+
+TEST(ShippedPipeline, EveryShippedModelSetFindsTheFastParticlesOfASmallEvent) {
+  // Each shipped set (pipeline.json, the three networks, the cuts) loads and, on a pile-up-10
+  // event, gives a track holding most of the hits of most particles above 1 GeV with >= 5 hits
+  // (double majority: > 50% of the particle's hits, and > 50% of the track is that particle).
+  sim::Simulator::Config sc;
+  sc.seed = 82;
+  sc.physics.pileup = 10;
+  const Event event = sim::Simulator(sim::trackml_detector(), sc).simulate(4);
+  std::unordered_map<HitId, ParticleId> particle_of;
+  for (std::size_t i = 0; i < event.truth.size(); ++i)
+    particle_of[event.truth.hit_id[i]] = event.truth.particle_id[i];
+  std::unordered_map<ParticleId, std::size_t> hits_of;
+  for (const auto& [hit, particle] : particle_of) {
+    if (particle != 0) ++hits_of[particle];
+  }
+  std::vector<ParticleId> fast;
+  for (std::size_t p = 0; p < event.particles.size(); ++p) {
+    const ParticleId id = event.particles.particle_id[p];
+    if (std::hypot(event.particles.px[p], event.particles.py[p]) > 1.0F && hits_of[id] >= 5)
+      fast.push_back(id);
+  }
+  ASSERT_GE(fast.size(), 20U);
+  for (const std::string set : {"models", "models/all-pt", "models/fast"}) {
+    SCOPED_TRACE(set);
+    const Pipeline pipeline(ModelSet::load(fs::path(TRKX_SOURCE_DIR) / set), {});
+    const PipelineResult result = pipeline.run(event);
+    // (track, particle) hit counts and track sizes
+    std::unordered_map<std::int64_t, std::size_t> track_size;
+    std::map<std::pair<std::int64_t, ParticleId>, std::size_t> shared;
+    for (std::size_t i = 0; i < result.tracks.size(); ++i) {
+      const std::int64_t t = result.tracks.track_id[i];
+      if (t == 0) continue;
+      ++track_size[t];
+      ++shared[{t, particle_of.at(result.tracks.hit_id[i])}];
+    }
+    std::size_t found = 0;
+    for (const ParticleId id : fast) {
+      for (const auto& [key, n] : shared) {
+        if (key.second == id && 2 * n > hits_of[id] && 2 * n > track_size[key.first]) {
+          ++found;
+          break;
+        }
+      }
+    }
+    EXPECT_GE(static_cast<double>(found) / static_cast<double>(fast.size()), 0.9)
+        << found << " of " << fast.size() << " particles above 1 GeV found";
   }
 }
 
