@@ -328,9 +328,9 @@ void add_reconstruct_command(CLI::App& app) {
          "Walk-through: in branching components only edges with score >= max(gnn cut, this) are followed")
       ->check(CLI::Range(0.0F, 1.0F))
       ->capture_default_str();
-  cmd->add_option(
-         "--min-track-hits", opt->min_track_hits,
-         "Tracks with fewer hits after stitching and hit recovery are dropped (track-quality selection)")
+  cmd->add_option("--min-track-hits", opt->min_track_hits,
+                  "Tracks with fewer hits after stitching, hit recovery and extension are dropped "
+                  "(track-quality selection)")
       ->capture_default_str();
   cmd->add_option("--min-hits", opt->min_hits, "Track candidates with fewer hits are dropped")
       ->check(CLI::PositiveNumber)

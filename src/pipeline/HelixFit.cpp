@@ -118,6 +118,14 @@ double quick_xy_residual(const HitsView& hits, const std::vector<std::int64_t>& 
   return worst;
 }
 
+bool on_a_module_of(const HitsView& hits, std::span<const std::int64_t> track, std::size_t h) {
+  return std::any_of(track.begin(), track.end(), [&](std::int64_t k) {
+    const auto ku = static_cast<std::size_t>(k);
+    return hits.module_id[ku] == hits.module_id[h] && hits.layer_id[ku] == hits.layer_id[h] &&
+           hits.volume_id[ku] == hits.volume_id[h];
+  });
+}
+
 /// Distance of every hit from the origin [mm].
 std::vector<double> distances_from_origin(const HitsView& hits) {
   std::vector<double> d(hits.size());

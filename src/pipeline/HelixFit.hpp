@@ -4,6 +4,7 @@
 /// (internal to trkx::pipeline).
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "trkx/core/EventData.hpp"
@@ -25,6 +26,9 @@ struct HelixFit {
 /// a cheap, slightly biased stand-in for helix_residuals' x-y part, used to
 /// reject hopeless candidates before the full fit. Infinite when no circle fits.
 [[nodiscard]] double quick_xy_residual(const HitsView& hits, const std::vector<std::int64_t>& ids);
+
+/// Whether one of the hits `track` lies on the module of hit `h` (a particle crosses a module once).
+[[nodiscard]] bool on_a_module_of(const HitsView& hits, std::span<const std::int64_t> track, std::size_t h);
 
 /// Distance of every hit from the origin [mm].
 [[nodiscard]] std::vector<double> distances_from_origin(const HitsView& hits);

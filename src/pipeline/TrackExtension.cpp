@@ -147,13 +147,6 @@ TrackLabels TrackExtender::extend(const HitsView& hits, const TrackLabels& label
     return members[static_cast<std::size_t>(a)].size() > members[static_cast<std::size_t>(b)].size();
   });
 
-  const auto same_module = [&](const std::vector<std::int64_t>& m, std::size_t h) {
-    return std::any_of(m.begin(), m.end(), [&](std::int64_t k) {
-      const auto ku = static_cast<std::size_t>(k);
-      return hits.module_id[ku] == hits.module_id[h] && hits.layer_id[ku] == hits.layer_id[h] &&
-             hits.volume_id[ku] == hits.volume_id[h];
-    });
-  };
   constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
   // The grid slots track t takes, in order, when the slots marked in `taken` are gone.
   const auto follow = [&](std::int64_t t, const std::vector<char>& taken) {
@@ -271,7 +264,7 @@ TrackLabels TrackExtender::extend(const HitsView& hits, const TrackLabels& label
             if (!(std::abs(slot.z - z_at_end - dz_dturn * turn) <= kGate * config_.max_z_residual)) return;
           }
           const auto h = static_cast<std::size_t>(slot.hit);
-          if (same_module(m, h)) return;
+          if (detail::on_a_module_of(hits, m, h)) return;
           fit_ids.assign(window_begin, window_begin + static_cast<std::ptrdiff_t>(w));
           if (outwards) {
             fit_ids.push_back(slot.hit);

@@ -288,12 +288,7 @@ void TrackStitcher::recover_hits(const HitsView& hits, const std::vector<double>
     for (const std::int64_t t : tracks) {
       const auto& m = members[static_cast<std::size_t>(t)];
       // A particle crosses a module once: no second hit on a module the track already has.
-      const bool same_module = std::any_of(m.begin(), m.end(), [&](std::int64_t k) {
-        const auto ku = static_cast<std::size_t>(k);
-        return hits.module_id[ku] == hits.module_id[hu] && hits.layer_id[ku] == hits.layer_id[hu] &&
-               hits.volume_id[ku] == hits.volume_id[hu];
-      });
-      if (same_module) continue;
+      if (detail::on_a_module_of(hits, m, hu)) continue;
       // The `window` track hits nearest to h in distance from the origin, plus h in its place.
       const auto pos = static_cast<std::size_t>(
           std::lower_bound(m.begin(), m.end(), dh,

@@ -89,7 +89,7 @@ class Pipeline {
     TrackBuilderKind track_builder = TrackBuilderKind::kWalkthrough;  ///< walk: better physics (README)
     float walk_cut = 0.7F;            ///< walk-through: only edges above are followed in branching components
     std::size_t min_hits = 3;         ///< shorter track candidates are dropped
-    std::size_t min_track_hits = 0;   ///< after stitching and hit recovery, tracks with fewer hits are
+    std::size_t min_track_hits = 0;   ///< after stitching, recovery and extension, tracks with fewer hits are
                                       ///< dropped (their hits in no track): a track-quality selection
     bool stitch = true;               ///< join split candidates (TrackStitcher) after track building
     TrackStitcher::Config stitching;  ///< links: candidate edges (radius graph, filter scores)
