@@ -76,6 +76,8 @@ if [ -n "$data_from" ]; then
     touch "$run/.done/$s"
   done
 fi
+file_of() { "$py" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]['file'])" \
+  "$from/pipeline.json" "$1"; }
 model_of() { "$py" -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))['training'][sys.argv[2]]['model']))" \
   "$from/pipeline.json" "$1"; }
 
@@ -86,7 +88,7 @@ step sim-val "$trkx" simulate --out "$run/data/val" --events "$n_val" --first-ev
 stages=(filter gnn)
 [ "$emb_min" = 0 ] || stages=(embedding filter gnn)
 for stage in "${stages[@]}"; do
-  step "import-$stage" "$py" -m trkx_train.onnx_import "$from/$stage.onnx" --stage "$stage" \
+  step "import-$stage" "$py" -m trkx_train.onnx_import "$from/$(file_of "$stage")" --stage "$stage" \
     --model "$(model_of "$stage")" --out "$run/init-$stage"
 done
 # The embedding (and its pipeline.json entry) is kept: a model set with the embedding only.
@@ -94,8 +96,9 @@ step models-embedding "$py" - "$from" "$run/models" <<'EOF'
 import json, shutil, sys
 src, dst = sys.argv[1:]
 doc = json.load(open(f"{src}/pipeline.json"))
-shutil.copy(f"{src}/{doc['embedding']['file']}", dst)
+shutil.copy(f"{src}/{doc['embedding']['file']}", f"{dst}/embedding.onnx")
 keep = {k: doc[k] for k in ("format_version", "node_features", "embedding")}
+keep["embedding"]["file"] = "embedding.onnx"  # (a set may point at another set's file, e.g. ../embedding.onnx)
 keep["training"] = {"embedding": doc["training"]["embedding"]}
 json.dump(keep, open(f"{dst}/pipeline.json", "w"), indent=2)
 EOF
