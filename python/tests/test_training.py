@@ -45,6 +45,17 @@ def test_loss_decreases_and_result_written(synthetic_data, tmp_path, stage):
         assert at_cut["efficiency"] >= 0.97
 
 
+def test_same_seed_same_training(synthetic_data, tmp_path):
+    # the initial weights, the sampling and the wedges all come from TrainConfig.seed
+    train, val = synthetic_data
+    runs = []
+    for k, seed in enumerate([7, 7, 8]):
+        train_stage("embedding", train, val, tmp_path / f"e{k}", tc(epochs=2, seed=seed), SMALL["embedding"])
+        runs.append(losses(tmp_path / f"e{k}"))
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+
+
 def test_resume_continues_from_checkpoint(synthetic_data, tmp_path):
     train, val = synthetic_data
     out = tmp_path / "filter"

@@ -404,8 +404,8 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
                 "train": asdict(tc), "train_data": str(train_dir), "val_data": str(val_dir),
                 "train_events": [e.event_id for e in train_events], "val_events": [e.event_id for e in val_events]}
         _write_json(spec_path, spec)
+    gen = _set_seeds(tc.seed)  # before the model is built: its initial weights come from the seed too
     model = build_model(ModelSpec(stage, spec["node_features"], spec["model"]))
-    gen = _set_seeds(tc.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     start_epoch, history, elapsed = 0, [], 0.0
     ckpt_path = out_dir / "checkpoint.pt"
