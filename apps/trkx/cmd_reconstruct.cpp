@@ -223,6 +223,7 @@ void run_reconstruct(const ReconstructOptions& opt) {
                                      {"gap_max_xy_residual_mm", config.stitching.gap_max_xy_residual},
                                      {"gap_max_z_residual_mm", config.stitching.gap_max_z_residual},
                                      {"recover_hits", config.stitching.recover_hits},
+                                     {"passes", config.stitching.passes},
                                      {"recover_min_score", config.stitching.recover_min_score},
                                      {"recover_fit_hits", config.stitching.recover_fit_hits},
                                      {"recover_min_track_hits", config.stitching.recover_min_track_hits},
@@ -366,6 +367,10 @@ void add_reconstruct_command(CLI::App& app) {
          "Stitching: gap links (no candidate edge) join pieces whose ends are at most this far apart "
          "in distance from the origin [mm] (0: no gap links)")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--stitch-passes", opt->stitching.passes,
+                  "Stitching: passes of links and hit recovery (a recovered hit can make a link possible)")
+      ->check(CLI::Range(1, 10))
       ->capture_default_str();
   cmd->add_flag("--no-extend", opt->no_extend,
                 "Do not follow tracks onto free hits on their helix after stitching (TrackExtender)");

@@ -49,6 +49,7 @@ std::int64_t find_root(std::vector<std::int64_t>& parent, std::int64_t a) {
 TrackStitcher::TrackStitcher(Config config) : config_(config) {
   if (config_.end_hits == 0) throw Error("TrackStitcher: end_hits must be at least 1");
   if (config_.fit_hits < 2) throw Error("TrackStitcher: fit_hits must be at least 2");
+  if (config_.passes == 0) throw Error("TrackStitcher: passes must be at least 1");
   if (!(config_.max_xy_residual > 0.0) || !(config_.max_z_residual > 0.0)) {
     throw Error("TrackStitcher: residual limits must be positive");
   }
@@ -112,6 +113,17 @@ std::vector<std::pair<std::int64_t, std::int64_t>> TrackStitcher::gap_pairs(
 
 TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& labels,
                                   const EdgeList& candidates) const {
+  TrackLabels out = stitch_once(hits, labels, candidates);
+  for (std::size_t pass = 1; pass < config_.passes; ++pass) {
+    TrackLabels next = stitch_once(hits, out, candidates);
+    if (next == out) break;
+    out = std::move(next);
+  }
+  return out;
+}
+
+TrackLabels TrackStitcher::stitch_once(const HitsView& hits, const TrackLabels& labels,
+                                       const EdgeList& candidates) const {
   const std::size_t n_hits = hits.size();
   if (labels.size() != n_hits) {
     throw Error("TrackStitcher: " + std::to_string(labels.size()) + " labels for " + std::to_string(n_hits) +

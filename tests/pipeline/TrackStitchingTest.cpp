@@ -114,6 +114,28 @@ TEST(TrackStitcher, RecoversAHitLeftOutOfItsTrack) {
   EXPECT_EQ(TrackStitcher(long_tracks_only).stitch(hits.view(), labels, edges({{4, 7}})), labels);
 }
 
+TEST(TrackStitcher, ASecondPassTakesALinkThatARecoveredHitMadePossible) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, {32, 72, 116, 172, 260});      // 0-4: inner piece
+  add_helix(hits, 3333.0, 0.5, {360});                        // 5: its next hit, in no track
+  add_helix(hits, 3333.0, 0.5, {500, 660, 820, 1000, 1100});  // 6-10: outer piece
+  hits.compute_derived();
+  const TrackLabels labels = {0, 0, 0, 0, 0, -1, 1, 1, 1, 1, 1};
+  // Hit 5 has edges to both pieces; no edge joins the pieces' ends, and gap links are off.
+  const EdgeList candidates = edges({{4, 5}, {5, 6}});
+  TrackStitcher::Config one_pass;
+  one_pass.max_gap = 0.0;
+  one_pass.passes = 1;
+  // One pass: hit 5 is recovered into one of the pieces, the pieces stay apart.
+  const TrackLabels once = TrackStitcher(one_pass).stitch(hits.view(), labels, candidates);
+  EXPECT_GE(once[5], 0);
+  EXPECT_NE(once[0], once[10]);
+  // Two passes: the piece that took hit 5 now has an edge to the other one's end: joined.
+  TrackStitcher::Config two_passes = one_pass;
+  two_passes.passes = 2;
+  EXPECT_EQ(TrackStitcher(two_passes).stitch(hits.view(), labels, candidates), TrackLabels(11, 0));
+}
+
 TEST(TrackStitcher, RecoversAHitFromAShortTrack) {
   HitContainer hits;
   add_helix(hits, 3333.0, 0.5, {32, 72, 116, 172, 260, 500, 660});  // 0-6: a track
@@ -233,6 +255,9 @@ TEST(TrackStitcher, RejectsInconsistentInput) {
   TrackStitcher::Config config;
   config.fit_hits = 1;
   EXPECT_THROW(TrackStitcher{config}, Error);
+  TrackStitcher::Config no_pass;
+  no_pass.passes = 0;
+  EXPECT_THROW(TrackStitcher{no_pass}, Error);
   TrackStitcher::Config gap;
   gap.gap_max_z_residual = 0.0;
   EXPECT_THROW(TrackStitcher{gap}, Error);

@@ -59,6 +59,11 @@ class TrackStitcher {
     // the recover_max_* limits; the best fit wins; never a second hit on a module the track
     // already crosses. Decided for every hit on the stitched labels (independent of order).
     bool recover_hits = true;
+    // Passes of links and recovery. Recovery can give a piece the hit next to another
+    // piece's end (often the second hit of a double layer in the forward disks), and only
+    // then does a link between the two qualify; a second pass takes such links. Stops
+    // early when a pass changes nothing.
+    std::size_t passes = 2;
     float recover_min_score = 0.003F;
     std::size_t recover_fit_hits = 4;
     std::size_t recover_min_track_hits = 5;  ///< shorter tracks take no hits (they would grow into
@@ -75,7 +80,7 @@ class TrackStitcher {
   /// Hits are ordered along a candidate by their distance from the origin.
   /// Links are taken best fit first (edge links before gap links); each end
   /// of a candidate is used at most once, so a chain of pieces can become one
-  /// track but never a tree.
+  /// track but never a tree. Links and hit recovery repeat Config::passes times.
   /// `candidates` may lack scores (every edge is then a possible link). Throws
   /// trkx::Error when labels or edges refer to hits outside the event.
   [[nodiscard]] TrackLabels stitch(const HitsView& hits, const TrackLabels& labels,
@@ -88,6 +93,10 @@ class TrackStitcher {
   [[nodiscard]] std::vector<std::pair<std::int64_t, std::int64_t>> gap_pairs(
       const HitsView& hits, const std::vector<std::vector<std::int64_t>>& members,
       const std::vector<std::pair<std::int64_t, std::int64_t>>& edge_pairs) const;
+
+  /// One pass: links, then hit recovery (Config::recover_hits).
+  [[nodiscard]] TrackLabels stitch_once(const HitsView& hits, const TrackLabels& labels,
+                                        const EdgeList& candidates) const;
 
   /// Hit recovery (Config::recover_hits) on stitched labels, in place; `dist`: every
   /// hit's distance from the origin.
