@@ -224,6 +224,11 @@ void run_reconstruct(const ReconstructOptions& opt) {
                                      {"gap_max_z_residual_mm", config.stitching.gap_max_z_residual},
                                      {"recover_hits", config.stitching.recover_hits},
                                      {"passes", config.stitching.passes},
+                                     {"trim_max_hits", config.stitching.trim_max_hits},
+                                     {"trim_fit_hits", config.stitching.trim_fit_hits},
+                                     {"trim_min_track_hits", config.stitching.trim_min_track_hits},
+                                     {"trim_max_xy_residual_mm", config.stitching.trim_max_xy_residual},
+                                     {"trim_max_z_residual_mm", config.stitching.trim_max_z_residual},
                                      {"recover_min_score", config.stitching.recover_min_score},
                                      {"recover_fit_hits", config.stitching.recover_fit_hits},
                                      {"recover_min_track_hits", config.stitching.recover_min_track_hits},
@@ -371,6 +376,25 @@ void add_reconstruct_command(CLI::App& app) {
   cmd->add_option("--stitch-passes", opt->stitching.passes,
                   "Stitching: passes of links and hit recovery (a recovered hit can make a link possible)")
       ->check(CLI::Range(1, 10))
+      ->capture_default_str();
+  cmd->add_option("--trim-max-hits", opt->stitching.trim_max_hits,
+                  "End trimming: hits cut off each end of a track that leave the helix of the hits before "
+                  "them (0: off)")
+      ->capture_default_str();
+  cmd->add_option("--trim-fit-hits", opt->stitching.trim_fit_hits,
+                  "End trimming: hits next to an end hit the helix is fitted to")
+      ->check(CLI::Range(3, 100))
+      ->capture_default_str();
+  cmd->add_option("--trim-min-track-hits", opt->stitching.trim_min_track_hits,
+                  "End trimming: only tracks of at least this many hits are trimmed")
+      ->capture_default_str();
+  cmd->add_option("--trim-xy", opt->stitching.trim_max_xy_residual,
+                  "End trimming: largest x-y residual [mm] of an end hit kept")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--trim-z", opt->stitching.trim_max_z_residual,
+                  "End trimming: largest z residual [mm] of an end hit kept")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--no-extend", opt->no_extend,
                 "Do not follow tracks onto free hits on their helix after stitching (TrackExtender)");

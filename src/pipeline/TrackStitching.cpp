@@ -24,6 +24,7 @@ namespace {
 
 using detail::distances_from_origin;
 using detail::helix_residuals;
+using detail::HelixFit;
 using detail::members_by_distance;
 using detail::quick_xy_residual;
 
@@ -50,6 +51,10 @@ TrackStitcher::TrackStitcher(Config config) : config_(config) {
   if (config_.end_hits == 0) throw Error("TrackStitcher: end_hits must be at least 1");
   if (config_.fit_hits < 2) throw Error("TrackStitcher: fit_hits must be at least 2");
   if (config_.passes == 0) throw Error("TrackStitcher: passes must be at least 1");
+  if (config_.trim_max_hits > 0 && (config_.trim_fit_hits < 3 || !(config_.trim_max_xy_residual > 0.0) ||
+                                    !(config_.trim_max_z_residual > 0.0))) {
+    throw Error("TrackStitcher: end trimming needs trim_fit_hits >= 3 and positive residual limits");
+  }
   if (!(config_.max_xy_residual > 0.0) || !(config_.max_z_residual > 0.0)) {
     throw Error("TrackStitcher: residual limits must be positive");
   }
@@ -113,7 +118,14 @@ std::vector<std::pair<std::int64_t, std::int64_t>> TrackStitcher::gap_pairs(
 
 TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& labels,
                                   const EdgeList& candidates) const {
-  TrackLabels out = stitch_once(hits, labels, candidates);
+  TrackLabels out;
+  if (config_.trim_max_hits > 0 && labels.size() == hits.size()) {
+    TrackLabels trimmed = labels;
+    trim_ends(hits, distances_from_origin(hits), trimmed);
+    out = stitch_once(hits, trimmed, candidates);
+  } else {
+    out = stitch_once(hits, labels, candidates);
+  }
   for (std::size_t pass = 1; pass < config_.passes; ++pass) {
     TrackLabels next = stitch_once(hits, out, candidates);
     if (next == out) break;
@@ -245,6 +257,40 @@ TrackLabels TrackStitcher::stitch_once(const HitsView& hits, const TrackLabels& 
   }
   if (config_.recover_hits) recover_hits(hits, dist, out, candidates);
   return out;
+}
+
+void TrackStitcher::trim_ends(const HitsView& hits, const std::vector<double>& dist,
+                              TrackLabels& labels) const {
+  const std::vector<std::vector<std::int64_t>> members = members_by_distance(labels, dist);
+  const std::size_t fit = config_.trim_fit_hits;
+  const std::size_t min_track = std::max(config_.trim_min_track_hits, fit + 2);
+  // Whether a helix through the last fit + 1 hits of m passes the limits.
+  const auto end_fits = [&](const std::vector<std::int64_t>& m, std::vector<std::int64_t>& ids) {
+    ids.assign(m.end() - static_cast<std::ptrdiff_t>(fit + 1), m.end());
+    const HelixFit f = helix_residuals(hits, ids);
+    return f.xy <= config_.trim_max_xy_residual && f.z <= config_.trim_max_z_residual;
+  };
+  std::vector<std::vector<std::int64_t>> cut(members.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, members.size(), 64),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      std::vector<std::int64_t> ids;
+                      std::vector<std::int64_t> m;
+                      for (std::size_t t = range.begin(); t != range.end(); ++t) {
+                        if (members[t].size() < min_track) continue;
+                        m = members[t];
+                        for (int side = 0; side < 2; ++side) {  // outer end, then inner end
+                          for (std::size_t k = 0; k < config_.trim_max_hits && m.size() >= min_track; ++k) {
+                            if (end_fits(m, ids)) break;
+                            cut[t].push_back(m.back());
+                            m.pop_back();
+                          }
+                          std::reverse(m.begin(), m.end());
+                        }
+                      }
+                    });
+  for (const auto& c : cut) {
+    for (const std::int64_t h : c) labels[static_cast<std::size_t>(h)] = -1;
+  }
 }
 
 void TrackStitcher::recover_hits(const HitsView& hits, const std::vector<double>& dist, TrackLabels& labels,

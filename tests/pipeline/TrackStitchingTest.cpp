@@ -136,6 +136,35 @@ TEST(TrackStitcher, ASecondPassTakesALinkThatARecoveredHitMadePossible) {
   EXPECT_EQ(TrackStitcher(two_passes).stitch(hits.view(), labels, candidates), TrackLabels(11, 0));
 }
 
+TEST(TrackStitcher, TrimsEndHitsThatLeaveTheTracksHelix) {
+  HitContainer hits;
+  add_helix(hits, 3333.0, 0.5, {32, 72, 116, 172, 260, 360, 500, 660});  // 0-7: a track
+  add_helix(hits, 1000.0, 0.5, {820});  // 8: a hit of a softer particle beyond its end
+  add_helix(hits, 3333.0, 0.5, {20});   // 9: a hit of another particle before its start,
+  hits.y[9] += 3.0F;                    //    3 mm off the helix
+  hits.compute_derived();
+  TrackLabels labels(10, 0);
+  TrackLabels trimmed = labels;
+  trimmed[8] = -1;
+  trimmed[9] = -1;
+  TrackStitcher::Config config;
+  config.recover_hits = false;
+  EXPECT_EQ(TrackStitcher(config).stitch(hits.view(), labels, EdgeList{}), trimmed);
+  // A track on its helix is left alone, ...
+  const TrackLabels clean = {0, 0, 0, 0, 0, 0, 0, 0, -1, -1};
+  EXPECT_EQ(TrackStitcher(config).stitch(hits.view(), clean, EdgeList{}), clean);
+  // ... as are tracks shorter than trim_min_track_hits, and every track without trimming.
+  TrackStitcher::Config long_only = config;
+  long_only.trim_min_track_hits = 11;
+  EXPECT_EQ(TrackStitcher(long_only).stitch(hits.view(), labels, EdgeList{}), labels);
+  TrackStitcher::Config off = config;
+  off.trim_max_hits = 0;
+  EXPECT_EQ(TrackStitcher(off).stitch(hits.view(), labels, EdgeList{}), labels);
+  // With a candidate edge, recovery gives a trimmed hit back when it fits (not these).
+  config.recover_hits = true;
+  EXPECT_EQ(TrackStitcher(config).stitch(hits.view(), labels, edges({{7, 8}, {9, 0}})), trimmed);
+}
+
 TEST(TrackStitcher, RecoversAHitFromAShortTrack) {
   HitContainer hits;
   add_helix(hits, 3333.0, 0.5, {32, 72, 116, 172, 260, 500, 660});  // 0-6: a track
@@ -258,6 +287,11 @@ TEST(TrackStitcher, RejectsInconsistentInput) {
   TrackStitcher::Config no_pass;
   no_pass.passes = 0;
   EXPECT_THROW(TrackStitcher{no_pass}, Error);
+  TrackStitcher::Config trim;
+  trim.trim_fit_hits = 2;
+  EXPECT_THROW(TrackStitcher{trim}, Error);
+  trim.trim_max_hits = 0;  // no trimming: its limits are not used
+  EXPECT_NO_THROW(TrackStitcher{trim});
   TrackStitcher::Config gap;
   gap.gap_max_z_residual = 0.0;
   EXPECT_THROW(TrackStitcher{gap}, Error);

@@ -59,6 +59,18 @@ class TrackStitcher {
     // the recover_max_* limits; the best fit wins; never a second hit on a module the track
     // already crosses. Decided for every hit on the stitched labels (independent of order).
     bool recover_hits = true;
+    // End trimming, before the links: where the track building ran past a particle's end
+    // onto other hits, the track's last (or first) hits leave the helix of the hits before
+    // them; they block links (the joint misfits) and the extension (its fit includes them).
+    // An end hit is cut off (it becomes free: recovery and the extension may give it to its
+    // own track) when the helix through it and the trim_fit_hits hits before it misses one
+    // of them by more than trim_max_*; at most trim_max_hits per end, and only while the
+    // track has at least trim_min_track_hits hits. Limits chosen on the tuning events (README).
+    std::size_t trim_max_hits = 3;  ///< 0: no trimming
+    std::size_t trim_fit_hits = 5;
+    std::size_t trim_min_track_hits = 7;
+    double trim_max_xy_residual = 0.5;  ///< [mm]
+    double trim_max_z_residual = 10.0;  ///< [mm] (long strips are 10.8 mm long in z)
     // Passes of links and recovery. Recovery can give a piece the hit next to another
     // piece's end (often the second hit of a double layer in the forward disks), and only
     // then does a link between the two qualify; a second pass takes such links. Stops
@@ -80,7 +92,8 @@ class TrackStitcher {
   /// Hits are ordered along a candidate by their distance from the origin.
   /// Links are taken best fit first (edge links before gap links); each end
   /// of a candidate is used at most once, so a chain of pieces can become one
-  /// track but never a tree. Links and hit recovery repeat Config::passes times.
+  /// track but never a tree. Before the links, ends that leave the track's helix are trimmed
+  /// (Config::trim_*); links and hit recovery repeat Config::passes times.
   /// `candidates` may lack scores (every edge is then a possible link). Throws
   /// trkx::Error when labels or edges refer to hits outside the event.
   [[nodiscard]] TrackLabels stitch(const HitsView& hits, const TrackLabels& labels,
@@ -93,6 +106,10 @@ class TrackStitcher {
   [[nodiscard]] std::vector<std::pair<std::int64_t, std::int64_t>> gap_pairs(
       const HitsView& hits, const std::vector<std::vector<std::int64_t>>& members,
       const std::vector<std::pair<std::int64_t, std::int64_t>>& edge_pairs) const;
+
+  /// End trimming (Config::trim_*) on `labels`, in place; `dist`: every hit's distance
+  /// from the origin.
+  void trim_ends(const HitsView& hits, const std::vector<double>& dist, TrackLabels& labels) const;
 
   /// One pass: links, then hit recovery (Config::recover_hits).
   [[nodiscard]] TrackLabels stitch_once(const HitsView& hits, const TrackLabels& labels,
