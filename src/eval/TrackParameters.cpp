@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -69,6 +70,63 @@ bool pratt_solution(std::span<const double> x, std::span<const double> y, double
   return true;
 }
 
+/// Pratt's fit by Newton's method on the moments of the centred, scaled points (u, v)
+/// (Chernov, "Circular and linear regression", 2010, section 5.5): the root of Pratt's
+/// characteristic polynomial nearest to 0, then the centre (cu, cv) and the radius.
+/// About 50x faster than the SVD form and equal to it to ~1e-7 relative. False when the
+/// points are nearly collinear (the centre is then ill-conditioned) or Newton's method
+/// does not converge: the caller falls back to the SVD form.
+bool pratt_newton(std::span<const double> x, std::span<const double> y, double xm, double ym, double scale,
+                  Eigen::Vector4d& a) {
+  const auto n = static_cast<double>(x.size());
+  double mxx = 0.0, myy = 0.0, mxy = 0.0, mxz = 0.0, myz = 0.0, mzz = 0.0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double u = (x[i] - xm) / scale;
+    const double v = (y[i] - ym) / scale;
+    const double z = u * u + v * v;
+    mxx += u * u;
+    myy += v * v;
+    mxy += u * v;
+    mxz += u * z;
+    myz += v * z;
+    mzz += z * z;
+  }
+  mxx /= n;
+  myy /= n;
+  mxy /= n;
+  mxz /= n;
+  myz /= n;
+  mzz /= n;
+  const double mz = mxx + myy;  // = 1 by the scaling
+  const double cov = mxx * myy - mxy * mxy;
+  // Nearly collinear points (cov ~ (sagitta / spread)^2, 1e-6: pT above ~20 GeV over a few
+  // hundred mm): the centre is ill-conditioned and Newton's method may find another root.
+  if (!(cov > 1e-6)) return false;
+  const double a2 = 4.0 * cov - 3.0 * mz * mz - mzz;
+  const double a1 = mzz * mz + 4.0 * cov * mz - mxz * mxz - myz * myz - mz * mz * mz;
+  const double a0 = mxz * mxz * myy + myz * myz * mxx - mzz * cov - 2.0 * mxz * myz * mxy + mz * mz * cov;
+  double root = 0.0;
+  double value = std::numeric_limits<double>::infinity();
+  bool converged = false;
+  for (int iteration = 0; iteration < 30 && !converged; ++iteration) {
+    const double previous_value = value;
+    value = a0 + root * (a1 + root * (a2 + 4.0 * root * root));
+    if (!(std::abs(value) <= std::abs(previous_value))) return false;  // diverging (or NaN)
+    const double slope = a1 + root * (2.0 * a2 + 16.0 * root * root);
+    const double next = root - value / slope;
+    converged = std::abs(next - root) <= 1e-12 * std::abs(next);
+    root = next;
+  }
+  const double det = root * root - root * mz + cov;
+  const double cu = (mxz * (myy - root) - myz * mxy) / det / 2.0;
+  const double cv = (myz * (mxx - root) - mxz * mxy) / det / 2.0;
+  const double radius = std::sqrt(cu * cu + cv * cv + mz + 2.0 * root);
+  if (!converged || !std::isfinite(radius)) return false;
+  // (u - cu)^2 + (v - cv)^2 = radius^2 as A (u^2 + v^2) + B u + C v + D = 0.
+  a = Eigen::Vector4d(1.0, -2.0 * cu, -2.0 * cv, cu * cu + cv * cv - radius * radius);
+  return true;
+}
+
 }  // namespace
 
 CircleFit fit_circle(std::span<const double> x, std::span<const double> y) {
@@ -102,10 +160,15 @@ CircleFit fit_circle(std::span<const double> x, std::span<const double> y) {
   // Few-hit fits (stitching, hit recovery) use fixed-capacity storage: no heap allocation.
   constexpr Eigen::Index kSmall = 32;
   Eigen::Vector4d a;
-  const bool solved =
-      n <= kSmall ? pratt_solution<Eigen::Matrix<double, Eigen::Dynamic, 4, Eigen::ColMajor, kSmall, 4>>(
-                        x, y, xm, ym, scale, a)
-                  : pratt_solution<Eigen::MatrixXd>(x, y, xm, ym, scale, a);
+  // Newton's method on the moments first; the SVD form for nearly straight tracks (and
+  // should Newton's method not converge).
+  bool solved = pratt_newton(x, y, xm, ym, scale, a);
+  if (!solved) {
+    solved = n <= kSmall
+                 ? pratt_solution<Eigen::Matrix<double, Eigen::Dynamic, 4, Eigen::ColMajor, kSmall, 4>>(
+                       x, y, xm, ym, scale, a)
+                 : pratt_solution<Eigen::MatrixXd>(x, y, xm, ym, scale, a);
+  }
   if (!solved) return fit;
 
   const double norm = a(1) * a(1) + a(2) * a(2) - 4.0 * a(0) * a(3);  // B^2 + C^2 - 4AD
