@@ -118,16 +118,32 @@ std::vector<std::pair<std::int64_t, std::int64_t>> TrackStitcher::gap_pairs(
 
 TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& labels,
                                   const EdgeList& candidates) const {
+  // Every pass reads only the candidate edges at or above min_score (links) or
+  // recover_min_score (recovery): about a third of them. Keep those once.
+  EdgeList kept;
+  const bool scored = !candidates.score.empty() && candidates.score.size() == candidates.src.size() &&
+                      candidates.dst.size() == candidates.src.size();
+  if (scored) {
+    const float floor =
+        config_.recover_hits ? std::min(config_.min_score, config_.recover_min_score) : config_.min_score;
+    for (std::size_t e = 0; e < candidates.src.size(); ++e) {
+      if (!(candidates.score[e] >= floor)) continue;
+      kept.src.push_back(candidates.src[e]);
+      kept.dst.push_back(candidates.dst[e]);
+      kept.score.push_back(candidates.score[e]);
+    }
+  }
+  const EdgeList& edges = scored ? kept : candidates;
   TrackLabels out;
   if (config_.trim_max_hits > 0 && labels.size() == hits.size()) {
     TrackLabels trimmed = labels;
     trim_ends(hits, distances_from_origin(hits), trimmed);
-    out = stitch_once(hits, trimmed, candidates);
+    out = stitch_once(hits, trimmed, edges);
   } else {
-    out = stitch_once(hits, labels, candidates);
+    out = stitch_once(hits, labels, edges);
   }
   for (std::size_t pass = 1; pass < config_.passes; ++pass) {
-    TrackLabels next = stitch_once(hits, out, candidates);
+    TrackLabels next = stitch_once(hits, out, edges);
     if (next == out) break;
     out = std::move(next);
   }
