@@ -13,7 +13,10 @@
 /// proposed no edge across the gap (a missing hit, a large step between
 /// subdetectors), a gap link joins two pieces that point at each other (the
 /// outer piece starts within max_gap, in nearly the same direction from the
-/// origin) when a helix fits both sides much more tightly.
+/// origin) when a helix fits both sides much more tightly. Before linking,
+/// end hits that leave a track's helix (the track building ran past the
+/// particle's end) are cut off; after linking, hits in no track join the track
+/// whose helix they fit (hit recovery); links and recovery run twice.
 
 #include <cstddef>
 #include <cstdint>
