@@ -29,7 +29,7 @@ class TrackExtender {
     std::size_t fit_hits = 5;        ///< hits at the track's end the helix is fitted to (with the new hit)
     double max_xy_residual = 1.0;    ///< [mm] largest x-y residual of the helix through the new hit
     double max_z_residual = 3.0;     ///< [mm] largest z residual (line z(s), s: arc length); the
-                                     ///< limits were chosen on the tuning events (README)
+                                     ///< limits were chosen on the tuning events (docs/track-building.md)
     double max_step = 1200.0;        ///< [mm] a new hit is at most this much farther from (outwards) or
                                      ///< nearer to (inwards) the origin than the track's end
     double window_dphi = 0.3;        ///< [rad] search window in azimuth ahead of the end hit (bending side)

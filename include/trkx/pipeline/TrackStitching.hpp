@@ -37,12 +37,12 @@ class TrackStitcher {
     std::size_t fit_hits = 3;      ///< hits taken from each side of the joint for the helix fit
     double min_pt = 0.0;           ///< [GeV] no link (and no recovered hit) when the fitted helix is
                                    ///< softer; 0 = any (with the tight gap and recovery limits the
-                                   ///< soft links help: README; 0.3 before those existed)
+                                   ///< soft links help: docs/track-building.md; 0.3 before)
     double bz = 2.0;               ///< [T] solenoid field, for min_pt
     double max_xy_residual = 1.0;  ///< [mm] largest distance of a fitted hit from the circle (x-y)
     double max_z_residual = 10.0;  ///< [mm] largest distance of a fitted hit from the line z(s)
                                    ///< (s: arc length on the circle): long strips are 10.8 mm
-                                   ///< long in z. Both limits chosen on tuning events (README)
+                                   ///< long in z. Limits chosen on tuning events (docs/track-building.md)
     // Gap links (no candidate edge needed); taken after every edge link.
     double max_gap = 1200.0;           ///< [mm] the outer piece's first hit is at most this much farther
                                        ///< from the origin than the inner piece's last (0: no gap links;
@@ -54,7 +54,7 @@ class TrackStitcher {
                                        ///< tight fit decides; position angles of soft or displaced
                                        ///< tracks drift)
     double gap_max_xy_residual = 0.3;  ///< [mm] helix limits of a gap link (tighter: no edge
-    double gap_max_z_residual = 3.0;   ///< [mm] vouches for it; chosen on tuning events, README)
+    double gap_max_z_residual = 3.0;   ///< [mm] vouches for it; chosen on tuning events, docs/)
     // Hit recovery, after the links: a hit in no track, or in a track of fewer than
     // recover_min_track_hits hits, joins a track of at least that many hits it has a
     // candidate edge (filter score >= recover_min_score) to when a helix through it and the
@@ -68,7 +68,8 @@ class TrackStitcher {
     // An end hit is cut off (it becomes free: recovery and the extension may give it to its
     // own track) when the helix through it and the trim_fit_hits hits before it misses one
     // of them by more than trim_max_*; at most trim_max_hits per end, and only while the
-    // track has at least trim_min_track_hits hits. Limits chosen on the tuning events (README).
+    // track has at least trim_min_track_hits hits. Limits chosen on the tuning events
+    // (docs/track-building.md).
     std::size_t trim_max_hits = 3;  ///< 0: no trimming
     std::size_t trim_fit_hits = 5;
     std::size_t trim_min_track_hits = 7;
