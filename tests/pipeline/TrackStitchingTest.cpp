@@ -1,9 +1,12 @@
 #include "trkx/pipeline/TrackStitching.hpp"
 
 #include <gtest/gtest.h>
+#include <tbb/task_arena.h>
 
 #include <cmath>
 #include <cstdint>
+#include <random>
+#include <set>
 #include <vector>
 
 #include "HelixHits.hpp"
@@ -163,6 +166,45 @@ TEST(TrackStitcher, TrimsEndHitsThatLeaveTheTracksHelix) {
   // With a candidate edge, recovery gives a trimmed hit back when it fits (not these).
   config.recover_hits = true;
   EXPECT_EQ(TrackStitcher(config).stitch(hits.view(), labels, edges({{7, 8}, {9, 0}})), trimmed);
+}
+
+TEST(TrackStitcher, SameResultOnOneThread) {
+  // 600 helices, each built as two pieces, some with a foreign hit at an end and one hit left
+  // out; trimming, links and recovery run in parallel: the result must not depend on threads.
+  HitContainer hits;
+  TrackLabels labels;
+  EdgeList candidates;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const std::vector<double> radii = {32, 72, 116, 172, 260, 360, 500, 660, 820, 1020};
+  std::int64_t label = 0;
+  for (int track = 0; track < 600; ++track) {
+    const double radius = (unit(rng) < 0.5 ? -1.0 : 1.0) * (700.0 + 5000.0 * unit(rng));
+    const std::size_t first = hits.size();
+    add_helix(hits, radius, 2.0 * unit(rng) - 1.0, radii, 6.28 * unit(rng));
+    const std::size_t split = 3 + static_cast<std::size_t>(unit(rng) * 4.0);
+    for (std::size_t k = 0; k < radii.size(); ++k) {
+      labels.push_back(k == 6 ? -1 : (k < split ? label : label + 1));
+      if (k == 0) continue;
+      candidates.src.push_back(static_cast<std::int64_t>(first + k - 1));
+      candidates.dst.push_back(static_cast<std::int64_t>(first + k));
+      candidates.score.push_back(static_cast<float>(unit(rng)));
+    }
+    if (track % 3 == 0) {  // a foreign hit at the outer end of the outer piece
+      add_helix(hits, -radius, 0.3, {1100}, 6.28 * unit(rng));
+      labels.push_back(label + 1);
+    }
+    label += 2;
+  }
+  hits.compute_derived();
+  const TrackStitcher stitcher({});
+  const TrackLabels parallel = stitcher.stitch(hits.view(), labels, candidates);
+  const auto tracks = [](const TrackLabels& l) { return std::set<std::int64_t>(l.begin(), l.end()).size(); };
+  EXPECT_LE(tracks(parallel), 700U);  // most of the 1200 pieces joined (and -1)
+  tbb::task_arena one_thread(1);
+  TrackLabels serial;
+  one_thread.execute([&] { serial = stitcher.stitch(hits.view(), labels, candidates); });
+  EXPECT_EQ(serial, parallel);
 }
 
 TEST(TrackStitcher, RecoversAHitFromAShortTrack) {
