@@ -118,40 +118,6 @@ std::vector<std::pair<std::int64_t, std::int64_t>> TrackStitcher::gap_pairs(
 
 TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& labels,
                                   const EdgeList& candidates) const {
-  // Every pass reads only the candidate edges at or above min_score (links) or
-  // recover_min_score (recovery): about a third of them. Keep those once.
-  EdgeList kept;
-  const bool scored = !candidates.score.empty() && candidates.score.size() == candidates.src.size() &&
-                      candidates.dst.size() == candidates.src.size();
-  if (scored) {
-    const float floor =
-        config_.recover_hits ? std::min(config_.min_score, config_.recover_min_score) : config_.min_score;
-    for (std::size_t e = 0; e < candidates.src.size(); ++e) {
-      if (!(candidates.score[e] >= floor)) continue;
-      kept.src.push_back(candidates.src[e]);
-      kept.dst.push_back(candidates.dst[e]);
-      kept.score.push_back(candidates.score[e]);
-    }
-  }
-  const EdgeList& edges = scored ? kept : candidates;
-  TrackLabels out;
-  if (config_.trim_max_hits > 0 && labels.size() == hits.size()) {
-    TrackLabels trimmed = labels;
-    trim_ends(hits, distances_from_origin(hits), trimmed);
-    out = stitch_once(hits, trimmed, edges);
-  } else {
-    out = stitch_once(hits, labels, edges);
-  }
-  for (std::size_t pass = 1; pass < config_.passes; ++pass) {
-    TrackLabels next = stitch_once(hits, out, edges);
-    if (next == out) break;
-    out = std::move(next);
-  }
-  return out;
-}
-
-TrackLabels TrackStitcher::stitch_once(const HitsView& hits, const TrackLabels& labels,
-                                       const EdgeList& candidates) const {
   const std::size_t n_hits = hits.size();
   if (labels.size() != n_hits) {
     throw Error("TrackStitcher: " + std::to_string(labels.size()) + " labels for " + std::to_string(n_hits) +
@@ -163,8 +129,35 @@ TrackLabels TrackStitcher::stitch_once(const HitsView& hits, const TrackLabels& 
                 " sources, " + std::to_string(candidates.dst.size()) + " targets and " +
                 std::to_string(candidates.score.size()) + " scores");
   }
-  // Hits of each candidate, ordered by distance from the origin.
+  // Every pass reads only the candidate edges at or above min_score (links) or
+  // recover_min_score (recovery): about a third of them. Keep those once.
+  EdgeList kept;
+  if (!candidates.score.empty()) {
+    const float floor =
+        config_.recover_hits ? std::min(config_.min_score, config_.recover_min_score) : config_.min_score;
+    for (std::size_t e = 0; e < candidates.src.size(); ++e) {
+      if (!(candidates.score[e] >= floor)) continue;
+      kept.src.push_back(candidates.src[e]);
+      kept.dst.push_back(candidates.dst[e]);
+      kept.score.push_back(candidates.score[e]);
+    }
+  }
+  const EdgeList& edges = candidates.score.empty() ? candidates : kept;
   const std::vector<double> dist = distances_from_origin(hits);
+  TrackLabels out = labels;
+  if (config_.trim_max_hits > 0) trim_ends(hits, dist, out);
+  for (std::size_t pass = 0; pass < config_.passes; ++pass) {
+    TrackLabels next = stitch_once(hits, dist, out, edges);
+    if (pass > 0 && next == out) break;
+    out = std::move(next);
+  }
+  return out;
+}
+
+TrackLabels TrackStitcher::stitch_once(const HitsView& hits, const std::vector<double>& dist,
+                                       const TrackLabels& labels, const EdgeList& candidates) const {
+  const std::size_t n_hits = hits.size();
+  // Hits of each candidate, ordered by distance from the origin.
   const auto distance = [&](std::int64_t h) { return dist[static_cast<std::size_t>(h)]; };
   const std::vector<std::vector<std::int64_t>> members = members_by_distance(labels, dist);
   const auto n_tracks = static_cast<std::int64_t>(members.size());

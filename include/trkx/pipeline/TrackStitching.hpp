@@ -115,9 +115,10 @@ class TrackStitcher {
   /// from the origin.
   void trim_ends(const HitsView& hits, const std::vector<double>& dist, TrackLabels& labels) const;
 
-  /// One pass: links, then hit recovery (Config::recover_hits).
-  [[nodiscard]] TrackLabels stitch_once(const HitsView& hits, const TrackLabels& labels,
-                                        const EdgeList& candidates) const;
+  /// One pass on checked input: links, then hit recovery (Config::recover_hits); `dist`:
+  /// every hit's distance from the origin.
+  [[nodiscard]] TrackLabels stitch_once(const HitsView& hits, const std::vector<double>& dist,
+                                        const TrackLabels& labels, const EdgeList& candidates) const;
 
   /// Hit recovery (Config::recover_hits) on stitched labels, in place; `dist`: every
   /// hit's distance from the origin.
