@@ -76,8 +76,8 @@ if [ -n "$data_from" ]; then
     touch "$run/.done/$s"
   done
 fi
-file_of() { "$py" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]['file'])" \
-  "$from/pipeline.json" "$1"; }
+entry_of() {  # entry_of STAGE KEY: a stage entry's field in --from's pipeline.json
+  "$py" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]][sys.argv[3]])" "$from/pipeline.json" "$1" "$2"; }
 model_of() { "$py" -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))['training'][sys.argv[2]]['model']))" \
   "$from/pipeline.json" "$1"; }
 
@@ -88,7 +88,7 @@ step sim-val "$trkx" simulate --out "$run/data/val" --events "$n_val" --first-ev
 stages=(filter gnn)
 [ "$emb_min" = 0 ] || stages=(embedding filter gnn)
 for stage in "${stages[@]}"; do
-  step "import-$stage" "$py" -m trkx_train.onnx_import "$from/$(file_of "$stage")" --stage "$stage" \
+  step "import-$stage" "$py" -m trkx_train.onnx_import "$from/$(entry_of "$stage" file)" --stage "$stage" \
     --model "$(model_of "$stage")" --out "$run/init-$stage"
 done
 # The embedding (and its pipeline.json entry) is kept: a model set with the embedding only.
@@ -118,7 +118,7 @@ if [ "$emb_min" != 0 ]; then
   step prep-features-train prepare features train
   step prep-features-val prepare features val
   step train-embedding train embedding features "$emb_min" --lr 0.002 --steps-per-event 4 \
-    --max-neighbours "$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['embedding']['max_neighbours'])" "$from/pipeline.json")"
+    --max-neighbours "$(entry_of embedding max_neighbours)"
   step export-embedding export_stage embedding features
 fi
 step prep-candidates-train prepare candidates train
