@@ -23,8 +23,8 @@ struct HelixFit {
 [[nodiscard]] HelixFit helix_residuals(const HitsView& hits, const std::vector<std::int64_t>& ids);
 
 /// Largest x-y distance [mm] of the hits `ids` from their algebraic (Kasa) circle:
-/// a cheap, slightly biased stand-in for helix_residuals' x-y part, used to
-/// reject hopeless candidates before the full fit. Infinite when no circle fits.
+/// a cheap, slightly biased stand-in for helix_residuals' x-y part, the hit
+/// recovery's gate before the full fit. Infinite when no circle fits.
 [[nodiscard]] double quick_xy_residual(const HitsView& hits, const std::vector<std::int64_t>& ids);
 
 /// Whether one of the hits `track` lies on the module of hit `h` (a particle crosses a module once).

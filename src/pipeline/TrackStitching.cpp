@@ -31,8 +31,10 @@ using detail::quick_xy_residual;
 /// Hit recovery tries the full helix fit only when the algebraic circle's x-y residual is
 /// below this many times the limit. The two fits differ little for a few hits on a track, so a
 /// candidate failing the gate almost never passes the full fit (on the 4 tuning events the gate
-/// changed one recovered hit); it saves most of the full fits, since most candidates are noise
-/// or hits of other particles.
+/// changed one recovered hit). It was a speed gate; since the circle fit uses Newton's method
+/// (~0.1 us) it saves no measurable time (track building 0.18 s with or without it), and it
+/// stays because the limits were tuned with it (without: tuning events, one particle fewer
+/// found, fake rate 0.0281 -> 0.0283).
 constexpr double kQuickGate = 3.0;
 
 /// Union-find over candidates (path halving).
