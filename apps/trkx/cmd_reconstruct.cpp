@@ -1,5 +1,6 @@
-// `trkx reconstruct`: events in, one TrackML submission per event out, plus a
-// JSON report of per-stage times, edge counts and memory.
+// `trkx reconstruct`: events in, one TrackML submission and one track table
+// (parameters of every track) per event out, plus a JSON report of per-stage
+// times, edge counts and memory.
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include "trkx/core/Logging.hpp"
 #include "trkx/core/Progress.hpp"
 #include "trkx/core/Timer.hpp"
+#include "trkx/eval/TrackParameters.hpp"
 #include "trkx/io/TrackML.hpp"
 #include "trkx/pipeline/EventLoop.hpp"
 #include "trkx/pipeline/ModelSet.hpp"
@@ -52,11 +54,33 @@ struct ReconstructOptions {
   bool no_recover = false;
   bool no_extend = false;
   TrackExtender::Config extension;
+  double bz = 2.0;  // [T] for the track parameters and the stitching's minimum pT
   TrackStitcher::Config stitching;
 };
 
 fs::path submission_path(const fs::path& out, std::uint64_t event_id) {
   return out / (io::event_prefix_name(event_id) + "-submission.csv");
+}
+
+fs::path tracks_path(const fs::path& out, std::uint64_t event_id) {
+  return out / (io::event_prefix_name(event_id) + "-tracks.csv");
+}
+
+/// Writes the parameters of every track (eval::fit_tracks) as
+/// `track_id,n_hits,pt,eta,phi,charge,d0,z0` (GeV, rad, mm; nan where a
+/// parameter cannot be estimated).
+void write_track_table(const fs::path& file, const std::vector<eval::FittedTrack>& tracks) {
+  std::string text = "track_id,n_hits,pt,eta,phi,charge,d0,z0\n";
+  text.reserve(80 * tracks.size() + text.size());
+  char line[256];
+  for (const auto& t : tracks) {
+    const auto& p = t.parameters;
+    const int n =
+        std::snprintf(line, sizeof(line), "%lld,%zu,%.6g,%.6g,%.6g,%d,%.6g,%.6g\n",
+                      static_cast<long long>(t.track_id), t.n_hits, p.pt, p.eta, p.phi, p.charge, p.d0, p.z0);
+    text.append(line, static_cast<std::size_t>(n));
+  }
+  write_text_atomic(file, text);
 }
 
 /// Writes one graph as `<dir>/event<id>-graph-<stage>.csv` (src,dst,score;
@@ -117,6 +141,7 @@ void run_reconstruct(const ReconstructOptions& opt) {
   config.min_track_hits = opt.min_track_hits;
   config.stitch = !opt.no_stitch;
   config.stitching = opt.stitching;
+  config.stitching.bz = opt.bz;
   config.stitching.recover_hits = !opt.no_recover;
   config.extend = !opt.no_extend;
   config.extension = opt.extension;
@@ -159,6 +184,9 @@ void run_reconstruct(const ReconstructOptions& opt) {
         const PipelineResult result = pipeline.run(event);
         TrackAssignment tracks = result.tracks;
         tracks.event_id = events[i].event_id;
+        // The track table first: the submission marks the event done (--resume).
+        write_track_table(tracks_path(out_dir, events[i].event_id),
+                          eval::fit_tracks(event.hits.view(), tracks, opt.bz));
         io::write_submission(tracks, submission_path(out_dir, events[i].event_id));
         nlohmann::json j = {{"event_id", events[i].event_id},
                             {"input", events[i].prefix.string()},
@@ -198,7 +226,8 @@ void run_reconstruct(const ReconstructOptions& opt) {
                       {"min_hits", config.min_hits},
                       {"min_track_hits", config.min_track_hits},
                       {"stitch", config.stitch},
-                      {"extend", config.extend}};
+                      {"extend", config.extend},
+                      {"bz_tesla", opt.bz}};
   if (config.extend) {
     report["config"]["extension"] = {{"min_track_hits", config.extension.min_track_hits},
                                      {"fit_hits", config.extension.fit_hits},
@@ -287,8 +316,9 @@ void add_reconstruct_command(CLI::App& app) {
   auto opt = std::make_shared<ReconstructOptions>();
   auto* cmd = app.add_subcommand(
       "reconstruct",
-      "Reconstruct tracks: one TrackML submission per event (OUTPUT/event<id>-submission.csv) and a "
-      "JSON report with per-stage times, edge counts and peak memory");
+      "Reconstruct tracks: one TrackML submission per event (OUTPUT/event<id>-submission.csv), the "
+      "parameters of its tracks (OUTPUT/event<id>-tracks.csv: track_id,n_hits,pt,eta,phi,charge,d0,z0) "
+      "and a JSON report with per-stage times, edge counts and peak memory");
   cmd->add_option("--input", opt->inputs, "Event directories or event prefixes (DIR/event000001000)")
       ->required()
       ->expected(1, -1);
@@ -304,6 +334,11 @@ void add_reconstruct_command(CLI::App& app) {
   cmd->add_option("--events-at-once", opt->events_at_once,
                   "Events reconstructed concurrently (0 = one per core); each gets threads / this many "
                   "threads")
+      ->capture_default_str();
+  cmd->add_option("--bz", opt->bz,
+                  "Solenoid field [T] along +z, for the track parameters (pT, charge) and the stitching's "
+                  "minimum pT")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--resume", opt->resume, "Skip events whose submission already exists in OUTPUT");
   cmd->add_flag(

@@ -22,6 +22,24 @@ nlohmann::json ratio_to_json(const Ratio& ratio) {
           {"uncertainty", number_or_null(ratio.uncertainty())}};
 }
 
+nlohmann::json residual_to_json(const ResidualSummary& r) {
+  return {{"n", r.n}, {"median", number_or_null(r.median)}, {"sigma68", number_or_null(r.sigma68)}};
+}
+
+nlohmann::json resolution_to_json(const ParameterResolution& resolution) {
+  nlohmann::json bins = nlohmann::json::array();
+  for (const auto& b : resolution.summarise()) {
+    bins.push_back({{"pt_low", b.pt_low},
+                    {"pt_high", b.pt_high},
+                    {"pt_relative", residual_to_json(b.pt_relative)},
+                    {"phi_rad", residual_to_json(b.phi)},
+                    {"eta", residual_to_json(b.eta)},
+                    {"z0_mm", residual_to_json(b.z0)},
+                    {"charge_misid", ratio_to_json(b.charge_misid)}});
+  }
+  return bins;
+}
+
 nlohmann::json binned_to_json(const BinnedRatio& binned, const std::string& unit) {
   nlohmann::json numerator = nlohmann::json::array();
   nlohmann::json denominator = nlohmann::json::array();
@@ -112,6 +130,7 @@ nlohmann::json EvaluationReport::to_json() const {
             {"track_pt_min", tracking_config_.track_pt_min},
             {"track_eta_max", tracking_config_.track_eta_max},
             {"bz", tracking_config_.bz},
+            {"resolution_max_vertex_r", tracking_config_.resolution_max_vertex_r},
             {"track_id_zero_is_unassigned", tracking_config_.track_id_zero_is_unassigned},
             {"edge_pt_min", edge_config_.pt_min},
             {"edge_score_cut", edge_config_.score_cut}}},
@@ -134,7 +153,8 @@ nlohmann::json EvaluationReport::to_json() const {
               {"n_assigned_hits", t.n_assigned_hits},
               {"n_truth_hits", t.n_truth_hits}}},
             {"efficiency_vs_pt", binned_to_json(t.efficiency_vs_pt, "GeV")},
-            {"efficiency_vs_eta", binned_to_json(t.efficiency_vs_eta, "")}}},
+            {"efficiency_vs_eta", binned_to_json(t.efficiency_vs_eta, "")},
+            {"resolution", resolution_to_json(t.resolution)}}},
           {"edges", edges}};
 }
 
@@ -175,6 +195,23 @@ std::string EvaluationReport::summary() const {
                      format_ratio(t.selected_duplicate_rate), selection);
   out += fmt::format("tracks:            {} ({} shorter than {} hits), {} matched\n", t.n_tracks,
                      t.n_short_tracks, tracking_config_.min_track_hits, t.n_matched_tracks);
+  bool header = false;
+  for (const auto& b : t.resolution.summarise()) {
+    if (b.pt_relative.n == 0) continue;
+    if (!header) {
+      out += fmt::format(
+          "resolution (matched tracks of particles with |eta| <= {:g} from within {:g} mm of the beam line; "
+          "median / sigma68):\n",
+          tracking_config_.eta_max, tracking_config_.resolution_max_vertex_r);
+      header = true;
+    }
+    out += fmt::format(
+        "  pT {:g}-{:g} GeV: n={} pT/pT_true-1 {:+.4f} / {:.4f}, phi {:+.5f} / {:.5f} rad, eta {:+.5f} / "
+        "{:.5f}, "
+        "z0 {:+.3f} / {:.3f} mm, charge wrong {}\n",
+        b.pt_low, b.pt_high, b.pt_relative.n, b.pt_relative.median, b.pt_relative.sigma68, b.phi.median,
+        b.phi.sigma68, b.eta.median, b.eta.sigma68, b.z0.median, b.z0.sigma68, format_ratio(b.charge_misid));
+  }
   for (const EdgeMetrics& m : edges_) {
     out += fmt::format("edges {:<12} n={} efficiency {} purity {} same-particle purity {}\n", m.stage + ":",
                        m.n_edges, format_ratio(m.efficiency), format_ratio(m.purity),

@@ -12,9 +12,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <span>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "trkx/core/Error.hpp"
@@ -182,6 +185,69 @@ CircleFit fit_circle(std::span<const double> x, std::span<const double> y) {
   return fit;
 }
 
+namespace {
+
+/// Fills phi, d0 and the charge of `params` from its valid circle fit and the
+/// hits (see the header: the track moves from its innermost to its outermost hit).
+void set_perigee(std::span<const double> x, std::span<const double> y, TrackParameters& params) {
+  std::size_t inner = 0;
+  std::size_t outer = 0;
+  for (std::size_t i = 1; i < x.size(); ++i) {
+    const double r2 = x[i] * x[i] + y[i] * y[i];
+    if (r2 < x[inner] * x[inner] + y[inner] * y[inner]) inner = i;
+    if (r2 > x[outer] * x[outer] + y[outer] * y[outer]) outer = i;
+  }
+  const double chord_x = x[outer] - x[inner];
+  const double chord_y = y[outer] - y[inner];
+  double px = 0.0;  // perigee
+  double py = 0.0;
+  // A sagitta below ~1e-7 of the hits' span is rounding, not curvature: such
+  // nearly straight tracks take the straight-line perigee (a circle's |c| - R
+  // would cancel catastrophically) and charge 0.
+  constexpr double kStraight = 1e-7;
+  if (params.circle.curvature * std::hypot(chord_x, chord_y) < kStraight) {
+    // Straight line: the direction of the chord; P is the origin's projection on
+    // the line through the hits' mean along it.
+    const double length = std::hypot(chord_x, chord_y);
+    if (!(length > 0.0)) return;
+    const double ux = chord_x / length;
+    const double uy = chord_y / length;
+    double mx = 0.0;
+    double my = 0.0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      mx += x[i];
+      my += y[i];
+    }
+    mx /= static_cast<double>(x.size());
+    my /= static_cast<double>(y.size());
+    const double along = mx * ux + my * uy;
+    px = mx - along * ux;
+    py = my - along * uy;
+    params.phi = std::atan2(uy, ux);
+    params.charge = 0;
+  } else {
+    const double cx = params.circle.x0;
+    const double cy = params.circle.y0;
+    const double radius = params.circle.radius();
+    const double centre_distance = std::hypot(cx, cy);
+    if (!(centre_distance > 0.0)) return;  // a circle around the beam line: no perigee
+    // Clockwise (positive in a field along +z) when the centre is to the right of the chord.
+    const double turn = chord_x * (cy - y[inner]) - chord_y * (cx - x[inner]);
+    const int charge = turn < 0.0 ? 1 : -1;
+    const double scale = 1.0 - radius / centre_distance;
+    px = cx * scale;
+    py = cy * scale;
+    // Tangent at P for the sense of rotation: (P - c) turned by -90 degrees (clockwise) or +90.
+    const double rx = px - cx;
+    const double ry = py - cy;
+    params.phi = charge > 0 ? std::atan2(-rx, ry) : std::atan2(rx, -ry);
+    params.charge = charge;
+  }
+  params.d0 = -px * std::sin(params.phi) + py * std::cos(params.phi);
+}
+
+}  // namespace
+
 TrackParameters estimate_track_parameters(std::span<const double> x, std::span<const double> y,
                                           std::span<const double> z, double bz_tesla) {
   if (x.size() != z.size()) {
@@ -197,6 +263,7 @@ TrackParameters estimate_track_parameters(std::span<const double> x, std::span<c
   if (!params.circle.valid) return params;
   const double curvature = params.circle.curvature;
   params.pt = kPtPerTeslaMillimetre * bz_tesla / curvature;  // inf for a line
+  set_perigee(x, y, params);
 
   // Transverse path length from the beam line along the circle through it.
   const std::size_t n = x.size();
@@ -222,6 +289,57 @@ TrackParameters estimate_track_parameters(std::span<const double> x, std::span<c
   params.eta = std::asinh(cot_theta);
   params.z0 = zm - cot_theta * sm;
   return params;
+}
+
+std::vector<FittedTrack> fit_tracks(const HitsView& hits, const TrackAssignment& tracks, double bz_tesla) {
+  if (!(bz_tesla > 0.0)) {
+    throw Error("fit_tracks: the field must be positive, found " + std::to_string(bz_tesla) + " T");
+  }
+  std::unordered_map<HitId, std::size_t> hit_row;
+  hit_row.reserve(hits.size());
+  for (std::size_t i = 0; i < hits.size(); ++i) hit_row.emplace(hits.hit_id[i], i);
+
+  // (track id, hit row), grouped by track.
+  std::vector<std::pair<std::int64_t, std::size_t>> members;
+  members.reserve(tracks.size());
+  for (std::size_t i = 0; i < tracks.size(); ++i) {
+    if (tracks.track_id[i] == 0) continue;
+    const auto it = hit_row.find(tracks.hit_id[i]);
+    if (it == hit_row.end()) {
+      throw InputError("tracks", i + 1, "hit_id",
+                       "track " + std::to_string(tracks.track_id[i]) +
+                           ": expected a hit id of the event, found " + std::to_string(tracks.hit_id[i]));
+    }
+    members.emplace_back(tracks.track_id[i], it->second);
+  }
+  std::sort(members.begin(), members.end());
+  for (std::size_t i = 1; i < members.size(); ++i) {
+    if (members[i] == members[i - 1]) {
+      throw InputError("tracks", 0, "hit_id",
+                       "hit id " + std::to_string(hits.hit_id[members[i].second]) +
+                           " appears twice in track " + std::to_string(members[i].first));
+    }
+  }
+
+  std::vector<FittedTrack> result;
+  std::vector<double> x;
+  std::vector<double> y;
+  std::vector<double> z;
+  for (std::size_t begin = 0; begin < members.size();) {
+    std::size_t end = begin;
+    x.clear();
+    y.clear();
+    z.clear();
+    for (; end < members.size() && members[end].first == members[begin].first; ++end) {
+      const std::size_t row = members[end].second;
+      x.push_back(hits.x[row]);
+      y.push_back(hits.y[row]);
+      z.push_back(hits.z[row]);
+    }
+    result.push_back({members[begin].first, end - begin, estimate_track_parameters(x, y, z, bz_tesla)});
+    begin = end;
+  }
+  return result;
 }
 
 }  // namespace trkx::eval

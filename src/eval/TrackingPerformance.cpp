@@ -41,6 +41,7 @@ void TrackingPerformance::merge(const TrackingPerformance& other) {
   selected_duplicate_rate += other.selected_duplicate_rate;
   efficiency_vs_pt.merge(other.efficiency_vs_pt);
   efficiency_vs_eta.merge(other.efficiency_vs_eta);
+  resolution.merge(other.resolution);
   n_events += other.n_events;
   n_particles += other.n_particles;
   n_tracks += other.n_tracks;
@@ -75,6 +76,7 @@ TrackingPerformance TrackingEvaluator::empty_result() const {
   result.track_eta_max = config_.track_eta_max;
   result.efficiency_vs_pt = BinnedRatio("pt", config_.pt_bins);
   result.efficiency_vs_eta = BinnedRatio("eta", config_.eta_bins);
+  result.resolution = ParameterResolution(config_.resolution_pt_bins);
   return result;
 }
 
@@ -227,6 +229,15 @@ TrackingPerformance TrackingEvaluator::evaluate(const Event& event, const TrackA
     throw Error("TrackingEvaluator: internal error, " + std::to_string(parameters.size()) +
                 " track parameters for " + std::to_string(matches.size()) + " tracks");
   }
+  // Particles produced near the beam line, for the parameter resolution.
+  const ParticlesView particles = event.particles.view();
+  std::unordered_map<ParticleId, std::size_t> prompt_row;
+  const double max_r2 = config_.resolution_max_vertex_r * config_.resolution_max_vertex_r;
+  for (std::size_t i = 0; i < particles.size(); ++i) {
+    const double vx = particles.vx[i];
+    const double vy = particles.vy[i];
+    if (vx * vx + vy * vy <= max_r2) prompt_row.emplace(particles.particle_id[i], i);
+  }
   std::unordered_set<ParticleId> matched_particles;
   std::unordered_set<ParticleId> pure_particles;
   std::unordered_set<ParticleId> selected_pure_particles;
@@ -253,6 +264,18 @@ TrackingPerformance TrackingEvaluator::evaluate(const Event& event, const TrackA
     if (m.matched) {
       ++result.n_matched_tracks;
       matched_particles.insert(m.majority_particle);
+      if (const auto it = prompt_row.find(m.majority_particle); it != prompt_row.end()) {
+        const std::size_t row = it->second;
+        const double px = particles.px[row];
+        const double py = particles.py[row];
+        TrueParameters particle;
+        particle.pt = std::hypot(px, py);
+        particle.eta = pseudorapidity(px, py, particles.pz[row]);
+        particle.phi = std::atan2(py, px);
+        particle.z0 = particles.vz[row];
+        particle.charge = particles.q[row];
+        if (std::abs(particle.eta) <= config_.eta_max) result.resolution.fill(reco, particle);
+      }
     }
     if (m.pure) {
       ++result.n_pure_tracks;

@@ -122,6 +122,96 @@ TEST(TrackParameters, PrattFitOfScatteredPointsHasTheKnownRadius) {
   EXPECT_NEAR(fit.y0, -300.0, 1e-9);
 }
 
+TEST(TrackParameters, PerigeeOfHelicesFromTheBeamLineAndDisplaced) {
+  // A helix through the origin has d0 = 0 and phi = its initial direction. Moving
+  // every hit by delta along (-sin phi0, cos phi0) puts the perigee there: d0 = delta.
+  struct Case {
+    double pt, eta, phi0;
+    int charge;
+  };
+  for (const Case c : {Case{0.6, 0.3, 0.7, 1}, Case{0.6, 0.3, 0.7, -1}, Case{2.0, -1.7, -2.9, -1},
+                       Case{10.0, 3.2, 3.1, 1}}) {
+    for (const double delta : {0.0, 2.5, -7.0}) {
+      auto h = helix_points(c.pt, c.eta, c.phi0, c.charge, 0.0, 2.0, kRadii);
+      for (std::size_t i = 0; i < h.x.size(); ++i) {
+        h.x[i] -= delta * std::sin(c.phi0);
+        h.y[i] += delta * std::cos(c.phi0);
+      }
+      const TrackParameters p = estimate_track_parameters(h.x, h.y, h.z, 2.0);
+      ASSERT_TRUE(p.valid());
+      EXPECT_EQ(p.charge, c.charge) << c.pt << " " << delta;
+      EXPECT_NEAR(std::remainder(p.phi - c.phi0, 2.0 * std::numbers::pi), 0.0, 1e-9) << c.pt << " " << delta;
+      EXPECT_NEAR(p.d0, delta, 1e-6) << c.pt << " " << delta;
+    }
+  }
+}
+
+TEST(TrackParameters, PerigeeOfAStraightLine) {
+  // The line through (0, 4) at azimuth -0.4, hits moving outwards: charge 0,
+  // phi -0.4, and the perigee (-d0 sin phi, d0 cos phi) = the point nearest the origin.
+  const double phi = -0.4;
+  const double d0 = 4.0;
+  std::vector<double> x;
+  std::vector<double> y;
+  std::vector<double> z;
+  for (const double s : {50.0, 10.0, 200.0, 90.0}) {
+    x.push_back(-d0 * std::sin(phi) + s * std::cos(phi));
+    y.push_back(d0 * std::cos(phi) + s * std::sin(phi));
+    z.push_back(0.5 * s);
+  }
+  const TrackParameters p = estimate_track_parameters(x, y, z, 2.0);
+  ASSERT_TRUE(p.valid());
+  EXPECT_EQ(p.charge, 0);
+  EXPECT_NEAR(p.phi, phi, 1e-9);
+  EXPECT_NEAR(p.d0, d0, 1e-9);
+}
+
+TEST(TrackParameters, FitTracksGroupsHitsByTrackId) {
+  HitContainer hits;
+  const auto a = helix_points(1.5, 0.4, 1.0, 1, 3.0, 2.0, kRadii);
+  const auto b = helix_points(0.7, -1.2, -2.0, -1, -20.0, 2.0, {40.0, 90.0, 150.0, 250.0, 400.0});
+  HitId id = 11;
+  TrackAssignment tracks;
+  // Interleave the two tracks' hits and add an unassigned hit (track id 0).
+  for (std::size_t i = 0; i < a.x.size(); ++i) {
+    hits.push_back(id, static_cast<float>(a.x[i]), static_cast<float>(a.y[i]), static_cast<float>(a.z[i]), 8,
+                   2, 1);
+    tracks.hit_id.push_back(id++);
+    tracks.track_id.push_back(42);
+    if (i < b.x.size()) {
+      hits.push_back(id, static_cast<float>(b.x[i]), static_cast<float>(b.y[i]), static_cast<float>(b.z[i]),
+                     8, 2, 1);
+      tracks.hit_id.push_back(id++);
+      tracks.track_id.push_back(7);
+    }
+  }
+  hits.push_back(id, 1.0F, 2.0F, 3.0F, 8, 2, 1);
+  tracks.hit_id.push_back(id);
+  tracks.track_id.push_back(0);
+  hits.compute_derived();
+
+  const auto fitted = fit_tracks(hits.view(), tracks, 2.0);
+  ASSERT_EQ(fitted.size(), 2U);
+  EXPECT_EQ(fitted[0].track_id, 7);
+  EXPECT_EQ(fitted[0].n_hits, b.x.size());
+  EXPECT_NEAR(fitted[0].parameters.pt / 0.7, 1.0, 1e-3);
+  EXPECT_NEAR(fitted[0].parameters.z0, -20.0, 1e-2);
+  EXPECT_EQ(fitted[0].parameters.charge, -1);
+  EXPECT_EQ(fitted[1].track_id, 42);
+  EXPECT_EQ(fitted[1].n_hits, a.x.size());
+  EXPECT_NEAR(fitted[1].parameters.pt / 1.5, 1.0, 1e-3);
+  EXPECT_NEAR(fitted[1].parameters.eta, 0.4, 1e-4);
+  EXPECT_EQ(fitted[1].parameters.charge, 1);
+
+  TrackAssignment unknown = tracks;
+  unknown.hit_id[3] = 999;
+  EXPECT_THROW((void)fit_tracks(hits.view(), unknown, 2.0), InputError);
+  TrackAssignment twice = tracks;
+  twice.hit_id[2] = twice.hit_id[0];  // both in track 42
+  EXPECT_THROW((void)fit_tracks(hits.view(), twice, 2.0), InputError);
+  EXPECT_THROW((void)fit_tracks(hits.view(), tracks, 0.0), Error);
+}
+
 TEST(TrackParameters, DegenerateInputIsInvalid) {
   const std::vector<double> two = {1.0, 2.0};
   EXPECT_FALSE(fit_circle(two, two).valid);

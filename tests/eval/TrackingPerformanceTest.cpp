@@ -277,6 +277,41 @@ TEST(TrackingEvaluator, TrackParametersComeFromTheHits) {
   EXPECT_EQ(same[0].second.pt, params[0].second.pt);
 }
 
+TEST(TrackingEvaluator, ResolutionOfMatchedPromptTracks) {
+  // Matched: 21 (particle 11, 5 GeV), 23 (12, 0.6 GeV), 25 (13, eta 4.5 > eta_max:
+  // not counted), 26 (14, 1.5 GeV). Default bins 0.5 / 1 / 2 / 5 / 100 GeV; particle
+  // 11's pT from its float momentum is 4.9999998 GeV: bin 2-5.
+  HelixEvent h = helix_event();
+  const TrackingPerformance p = TrackingEvaluator(TrackingEvaluator::Config{}).evaluate(h.event, h.tracks);
+  const auto bins = p.resolution.summarise();
+  ASSERT_EQ(bins.size(), 4U);
+  const std::size_t expected_n[4] = {1, 1, 1, 0};
+  for (std::size_t b = 0; b < bins.size(); ++b) {
+    EXPECT_EQ(bins[b].pt_relative.n, expected_n[b]) << b;
+    EXPECT_EQ(bins[b].charge_misid, (Ratio{0, expected_n[b]})) << b;
+    if (expected_n[b] == 0) {
+      EXPECT_TRUE(std::isnan(bins[b].pt_relative.median));
+      continue;
+    }
+    // Exact helices stored as float: tiny residuals, no spread for one track.
+    EXPECT_NEAR(bins[b].pt_relative.median, 0.0, 2e-3) << b;
+    EXPECT_NEAR(bins[b].phi.median, 0.0, 1e-4) << b;
+    EXPECT_NEAR(bins[b].eta.median, 0.0, 1e-3) << b;
+    EXPECT_NEAR(bins[b].z0.median, 0.0, 1e-2) << b;
+    EXPECT_EQ(bins[b].pt_relative.sigma68, 0.0) << b;
+  }
+
+  // A wrong charge in the particles table is a charge mis-identification; a
+  // particle produced 5 mm from the beam line is not prompt and not counted.
+  h.event.particles.q[3] = -h.event.particles.q[3];  // particle 14
+  h.event.particles.vx[0] = 5.0F;                    // particle 11
+  const auto changed =
+      TrackingEvaluator(TrackingEvaluator::Config{}).evaluate(h.event, h.tracks).resolution.summarise();
+  EXPECT_EQ(changed[1].charge_misid, (Ratio{1, 1}));
+  EXPECT_EQ(changed[2].pt_relative.n, 0U);
+  EXPECT_EQ(changed[0].pt_relative.n, 1U);
+}
+
 TEST(TrackingEvaluator, SelectedRatesUseReconstructedPtAndEta) {
   const HelixEvent h = helix_event();
   const TrackingPerformance p = TrackingEvaluator(TrackingEvaluator::Config{}).evaluate(h.event, h.tracks);

@@ -27,11 +27,24 @@
 /// gives eta = asinh(cot(theta)). Exact for a helix that passes through the z
 /// axis (the transverse impact parameter of prompt particles is tiny); not meant
 /// for loopers past half a turn.
+///
+/// Perigee (the point of the fitted circle nearest the beam line, P). The
+/// track is taken to move outwards, from its hit nearest the beam line to the
+/// one farthest from it. phi is the azimuth of its direction at P; the charge
+/// is the sense of rotation: in a field along +z a positive particle turns
+/// clockwise seen from +z (charge 0 for a straight line: curvature times the
+/// hits' span below 1e-7); d0 is the signed
+/// distance of P from the beam line in the ATLAS convention,
+/// P = (-d0 sin phi, d0 cos phi). Like eta, not meant for loopers past half a
+/// turn (the direction of motion is then ambiguous).
 
 #include <cmath>
 #include <cstddef>
 #include <limits>
 #include <span>
+#include <vector>
+
+#include "trkx/core/EventData.hpp"
 
 namespace trkx::eval {
 
@@ -59,18 +72,35 @@ struct TrackParameters {
   double pt = std::numeric_limits<double>::quiet_NaN();   ///< transverse momentum [GeV]; inf for a line
   double eta = std::numeric_limits<double>::quiet_NaN();  ///< pseudorapidity
   double z0 = std::numeric_limits<double>::quiet_NaN();   ///< z where the s-z line meets s = 0 [mm]
-  CircleFit circle;                                       ///< the transverse fit
+  double phi = std::numeric_limits<double>::quiet_NaN();  ///< azimuth of the direction at the perigee [rad]
+  double d0 = std::numeric_limits<double>::quiet_NaN();   ///< signed transverse impact parameter [mm]
+  int charge = 0;    ///< +1 / -1 from the sense of rotation; 0 for a straight line or when invalid
+  CircleFit circle;  ///< the transverse fit
 
   /// Both pT and eta could be estimated.
   [[nodiscard]] bool valid() const { return circle.valid && !std::isnan(eta); }
 };
 
-/// Estimates pT, eta and z0 of a track from its hit positions [mm] (any
+/// Estimates pT, eta, z0, phi, d0 and the charge of a track from its hit positions [mm] (any
 /// order) in a solenoid field `bz_tesla` along z. Invalid (NaN) parameters
 /// for fewer than 3 hits, for hits on one point in x-y, or when all hits have
 /// the same transverse path length. Throws trkx::Error if the spans differ in
 /// size or bz_tesla <= 0.
 [[nodiscard]] TrackParameters estimate_track_parameters(std::span<const double> x, std::span<const double> y,
                                                         std::span<const double> z, double bz_tesla);
+
+/// One reconstructed track: its id, number of hits and parameters.
+struct FittedTrack {
+  std::int64_t track_id = 0;
+  std::size_t n_hits = 0;
+  TrackParameters parameters;
+};
+
+/// Parameters of every track of `tracks` (track id != 0) from the positions of
+/// its hits in `hits` (looked up by hit id; no truth needed), sorted by track
+/// id. Throws trkx::InputError when a track's hit id is not in `hits` or
+/// appears twice in `tracks`, trkx::Error when bz_tesla <= 0.
+[[nodiscard]] std::vector<FittedTrack> fit_tracks(const HitsView& hits, const TrackAssignment& tracks,
+                                                  double bz_tesla);
 
 }  // namespace trkx::eval

@@ -49,6 +49,11 @@
 ///   bins; efficiency vs eta: reconstructable at the first (headline) pT
 ///   threshold, in eta bins. Each bin has numerator, denominator, efficiency and
 ///   binomial uncertainty sqrt(eff (1 - eff) / denominator).
+/// - parameter resolution (Resolution.hpp): matched tracks (>= min_track_hits)
+///   of particles in the particles table with |eta| <= eta_max produced within
+///   resolution_max_vertex_r of the beam line, their parameters estimated from
+///   the hits in the field bz against the particle's momentum at production,
+///   vertex z and charge, in bins of the particle's pT.
 
 #include <cstddef>
 #include <cstdint>
@@ -57,6 +62,7 @@
 
 #include "trkx/core/EventData.hpp"
 #include "trkx/eval/Metrics.hpp"
+#include "trkx/eval/Resolution.hpp"
 #include "trkx/eval/TrackParameters.hpp"
 
 namespace trkx::eval {
@@ -90,10 +96,11 @@ struct TrackingPerformance {
   double track_pt_min = 0.0;          ///< [GeV], selection of the two rates below, as in the Config
   double track_eta_max = 0.0;         ///< as in the Config
   Ratio selected_fake_rate;  ///< as fake_rate, tracks with pT_reco > track_pt_min, |eta_reco| < track_eta_max
-  Ratio selected_duplicate_rate;  ///< as duplicate_rate, selected pure tracks only
-  Ratio selected_impure_rate;     ///< as impure_rate, selected tracks
-  BinnedRatio efficiency_vs_pt;   ///< variable "pt" [GeV]
-  BinnedRatio efficiency_vs_eta;  ///< variable "eta"
+  Ratio selected_duplicate_rate;   ///< as duplicate_rate, selected pure tracks only
+  Ratio selected_impure_rate;      ///< as impure_rate, selected tracks
+  BinnedRatio efficiency_vs_pt;    ///< variable "pt" [GeV]
+  BinnedRatio efficiency_vs_eta;   ///< variable "eta"
+  ParameterResolution resolution;  ///< track parameter residuals of matched tracks, bins of true pT
   std::uint64_t n_events = 0;
   std::uint64_t n_particles = 0;       ///< non-noise particles with >= 1 truth hit
   std::uint64_t n_tracks = 0;          ///< all tracks, before the min_track_hits cut
@@ -122,6 +129,10 @@ class TrackingEvaluator {
     double track_eta_max = 4.0;               ///< selected rates: tracks with reconstructed |eta| < this
     double bz = 2.0;                          ///< solenoid field [T] for the reconstructed pT
     bool track_id_zero_is_unassigned = true;  ///< track id 0 = hit in no track
+    /// pT bin edges [GeV] of the parameter resolution.
+    std::vector<double> resolution_pt_bins = {0.5, 1.0, 2.0, 5.0, 100.0};
+    double resolution_max_vertex_r =
+        1.0;  ///< [mm] resolution: particles produced this close to the beam line
     /// pT bin edges [GeV] of the efficiency-versus-pT histogram.
     std::vector<double> pt_bins = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0,  1.2,  1.5,  2.0,
                                    2.5, 3.0, 4.0, 5.0, 7.0, 10.0, 20.0, 50.0, 100.0};
