@@ -9,6 +9,8 @@ Writes PNG files into the output directory:
     efficiency_vs_eta.png   tracking efficiency per eta bin (particles above the headline pT threshold)
     edge_metrics.png        per-stage edge efficiency and purity (only if the JSON has graph stages)
     score_per_event.png     TrackML score of every event
+    resolution.png          track parameter resolution (sigma68) and charge mis-identification per pT bin
+                            (only if the JSON has matched prompt tracks)
 Empty bins (denominator 0, efficiency null) are left out. Only matplotlib is needed.
 """
 import argparse
@@ -99,6 +101,42 @@ def plot_scores(per_event, mean, path):
     plt.close(fig)
 
 
+def plot_resolution(bins, path):
+    """sigma68 of pT/pT_true - 1, phi, eta and z0 and the charge mis-identification rate per true-pT bin."""
+    filled = [b for b in bins if b["pt_relative"]["n"] > 0]
+    xs = [0.5 * (b["pt_low"] + b["pt_high"]) for b in filled]
+    xerr = [0.5 * (b["pt_high"] - b["pt_low"]) for b in filled]
+    panels = [("pt_relative", "sigma68 of pT / pT_true - 1"), ("phi_rad", "sigma68 of phi [rad]"),
+              ("eta", "sigma68 of eta"), ("z0_mm", "sigma68 of z0 [mm]")]
+    fig, axes = plt.subplots(2, 3, figsize=(11.0, 6.4))
+    for ax, (key, label) in zip(axes.flat, panels):
+        ys = [b[key]["sigma68"] if b[key]["sigma68"] is not None else float("nan") for b in filled]
+        ax.errorbar(xs, ys, xerr=xerr, fmt="o", ms=4, capsize=2, color="tab:blue")
+        ax.set_xscale("log")
+        ax.set_ylim(bottom=0.0)
+        ax.set_xlabel("true pT [GeV]")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    ax = axes.flat[4]
+    ys = [b["charge_misid"]["value"] if b["charge_misid"]["value"] is not None else float("nan") for b in filled]
+    es = [b["charge_misid"]["uncertainty"] or 0.0 for b in filled]
+    ax.errorbar(xs, ys, xerr=xerr, yerr=es, fmt="o", ms=4, capsize=2, color="tab:red")
+    ax.set_xscale("log")
+    ax.set_ylim(bottom=0.0)
+    ax.set_xlabel("true pT [GeV]")
+    ax.set_ylabel("charge mis-identification")
+    ax.grid(alpha=0.3)
+    ax = axes.flat[5]
+    ax.axis("off")
+    ax.text(0.0, 0.9, "matched tracks of prompt particles\n(sigma68: half the central 68% interval)",
+            fontsize=8, va="top")
+    for i, b in enumerate(filled):
+        ax.text(0.0, 0.7 - 0.1 * i, f"{b['pt_low']:g}-{b['pt_high']:g} GeV: {b['pt_relative']['n']} tracks", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("json", help="evaluation JSON written by trkx evaluate --output")
@@ -123,6 +161,11 @@ def main(argv=None):
     if doc.get("edges"):
         path = os.path.join(args.output, "edge_metrics.png")
         plot_edges(doc["edges"], path)
+        written.append(path)
+    resolution = tracking.get("resolution") or []
+    if any(b["pt_relative"]["n"] > 0 for b in resolution):
+        path = os.path.join(args.output, "resolution.png")
+        plot_resolution(resolution, path)
         written.append(path)
     per_event = doc["trackml_score"]["per_event"]
     if per_event:

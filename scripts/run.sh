@@ -40,4 +40,4 @@ echo "== evaluate the track-quality selection: tracks with >= 7 hits (as reconst
 "$trkx" --log-level warn evaluate --truth "$out/events" --tracks "$out/tracks" --models models --min-track-hits 7 \
   --output "$out/evaluation-min7.json" | grep -E '^(efficiency|fake rate|duplicate rate|impure rate)'
 echo
-echo "Outputs in $out/: events/ (TrackML CSV), tracks/ (submissions, report.json, graphs/), evaluation.json, evaluation-min7.json, plots/"
+echo "Outputs in $out/: events/ (TrackML CSV), tracks/ (submissions, track parameters event*-tracks.csv, report.json, graphs/), evaluation.json, evaluation-min7.json, plots/"
