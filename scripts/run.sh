@@ -36,8 +36,10 @@ echo "== evaluate"
 "$trkx" evaluate --truth "$out/events" --tracks "$out/tracks" --models models \
   --output "$out/evaluation.json" --plots "$out/plots"
 echo
-echo "== evaluate the track-quality selection: tracks with >= 7 hits (as reconstruct --min-track-hits 7)"
-"$trkx" --log-level warn evaluate --truth "$out/events" --tracks "$out/tracks" --models models --min-track-hits 7 \
-  --output "$out/evaluation-min7.json" | grep -E '^(efficiency|fake rate|duplicate rate|impure rate)'
+echo "== every track candidate, without the models' track-quality selection (reconstruct --min-track-hits 0)"
+"$trkx" --log-level warn reconstruct --input "$out/events" --models models --output "$out/tracks-all" \
+  --min-track-hits 0 >/dev/null
+"$trkx" --log-level warn evaluate --truth "$out/events" --tracks "$out/tracks-all" \
+  --output "$out/evaluation-all.json" | grep -E '^(TrackML|efficiency|fake rate|duplicate rate|impure rate)'
 echo
-echo "Outputs in $out/: events/ (TrackML CSV), tracks/ (submissions, track parameters event*-tracks.csv, report.json, graphs/), evaluation.json, evaluation-min7.json, plots/"
+echo "Outputs in $out/: events/ (TrackML CSV), tracks/ (submissions, track parameters event*-tracks.csv, report.json, graphs/), evaluation.json, tracks-all/ and evaluation-all.json (every track), plots/"

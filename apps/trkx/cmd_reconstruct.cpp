@@ -49,7 +49,7 @@ struct ReconstructOptions {
   std::optional<float> gnn_cut;     // default: the model set's pipeline.json
   float walk_cut = Pipeline::Config{}.walk_cut;
   std::size_t min_hits = Pipeline::Config{}.min_hits;
-  std::size_t min_track_hits = Pipeline::Config{}.min_track_hits;
+  std::optional<std::size_t> min_track_hits;  // default: the model set's track_selection
   bool no_stitch = false;
   bool no_recover = false;
   bool no_extend = false;
@@ -224,7 +224,7 @@ void run_reconstruct(const ReconstructOptions& opt) {
                       {"track_builder", opt.track_builder},
                       {"walk_cut", config.walk_cut},
                       {"min_hits", config.min_hits},
-                      {"min_track_hits", config.min_track_hits},
+                      {"min_track_hits", pipeline.min_track_hits()},
                       {"stitch", config.stitch},
                       {"extend", config.extend},
                       {"bz_tesla", opt.bz}};
@@ -371,8 +371,8 @@ void add_reconstruct_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--min-track-hits", opt->min_track_hits,
                   "Tracks with fewer hits after stitching, hit recovery and extension are dropped "
-                  "(track-quality selection)")
-      ->capture_default_str();
+                  "(track-quality selection; default: the models' pipeline.json track_selection, 7 for "
+                  "models/ and models/fast, none for models/all-pt; 0 keeps every track)");
   cmd->add_option("--min-hits", opt->min_hits, "Track candidates with fewer hits are dropped")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -162,5 +162,14 @@ def test_pipeline_json_fields(tmp_path):
     assert doc["filter"] == {"file": "filter.onnx", "cut": 0.05}
     assert doc["gnn"] == {"file": "gnn.onnx", "cut": 0.5}
     assert doc["training"] == {"embedding": {"epochs": 3}, "filter": {"epochs": 2}}
+    # Keys the exporter does not write (the set's track selection, notes) survive a re-export.
+    doc["track_selection"] = {"min_track_hits": 7}
+    doc["note"] = "kept"
+    (tmp_path / "pipeline.json").write_text(json.dumps(doc))
+    update_pipeline_json(tmp_path, FEATURES, "gnn", pipeline_entry({**fil, "file": "gnn.onnx"}, {"cut": 0.6}))
+    doc = json.loads((tmp_path / "pipeline.json").read_text())
+    assert list(doc) == ["format_version", "node_features", "embedding", "filter", "gnn", "track_selection", "note",
+                         "training"]
+    assert doc["track_selection"] == {"min_track_hits": 7} and doc["gnn"]["cut"] == 0.6
     with pytest.raises(ExportError, match="node_features"):
         update_pipeline_json(tmp_path, FEATURES[:3], "gnn", {"file": "gnn.onnx", "cut": 0.5})

@@ -388,8 +388,11 @@ def update_pipeline_json(models_dir: Path, node_features: list[str], stage: str,
     tr = doc.get("training", {})
     tr.update(training or {})
     doc["training"] = tr
-    ordered = {k: doc[k] for k in ("format_version", "node_features", "embedding", "filter", "gnn", "training")
-               if k in doc}
+    # Known keys first, in the contract's order; any other key (e.g. track_selection) is kept.
+    known = ("format_version", "node_features", "embedding", "filter", "gnn", "track_selection")
+    ordered = {k: doc[k] for k in known if k in doc}
+    ordered.update({k: v for k, v in doc.items() if k not in known and k != "training"})
+    ordered["training"] = doc["training"]
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(ordered, indent=2) + "\n")
     os.replace(tmp, path)

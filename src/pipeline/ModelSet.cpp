@@ -114,6 +114,14 @@ ModelSet ModelSet::load(const std::filesystem::path& dir, bool require_files) {
     }
     if (present(entry.file, stage)) (std::string(stage) == "filter" ? set.filter : set.gnn) = entry;
   }
+  if (j.contains("track_selection")) {
+    const auto& t = j.at("track_selection");
+    if (!t.is_object())
+      throw ModelError(file + ": field 'track_selection' must be an object, found " + t.dump());
+    if (t.contains("min_track_hits")) {
+      set.min_track_hits = number<std::size_t>(t, "min_track_hits", "track_selection.", file);
+    }
+  }
   if (j.contains("training")) set.training_json = j.at("training").dump();
   return set;
 }

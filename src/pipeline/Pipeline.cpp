@@ -201,7 +201,7 @@ PipelineResult Pipeline::run(const Event& event, Workspace& workspace) const {
         result.stitched = before - (result.labels.empty() ? 0 : count(result.labels));
       }
       if (extender_) result.labels = extender_->extend(hits, result.labels);
-      if (config_.min_track_hits > 1) drop_short_tracks(result.labels, config_.min_track_hits);
+      if (min_track_hits() > 1) drop_short_tracks(result.labels, min_track_hits());
       result.tracks.event_id = event.event_id;
       result.tracks.hit_id.assign(event.hits.hit_id.begin(), event.hits.hit_id.end());
       result.tracks.track_id.resize(n);

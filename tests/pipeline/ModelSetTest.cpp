@@ -95,6 +95,22 @@ TEST(ModelSet, MissingOrMistypedFields) {
   EXPECT_NE(msg.find("format_version 2"), std::string::npos) << msg;
 }
 
+TEST(ModelSet, TrackSelection) {
+  EXPECT_EQ(ModelSet::load(test::test_data_dir()).min_track_hits, 0U);  // absent: every track kept
+  const ModelSet set =
+      ModelSet::load(model_dir("selection", json_with(R"("track_selection": {"min_track_hits": 7})")));
+  EXPECT_EQ(set.min_track_hits, 7U);
+  auto msg = error_of([&] {
+    (void)ModelSet::load(
+        model_dir("badselection", json_with(R"("track_selection": {"min_track_hits": -1})")));
+  });
+  EXPECT_NE(msg.find("'track_selection.min_track_hits' must be a non-negative integer"), std::string::npos)
+      << msg;
+  msg = error_of(
+      [&] { (void)ModelSet::load(model_dir("selectiontype", json_with(R"("track_selection": 7)"))); });
+  EXPECT_NE(msg.find("'track_selection' must be an object"), std::string::npos) << msg;
+}
+
 TEST(ModelSet, WrongFeatureNamesNameBothLists) {
   const auto dir = model_dir("features", R"({"format_version": 1, "node_features": ["r", "phi", "eta"],
       "embedding": {"file": "embedding.onnx", "dim": 3, "radius": 0.05},

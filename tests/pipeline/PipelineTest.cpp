@@ -90,6 +90,24 @@ TEST(Pipeline, MinTrackHitsDropsShorterTracks) {
   EXPECT_EQ(track_count(5), 0U);
 }
 
+TEST(Pipeline, TrackSelectionDefaultsToTheModelSets) {
+  ModelSet models = ModelSet::load(test::test_data_dir());
+  models.min_track_hits = 5;  // as "track_selection": {"min_track_hits": 5} in pipeline.json
+  const auto track_count = [&](const Pipeline::Config& config) {
+    const Pipeline pipeline(models, config);
+    const PipelineResult result = pipeline.run(test::make_tiny_event());
+    std::set<std::int64_t> tracks(result.tracks.track_id.begin(), result.tracks.track_id.end());
+    tracks.erase(0);
+    return std::make_pair(pipeline.min_track_hits(), tracks.size());
+  };
+  // The tiny event's four tracks have 4 hits: the set's selection drops them ...
+  EXPECT_EQ(track_count({}), std::make_pair(std::size_t{5}, std::size_t{0}));
+  // ... unless the configuration overrides it (0 keeps every track).
+  Pipeline::Config keep_all;
+  keep_all.min_track_hits = 0;
+  EXPECT_EQ(track_count(keep_all), std::make_pair(std::size_t{0}, std::size_t{4}));
+}
+
 TEST(Pipeline, NoEdgesGiveAnEmptyResultNotAnError) {
   Event event;
   event.event_id = 7;

@@ -36,6 +36,10 @@ struct ModelSet {
   std::optional<EmbeddingEntry> embedding;
   std::optional<ClassifierEntry> filter;
   std::optional<ClassifierEntry> gnn;
+  /// "track_selection": {"min_track_hits": N}: the set's operating point for the
+  /// track-quality selection (tracks with fewer hits are dropped after track
+  /// building); absent = 0, every track kept. Pipeline::Config::min_track_hits overrides it.
+  std::size_t min_track_hits = 0;
   std::string training_json = "{}";  ///< the free-form "training" object, serialised
 
   /// Reads `dir`/pipeline.json. With `require_files`, every listed model file

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,10 +88,11 @@ class Pipeline {
                                  ///< receptive_hops); false: one call on the whole graph
     std::size_t gnn_min_partition_edges = 50000;  ///< smaller GNN graphs are classified whole
     TrackBuilderKind track_builder = TrackBuilderKind::kWalkthrough;  ///< walk: better physics (README)
-    float walk_cut = 0.7F;            ///< walk-through: only edges above are followed in branching components
-    std::size_t min_hits = 3;         ///< shorter track candidates are dropped
-    std::size_t min_track_hits = 0;   ///< after stitching, recovery and extension, tracks with fewer hits are
-                                      ///< dropped (their hits in no track): a track-quality selection
+    float walk_cut = 0.7F;     ///< walk-through: only edges above are followed in branching components
+    std::size_t min_hits = 3;  ///< shorter track candidates are dropped
+    /// After stitching, recovery and extension, tracks with fewer hits are dropped (their hits in
+    /// no track): a track-quality selection. Unset: the model set's (ModelSet::min_track_hits).
+    std::optional<std::size_t> min_track_hits;
     bool stitch = true;               ///< join split candidates (TrackStitcher) after track building
     TrackStitcher::Config stitching;  ///< links: candidate edges (radius graph, filter scores)
     bool extend = true;               ///< follow tracks onto free hits on their helix (TrackExtender)
@@ -124,6 +126,10 @@ class Pipeline {
 
   [[nodiscard]] const Config& config() const { return config_; }
   [[nodiscard]] const ModelSet& models() const { return models_; }
+  /// The track-quality selection in effect: Config::min_track_hits, else the model set's.
+  [[nodiscard]] std::size_t min_track_hits() const {
+    return config_.min_track_hits.value_or(models_.min_track_hits);
+  }
   [[nodiscard]] bool has_embedding() const { return embedding_ != nullptr; }
   [[nodiscard]] bool has_filter() const { return filter_ != nullptr; }
   [[nodiscard]] bool has_gnn() const { return gnn_ != nullptr; }
