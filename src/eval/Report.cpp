@@ -206,9 +206,8 @@ std::string EvaluationReport::summary() const {
       header = true;
     }
     out += fmt::format(
-        "  pT {:g}-{:g} GeV: n={} pT/pT_true-1 {:+.4f} / {:.4f}, phi {:+.5f} / {:.5f} rad, eta {:+.5f} / "
-        "{:.5f}, "
-        "z0 {:+.3f} / {:.3f} mm, charge wrong {}\n",
+        "  pT {:g}-{:g} GeV: n={} pT/pT_true-1 {:+.4f} / {:.4f}, phi {:+.5f} / {:.5f} rad, "
+        "eta {:+.5f} / {:.5f}, z0 {:+.3f} / {:.3f} mm, charge wrong {}\n",
         b.pt_low, b.pt_high, b.pt_relative.n, b.pt_relative.median, b.pt_relative.sigma68, b.phi.median,
         b.phi.sigma68, b.eta.median, b.eta.sigma68, b.z0.median, b.z0.sigma68, format_ratio(b.charge_misid));
   }

@@ -199,19 +199,19 @@ void set_perigee(std::span<const double> x, std::span<const double> y, TrackPara
   }
   const double chord_x = x[outer] - x[inner];
   const double chord_y = y[outer] - y[inner];
+  const double span = std::hypot(chord_x, chord_y);
   double px = 0.0;  // perigee
   double py = 0.0;
   // A sagitta below ~1e-7 of the hits' span is rounding, not curvature: such
   // nearly straight tracks take the straight-line perigee (a circle's |c| - R
   // would cancel catastrophically) and charge 0.
   constexpr double kStraight = 1e-7;
-  if (params.circle.curvature * std::hypot(chord_x, chord_y) < kStraight) {
+  if (params.circle.curvature * span < kStraight) {
     // Straight line: the direction of the chord; P is the origin's projection on
     // the line through the hits' mean along it.
-    const double length = std::hypot(chord_x, chord_y);
-    if (!(length > 0.0)) return;
-    const double ux = chord_x / length;
-    const double uy = chord_y / length;
+    if (!(span > 0.0)) return;
+    const double ux = chord_x / span;
+    const double uy = chord_y / span;
     double mx = 0.0;
     double my = 0.0;
     for (std::size_t i = 0; i < x.size(); ++i) {

@@ -35,7 +35,7 @@ struct TrueParameters {
 class ParameterResolution {
  public:
   /// One bin's summary. pt_relative is pT_reco / pT_true - 1; phi is wrapped to
-  /// [-pi, pi); charge_misid counts tracks whose reconstructed charge (when
+  /// [-pi, pi]; charge_misid counts tracks whose reconstructed charge (when
   /// not 0) differs from the particle's.
   struct Bin {
     double pt_low = 0.0;

@@ -30,13 +30,12 @@
 ///
 /// Perigee (the point of the fitted circle nearest the beam line, P). The
 /// track is taken to move outwards, from its hit nearest the beam line to the
-/// one farthest from it. phi is the azimuth of its direction at P; the charge
+/// one farthest from it. phi is the azimuth of its direction at P. The charge
 /// is the sense of rotation: in a field along +z a positive particle turns
-/// clockwise seen from +z (charge 0 for a straight line: curvature times the
-/// hits' span below 1e-7); d0 is the signed
-/// distance of P from the beam line in the ATLAS convention,
-/// P = (-d0 sin phi, d0 cos phi). Like eta, not meant for loopers past half a
-/// turn (the direction of motion is then ambiguous).
+/// clockwise seen from +z; charge 0 for a straight line (curvature times the
+/// hits' span below 1e-7). d0 is the signed distance of P from the beam line
+/// in the ATLAS convention, P = (-d0 sin phi, d0 cos phi). Like eta, not meant
+/// for loopers past half a turn (the direction of motion is then ambiguous).
 
 #include <cmath>
 #include <cstddef>

@@ -131,8 +131,8 @@ class TrackingEvaluator {
     bool track_id_zero_is_unassigned = true;  ///< track id 0 = hit in no track
     /// pT bin edges [GeV] of the parameter resolution.
     std::vector<double> resolution_pt_bins = {0.5, 1.0, 2.0, 5.0, 100.0};
-    double resolution_max_vertex_r =
-        1.0;  ///< [mm] resolution: particles produced this close to the beam line
+    /// [mm] the parameter resolution counts particles produced this close to the beam line.
+    double resolution_max_vertex_r = 1.0;
     /// pT bin edges [GeV] of the efficiency-versus-pT histogram.
     std::vector<double> pt_bins = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0,  1.2,  1.5,  2.0,
                                    2.5, 3.0, 4.0, 5.0, 7.0, 10.0, 20.0, 50.0, 100.0};
