@@ -103,7 +103,7 @@ def plot_scores(per_event, mean, path):
 
 def plot_resolution(bins, path):
     """sigma68 of pT/pT_true - 1, phi, eta and z0 and the charge mis-identification rate per true-pT bin."""
-    filled = [b for b in bins if b["pt_relative"]["n"] > 0]
+    filled = [b for b in bins if b["eta"]["n"] > 0]
     xs = [0.5 * (b["pt_low"] + b["pt_high"]) for b in filled]
     xerr = [0.5 * (b["pt_high"] - b["pt_low"]) for b in filled]
     panels = [("pt_relative", "sigma68 of pT / pT_true - 1"), ("phi_rad", "sigma68 of phi [rad]"),
@@ -131,7 +131,7 @@ def plot_resolution(bins, path):
     ax.text(0.0, 0.9, "matched tracks of prompt particles\n(sigma68: half the central 68% interval)",
             fontsize=8, va="top")
     for i, b in enumerate(filled):
-        ax.text(0.0, 0.7 - 0.1 * i, f"{b['pt_low']:g}-{b['pt_high']:g} GeV: {b['pt_relative']['n']} tracks", fontsize=8)
+        ax.text(0.0, 0.7 - 0.1 * i, f"{b['pt_low']:g}-{b['pt_high']:g} GeV: {b['eta']['n']} tracks", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -163,7 +163,7 @@ def main(argv=None):
         plot_edges(doc["edges"], path)
         written.append(path)
     resolution = tracking.get("resolution") or []
-    if any(b["pt_relative"]["n"] > 0 for b in resolution):
+    if any(b["eta"]["n"] > 0 for b in resolution):
         path = os.path.join(args.output, "resolution.png")
         plot_resolution(resolution, path)
         written.append(path)

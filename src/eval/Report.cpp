@@ -197,7 +197,7 @@ std::string EvaluationReport::summary() const {
                      t.n_short_tracks, tracking_config_.min_track_hits, t.n_matched_tracks);
   bool header = false;
   for (const auto& b : t.resolution.summarise()) {
-    if (b.pt_relative.n == 0) continue;
+    if (b.eta.n == 0) continue;  // eta exists for every valid track (pT may be infinite)
     if (!header) {
       out += fmt::format(
           "resolution (matched tracks of particles with |eta| <= {:g} from within {:g} mm of the beam line; "

@@ -70,6 +70,19 @@ TEST(EvaluationReport, AggregatesEventsAndWritesJson) {
   EXPECT_EQ(j["edges"][0]["efficiency"]["numerator"], 6);
   EXPECT_TRUE(j["edges"][0]["purity"]["value"].is_null());
   EXPECT_EQ(j["config"]["min_track_hits"], 5);
+  // Parameter resolution: the default 4 pT bins; every matched track of a prompt
+  // particle has an eta residual (4 tracks in the first event, 3 in the second).
+  const auto& resolution = j["tracking"]["resolution"];
+  ASSERT_EQ(resolution.size(), tracking_config.resolution_pt_bins.size() - 1);
+  std::size_t n_eta = 0;
+  for (const auto& bin : resolution) {
+    n_eta += bin["eta"]["n"].get<std::size_t>();
+    for (const char* key : {"pt_relative", "phi_rad", "z0_mm", "charge_misid"})
+      EXPECT_TRUE(bin.contains(key));
+  }
+  EXPECT_EQ(n_eta, 7U);
+  EXPECT_EQ(resolution[0]["pt_low"], 0.5);
+  EXPECT_EQ(j["config"]["resolution_max_vertex_r"], 1.0);
 
   // The text form is valid JSON (NaN is written as null).
   const nlohmann::json back = nlohmann::json::parse(j.dump());
@@ -81,6 +94,7 @@ TEST(EvaluationReport, AggregatesEventsAndWritesJson) {
   EXPECT_NE(text.find("efficiency pT>1"), std::string::npos) << text;
   EXPECT_NE(text.find("5 / 6"), std::string::npos) << text;
   EXPECT_NE(text.find("edges filter:"), std::string::npos) << text;
+  EXPECT_NE(text.find("resolution (matched tracks of particles with |eta| <= 4"), std::string::npos) << text;
   EXPECT_NE(text.find("fake rate:         0.0000 +- 0.0000 (0 / 7)  [tracks with >= 5 hits]\n"
                       "  selected tracks: 0.0000 +- 0.0000 (0 / 6)  [tracks with >= 5 hits, reco pT > 1 GeV, "
                       "|eta| < 4]"),
