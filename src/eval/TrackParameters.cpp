@@ -295,15 +295,25 @@ std::vector<FittedTrack> fit_tracks(const HitsView& hits, const TrackAssignment&
   if (!(bz_tesla > 0.0)) {
     throw Error("fit_tracks: the field must be positive, found " + std::to_string(bz_tesla) + " T");
   }
+  // The pipeline's assignments list the hits in the hits table's order: then row i is
+  // hit i and no lookup table is needed.
+  const bool aligned =
+      std::equal(tracks.hit_id.begin(), tracks.hit_id.end(), hits.hit_id.begin(), hits.hit_id.end());
   std::unordered_map<HitId, std::size_t> hit_row;
-  hit_row.reserve(hits.size());
-  for (std::size_t i = 0; i < hits.size(); ++i) hit_row.emplace(hits.hit_id[i], i);
+  if (!aligned) {
+    hit_row.reserve(hits.size());
+    for (std::size_t i = 0; i < hits.size(); ++i) hit_row.emplace(hits.hit_id[i], i);
+  }
 
   // (track id, hit row), grouped by track.
   std::vector<std::pair<std::int64_t, std::size_t>> members;
   members.reserve(tracks.size());
   for (std::size_t i = 0; i < tracks.size(); ++i) {
     if (tracks.track_id[i] == 0) continue;
+    if (aligned) {
+      members.emplace_back(tracks.track_id[i], i);
+      continue;
+    }
     const auto it = hit_row.find(tracks.hit_id[i]);
     if (it == hit_row.end()) {
       throw InputError("tracks", i + 1, "hit_id",
