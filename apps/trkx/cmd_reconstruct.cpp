@@ -41,6 +41,7 @@ struct ReconstructOptions {
   bool resume = false;
   bool dump_graphs = false;
   std::string track_builder = "walk";  // better on the physics than cc (README)
+  std::string truth_scores = "none";   // diagnostics: score edges by the truth from this stage on
   std::string memory = "release";      // measured: same time as arena, ~40% lower peak RSS on PU200
   bool no_io_binding = false;
   int optimization = 99;
@@ -136,6 +137,13 @@ void run_reconstruct(const ReconstructOptions& opt) {
   config.onnx.allow_spinning = false;
   config.filter_chunk_edges = opt.filter_chunk;
   config.track_builder = parse_track_builder(opt.track_builder);
+  config.truth_scores = parse_truth_scores(opt.truth_scores);
+  if (config.truth_scores != TruthScores::kNone) {
+    TRKX_LOG_WARN(
+        "reconstruct: --truth-scores {}: edges from the {} on are scored by the truth; the tracks "
+        "show the chain's ceiling, they are not a reconstruction",
+        opt.truth_scores, opt.truth_scores);
+  }
   config.walk_cut = opt.walk_cut;
   config.min_hits = opt.min_hits;
   config.min_track_hits = opt.min_track_hits;
@@ -162,7 +170,7 @@ void run_reconstruct(const ReconstructOptions& opt) {
 
   io::ReadOptions read;
   read.cells = true;
-  read.truth = false;
+  read.truth = config.truth_scores != TruthScores::kNone;
   read.particles = false;
   std::mutex mutex;
   std::map<std::uint64_t, nlohmann::json> per_event;
@@ -178,6 +186,10 @@ void run_reconstruct(const ReconstructOptions& opt) {
         const StageTimer event_timer;
         const Event event = io::read_event(events[i].prefix, read);
         const double read_seconds = event_timer.wall_seconds();
+        if (read.truth && !event.has_truth()) {
+          throw InputError(events[i].prefix.string() + "-truth.csv", 0, "",
+                           "--truth-scores needs the event's truth: no such file (nor .csv.gz), or no rows");
+        }
         if (event.cells.size() == 0 && event.hits.size() > 0) {
           TRKX_LOG_WARN("{}: no cells; the cluster-shape features are 0", events[i].prefix.string());
         }
@@ -222,6 +234,7 @@ void run_reconstruct(const ReconstructOptions& opt) {
                       {"optimization_level", config.onnx.optimization_level},
                       {"filter_chunk_edges", config.filter_chunk_edges},
                       {"track_builder", opt.track_builder},
+                      {"truth_scores", opt.truth_scores},
                       {"walk_cut", config.walk_cut},
                       {"min_hits", config.min_hits},
                       {"min_track_hits", pipeline.min_track_hits()},
@@ -344,6 +357,13 @@ void add_reconstruct_command(CLI::App& app) {
   cmd->add_flag(
       "--dump-graphs", opt->dump_graphs,
       "Write every intermediate graph as OUTPUT/graphs/event<id>-graph-<stage>.csv (src,dst,score)");
+  cmd->add_option("--truth-scores", opt->truth_scores,
+                  "Diagnostics: score edges by the truth (1 for two hits of one particle, else 0) from this "
+                  "stage on instead of the networks, to see the ceiling of the rest of the chain: 'filter' "
+                  "(the candidate graph), 'gnn' (the filter's output) or none. Needs truth.csv; the tracks "
+                  "are not a reconstruction")
+      ->check(CLI::IsMember({"none", "filter", "gnn"}))
+      ->capture_default_str();
   cmd->add_option("--track-builder", opt->track_builder, "cc (connected components) or walk (walk-through)")
       ->check(CLI::IsMember({"cc", "walk"}))
       ->capture_default_str();

@@ -34,6 +34,25 @@ TrackBuilderKind parse_track_builder(const std::string& text) {
   throw Error("unknown track builder '" + text + "' (expected cc or walk)");
 }
 
+TruthScores parse_truth_scores(const std::string& text) {
+  if (text == "none") return TruthScores::kNone;
+  if (text == "filter") return TruthScores::kFilter;
+  if (text == "gnn") return TruthScores::kGnn;
+  throw Error("unknown truth-scores stage '" + text + "' (expected none, filter or gnn)");
+}
+
+const char* to_string(TruthScores mode) {
+  switch (mode) {
+    case TruthScores::kFilter:
+      return "filter";
+    case TruthScores::kGnn:
+      return "gnn";
+    case TruthScores::kNone:
+      break;
+  }
+  return "none";
+}
+
 const StageStats* PipelineResult::stage(std::string_view name) const {
   for (const auto& s : stages) {
     if (s.name == name) return &s;
@@ -154,6 +173,25 @@ PipelineResult Pipeline::run(const Event& event, Workspace& workspace) const {
     if (hook_) hook_(event.event_id, stage, edges);
   };
 
+  // Diagnostics (Config::truth_scores): score 1 for an edge between hits of one particle.
+  std::vector<ParticleId> particle;
+  if (config_.truth_scores != TruthScores::kNone) {
+    if (!event.has_truth()) {
+      throw InputError("event " + std::to_string(event.event_id) + " truth", 0, "particle_id",
+                       std::string("truth scores (") + to_string(config_.truth_scores) +
+                           ") need the event's truth (truth.csv); it has none");
+    }
+    particle = hit_particles(event);
+  }
+  const auto score_by_truth = [&particle](EdgeList& edges) {
+    edges.score.resize(edges.size());
+    for (std::size_t e = 0; e < edges.size(); ++e) {
+      const ParticleId a = particle[static_cast<std::size_t>(edges.src[e])];
+      const ParticleId b = particle[static_cast<std::size_t>(edges.dst[e])];
+      edges.score[e] = a != 0 && a == b ? 1.0F : 0.0F;
+    }
+  };
+
   StageTimer timer;
   Matrix features = features_.compute(hits, event.cells.view());
   record("features", timer, n, features.rows);
@@ -172,7 +210,11 @@ PipelineResult Pipeline::run(const Event& event, Workspace& workspace) const {
     EdgeList gnn_input;
     if (filter_) {
       timer.reset();
-      candidates = filter_->classify(features, candidates, workspace.filter.get());
+      if (config_.truth_scores == TruthScores::kFilter) {
+        score_by_truth(candidates);
+      } else {
+        candidates = filter_->classify(features, candidates, workspace.filter.get());
+      }
       EdgeList filtered = select_edges(candidates, models_.filter->cut);
       record("filter", timer, candidates.size(), filtered.size());
       hook("filter", candidates);
@@ -184,7 +226,13 @@ PipelineResult Pipeline::run(const Event& event, Workspace& workspace) const {
 
     if (gnn_) {
       timer.reset();
-      EdgeList scored = gnn_->classify(features, gnn_input, workspace.gnn.get());
+      EdgeList scored;
+      if (config_.truth_scores != TruthScores::kNone) {
+        scored = std::move(gnn_input);
+        score_by_truth(scored);
+      } else {
+        scored = gnn_->classify(features, gnn_input, workspace.gnn.get());
+      }
       std::size_t passing = 0;
       for (float s : scored.score) passing += s >= models_.gnn->cut ? 1 : 0;
       record("gnn", timer, scored.size(), passing);

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "TinyEvent.hpp"
+#include "trkx/core/Error.hpp"
 #include "trkx/pipeline/Npy.hpp"
 #include "trkx/pipeline/Prepare.hpp"
 #include "trkx/pipeline/TruthGraph.hpp"
@@ -106,6 +107,69 @@ TEST(Pipeline, TrackSelectionDefaultsToTheModelSets) {
   Pipeline::Config keep_all;
   keep_all.min_track_hits = 0;
   EXPECT_EQ(track_count(keep_all), std::make_pair(std::size_t{0}, std::size_t{4}));
+}
+
+TEST(Pipeline, TruthScoresReplaceTheNetworksFromTheirStageOn) {
+  // The truth says the outermost hit of particle 0 belongs to particle 1 (whose hits are far
+  // away): with truth scores its edges score 0 and it leaves particle 0's track; the networks,
+  // which do not see the truth, keep it there.
+  Event event = test::make_tiny_event();
+  const auto& layout = test::tiny_layout();
+  std::size_t moved = layout.size();
+  for (std::size_t i = 0; i < layout.size(); ++i) {
+    if (layout[i].particle == 0 && (moved == layout.size() || layout[i].r > layout[moved].r)) moved = i;
+  }
+  ASSERT_LT(moved, layout.size());
+  event.truth.particle_id[moved] = test::kFirstParticle + 1;
+  const auto run = [&](TruthScores mode) {
+    Pipeline::Config config;
+    config.truth_scores = mode;
+    config.keep_intermediates = true;
+    config.min_track_hits = 0;
+    // Truth scores tie (all 1): connected components, which do not depend on the order of
+    // equal scores, keep particle 0's 3 remaining hits (a triangle) one track.
+    config.track_builder = TrackBuilderKind::kConnectedComponents;
+    return make_pipeline(config).run(event);
+  };
+  const auto touches_moved = [&](const EdgeList& edges, std::size_t e) {
+    return static_cast<std::size_t>(edges.src[e]) == moved || static_cast<std::size_t>(edges.dst[e]) == moved;
+  };
+  const PipelineResult networks = run(TruthScores::kNone);
+  EXPECT_GT(networks.tracks.track_id[moved], 0);
+
+  const PipelineResult gnn = run(TruthScores::kGnn);
+  ASSERT_EQ(gnn.scored.size(), 20U);
+  std::size_t zeros = 0;
+  for (std::size_t e = 0; e < gnn.scored.size(); ++e) {
+    EXPECT_EQ(gnn.scored.score[e], touches_moved(gnn.scored, e) ? 0.0F : 1.0F) << e;
+    zeros += gnn.scored.score[e] == 0.0F ? 1 : 0;
+  }
+  EXPECT_EQ(zeros, 2U);  // one consecutive and one skip-one edge
+  // The filter still ran: its scores are the network's, not 0 / 1.
+  EXPECT_EQ(gnn.candidates.score, networks.candidates.score);
+  EXPECT_EQ(gnn.tracks.track_id[moved], 0);
+
+  const PipelineResult filter = run(TruthScores::kFilter);
+  ASSERT_EQ(filter.candidates.size(), 20U);
+  for (std::size_t e = 0; e < filter.candidates.size(); ++e) {
+    EXPECT_EQ(filter.candidates.score[e], touches_moved(filter.candidates, e) ? 0.0F : 1.0F) << e;
+  }
+  EXPECT_EQ(filter.filtered.size(), 18U);
+  EXPECT_EQ(filter.scored.score, std::vector<float>(18, 1.0F));
+  EXPECT_EQ(filter.tracks.track_id[moved], 0);
+  std::set<std::int64_t> tracks(filter.tracks.track_id.begin(), filter.tracks.track_id.end());
+  tracks.erase(0);
+  EXPECT_EQ(tracks.size(), 4U);
+
+  // Without truth: a clear error, not silent zeros.
+  Event no_truth = test::make_tiny_event();
+  no_truth.truth = {};
+  Pipeline::Config config;
+  config.truth_scores = TruthScores::kGnn;
+  EXPECT_THROW((void)make_pipeline(config).run(no_truth), InputError);
+  EXPECT_EQ(parse_truth_scores("filter"), TruthScores::kFilter);
+  EXPECT_STREQ(to_string(TruthScores::kGnn), "gnn");
+  EXPECT_THROW((void)parse_truth_scores("embedding"), Error);
 }
 
 TEST(Pipeline, NoEdgesGiveAnEmptyResultNotAnError) {

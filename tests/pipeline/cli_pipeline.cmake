@@ -4,6 +4,8 @@
 # MODE reconstruct: event 2 fails and is reported, event 1 completes, exit code != 0
 # MODE resume:      --resume skips event 1 (its submission is not rewritten)
 # MODE prepare:     the contract's arrays for event 1, event 2 listed as failed
+# MODE truth:       --truth-scores gnn on event 1 completes and is recorded; on a copy of
+#                   event 1 without truth.csv it fails naming the missing file
 # MODE bench:       trkx bench on event 1, two memory modes side by side (JSON checked);
 #                   on the malformed event 2 it fails with the file named
 cmake_minimum_required(VERSION 3.25)
@@ -101,6 +103,25 @@ elseif(MODE STREQUAL "prepare")
   string(JSON feature0 GET "${meta}" node_features 0)
   string(JSON n_failed LENGTH "${meta}" failed)
   check("meta.json: ${meta}" first STREQUAL "event000000001" AND feature0 STREQUAL "r" AND n_failed EQUAL 1)
+elseif(MODE STREQUAL "truth")
+  file(REMOVE_RECURSE ${WORK}/truth)
+  run_trkx(rc log reconstruct --input ${IN}/event000000001 --models ${MODELS} --output ${WORK}/truth/out
+           --truth-scores gnn --track-builder cc)
+  message(STATUS "${log}")
+  check("--truth-scores gnn failed (rc=${rc})" rc EQUAL 0)
+  check("--truth-scores gnn wrote no submission" EXISTS ${WORK}/truth/out/event000000001-submission.csv)
+  check("--truth-scores logged no warning that the tracks are not a reconstruction" log MATCHES
+        "not a reconstruction")
+  file(READ ${WORK}/truth/out/report.json report)
+  string(JSON mode GET "${report}" config truth_scores)
+  check("report: truth_scores ${mode}, expected gnn" mode STREQUAL "gnn")
+  file(MAKE_DIRECTORY ${WORK}/truth/no-truth)
+  file(COPY ${IN}/event000000001-hits.csv ${IN}/event000000001-cells.csv DESTINATION ${WORK}/truth/no-truth)
+  run_trkx(rc log reconstruct --input ${WORK}/truth/no-truth --models ${MODELS} --output ${WORK}/truth/out2
+           --truth-scores filter)
+  message(STATUS "${log}")
+  check("--truth-scores without truth.csv must fail naming the file: ${log}" NOT rc EQUAL 0 AND
+        log MATCHES "event000000001-truth.csv")
 elseif(MODE STREQUAL "bench")
   run_trkx(rc log bench --models ${MODELS} --input ${IN}/event000000001 --repeat 2 --warmup 0 --threads 1
            --compare-memory arena --json ${WORK}/bench.json)

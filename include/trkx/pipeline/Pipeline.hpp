@@ -39,6 +39,16 @@ enum class TrackBuilderKind {
 /// Parses "cc" or "walk"; throws trkx::Error otherwise.
 TrackBuilderKind parse_track_builder(const std::string& text);
 
+/// Diagnostics: from which stage on edges are scored by the truth instead of the networks.
+enum class TruthScores {
+  kNone,    ///< the networks score every edge (reconstruction)
+  kFilter,  ///< candidate edges scored by the truth; the filter and GNN networks do not run
+  kGnn,     ///< the filter runs; its passing edges are scored by the truth instead of the GNN
+};
+/// Parses "none", "filter" or "gnn"; throws trkx::Error otherwise.
+TruthScores parse_truth_scores(const std::string& text);
+[[nodiscard]] const char* to_string(TruthScores mode);
+
 /// Time, size and memory of one stage for one event.
 struct StageStats {
   std::string name;                ///< features, embedding, radius_graph, filter, gnn, track_building
@@ -101,6 +111,11 @@ class Pipeline {
     bool allow_partial = false;       ///< accept model sets without embedding / GNN and stop after the
                                       ///< last stage present (trkx prepare); otherwise both are required
     bool keep_intermediates = false;  ///< fill PipelineResult's features / embedding / edge lists
+    /// Diagnostics, not a reconstruction: edges from this stage on get score 1 when both hits
+    /// belong to the same particle (truth.csv, noise excluded), else 0, so that the rest of the
+    /// chain shows its ceiling with perfect edge classification (the graph's and the track
+    /// building's losses). Needs the event's truth (trkx::InputError without it).
+    TruthScores truth_scores = TruthScores::kNone;
   };
 
   /// Called after each graph stage with the stage name ("radius_graph",
