@@ -433,6 +433,26 @@ void BM_ShippedGnn(benchmark::State& state) {
   state.counters["threads_used"] = gnn.intra_op_threads();
   measure_classify(state, gnn, s.features, edges);
 }
+/// The embedding in chunks (Args: rows per call, 0 = all; lanes = calls at once, each on one
+/// ONNX thread; lanes 1 = one call at a time on kThreads intra-op threads), release mode.
+void BM_EmbeddingChunks(benchmark::State& state) {
+  if (!ready(state)) return;
+  const auto& s = setup();
+  Embedding::Config config;
+  config.onnx.intra_op_threads = kThreads;
+  config.onnx.memory = OrtMemoryMode::kRelease;
+  config.chunk_rows = static_cast<std::size_t>(state.range(0));
+  config.chunk_threads = static_cast<std::size_t>(state.range(1));
+  if (config.chunk_threads > 1) config.onnx.intra_op_threads = 1;
+  const Embedding embedding(s.models.embedding->file, HitFeatures::n_features(), s.models.embedding->dim,
+                            config);
+  auto ws = embedding.make_workspace();
+  (void)embedding.run(s.features, ws.get());  // warm-up
+  const ProcessCpu cpu;
+  for (auto _ : state) benchmark::DoNotOptimize(embedding.run(s.features, ws.get()));
+  state.counters["hits"] = static_cast<double>(s.features.rows);
+  cpu.report(state);
+}
 
 constexpr int kArena = static_cast<int>(OrtMemoryMode::kArena);
 constexpr int kRelease = static_cast<int>(OrtMemoryMode::kRelease);
@@ -448,6 +468,17 @@ BENCHMARK(BM_Embedding)
     ->Args({kArena, 1, 0})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(2);
+BENCHMARK(BM_EmbeddingChunks)
+    ->ArgNames({"rows", "lanes"})
+    ->Args({0, 1})
+    ->Args({0, 2})
+    ->Args({16384, 2})
+    ->Args({4096, 2})
+    ->Args({4096, 1})
+    ->Args({1024, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(5);
 BENCHMARK(BM_Filter)
     ->ArgNames({"mem", "bind", "opt", "chunk"})
     ->Args({kArena, 1, 99, 100000})

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,10 +38,12 @@ struct BenchOptions {
   std::string memory = "release";
   std::string track_builder = "walk";
   std::size_t filter_chunk = Pipeline::Config{}.filter_chunk_edges;
+  std::size_t embedding_chunk = Pipeline::Config{}.embedding_chunk_rows;
   std::string compare_models;       // second configuration: other models ...
   std::string compare_memory;       // ... and/or another memory mode
   std::string threading = "lanes";  // lanes | intra-op (filter_parallel_chunks, gnn_partitions)
   std::string compare_threading;    // ... and/or another threading
+  std::optional<std::size_t> compare_embedding_chunk;  // ... and/or other embedding chunks
   std::string json;
 };
 
@@ -71,12 +74,15 @@ double quantile(std::vector<double> v, double q) {
 }
 
 std::unique_ptr<Pipeline> make_pipeline(const std::string& models, const std::string& memory,
-                                        const std::string& threading, const BenchOptions& opt) {
+                                        const std::string& threading, std::size_t embedding_chunk,
+                                        const BenchOptions& opt) {
   Pipeline::Config config;
   config.onnx.intra_op_threads = opt.threads;
   config.onnx.memory = parse_memory_mode(memory);
   config.onnx.allow_spinning = false;  // as trkx reconstruct (shared cores)
   config.filter_chunk_edges = opt.filter_chunk;
+  config.embedding_chunk_rows = embedding_chunk;
+  config.embedding_parallel_chunks = threading == "lanes";
   config.filter_parallel_chunks = threading == "lanes";
   config.gnn_partitions = threading == "lanes";
   config.track_builder = parse_track_builder(opt.track_builder);
@@ -184,20 +190,23 @@ void run_bench(const BenchOptions& opt) {
       events.size(), static_cast<double>(hits) / static_cast<double>(events.size()), opt.warmup, opt.repeat,
       opt.threads);
 
-  const auto label = [](const std::string& models, const std::string& memory, const std::string& threading) {
-    return models + ", " + memory + ", " + threading;
+  const auto label = [](const std::string& models, const std::string& memory, const std::string& threading,
+                        std::size_t embedding_chunk) {
+    return models + ", " + memory + ", " + threading + ", embedding chunk " + std::to_string(embedding_chunk);
   };
   std::vector<Variant> variants(1);
-  variants[0].label = "A (" + label(opt.models, opt.memory, opt.threading) + ")";
-  variants[0].pipeline = make_pipeline(opt.models, opt.memory, opt.threading, opt);
-  if (!opt.compare_models.empty() || !opt.compare_memory.empty() || !opt.compare_threading.empty()) {
+  variants[0].label = "A (" + label(opt.models, opt.memory, opt.threading, opt.embedding_chunk) + ")";
+  variants[0].pipeline = make_pipeline(opt.models, opt.memory, opt.threading, opt.embedding_chunk, opt);
+  if (!opt.compare_models.empty() || !opt.compare_memory.empty() || !opt.compare_threading.empty() ||
+      opt.compare_embedding_chunk) {
     const auto or_a = [](const std::string& b, const std::string& a) { return b.empty() ? a : b; };
     const std::string models = or_a(opt.compare_models, opt.models);
     const std::string memory = or_a(opt.compare_memory, opt.memory);
     const std::string threading = or_a(opt.compare_threading, opt.threading);
+    const std::size_t embedding_chunk = opt.compare_embedding_chunk.value_or(opt.embedding_chunk);
     variants.emplace_back();
-    variants[1].label = "B (" + label(models, memory, threading) + ")";
-    variants[1].pipeline = make_pipeline(models, memory, threading, opt);
+    variants[1].label = "B (" + label(models, memory, threading, embedding_chunk) + ")";
+    variants[1].pipeline = make_pipeline(models, memory, threading, embedding_chunk, opt);
   }
   for (Variant& v : variants) v.workspace = v.pipeline->make_workspace();
 
@@ -242,7 +251,8 @@ void add_bench_command(CLI::App& app) {
       "bench",
       "Per-stage latency (median, min, p90 of wall time), CPU time, throughput and peak memory of the "
       "reconstruction chain on events held in memory; --compare-models / --compare-memory / "
-      "--compare-threading measure a second configuration side by side (interleaved runs) and print "
+      "--compare-threading / --compare-embedding-chunk measure a second configuration side by side "
+      "(interleaved runs) and print "
       "the ratios");
   cmd->add_option("--models", opt->models, "Models directory with pipeline.json")->required();
   cmd->add_option("--input", opt->inputs, "TrackML events (directories or prefixes); default: simulate");
@@ -267,6 +277,10 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--filter-chunk", opt->filter_chunk, "Edges per filter call (0 = all)")
       ->capture_default_str();
+  cmd->add_option("--embedding-chunk", opt->embedding_chunk, "Hits per embedding call (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--compare-embedding-chunk", opt->compare_embedding_chunk,
+                  "Second configuration: this many hits per embedding call");
   cmd->add_option("--compare-models", opt->compare_models, "Second configuration: this models directory");
   cmd->add_option("--compare-memory", opt->compare_memory, "Second configuration: this memory mode")
       ->check(CLI::IsMember({"arena", "release", "no-arena"}));

@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
+#include <utility>
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 #include <string>
 
 #include "trkx/core/Error.hpp"
@@ -36,51 +41,74 @@ Matrix Embedding::run(const Matrix& features, Workspace* workspace) const {
     temporary = make_workspace();
     workspace = temporary.get();
   }
-  Ort::Session& session = model_->session();
   const std::size_t rows = features.rows;
   const std::size_t chunk = config_.chunk_rows == 0 ? rows : config_.chunk_rows;
-  for (std::size_t start = 0; start < rows; start += chunk) {
-    const std::size_t n = std::min(chunk, rows - start);
-    const bool last = start + n == rows;
-    const std::array<std::int64_t, 2> in_shape = {static_cast<std::int64_t>(n),
-                                                  static_cast<std::int64_t>(n_features_)};
-    const std::array<std::int64_t, 2> out_shape = {static_cast<std::int64_t>(n),
-                                                   static_cast<std::int64_t>(dim_)};
-    // ORT never writes to inputs; the const_cast only satisfies the C API.
-    auto input =
-        Ort::Value::CreateTensor<float>(model_->cpu_memory(), const_cast<float*>(features.row(start)),
-                                        n * n_features_, in_shape.data(), in_shape.size());
-    try {
-      if (config_.onnx.io_binding) {
-        if (!workspace->binding) workspace->binding.emplace(session);
-        auto& binding = *workspace->binding;
-        auto output = Ort::Value::CreateTensor<float>(model_->cpu_memory(), out.row(start), n * dim_,
-                                                      out_shape.data(), out_shape.size());
-        binding.ClearBoundInputs();
-        binding.ClearBoundOutputs();
-        binding.BindInput(model_->input_names()[0], input);
-        binding.BindOutput(model_->output_names()[0], output);
-        session.Run(model_->run_options(last), binding);
-        binding.ClearBoundInputs();
-        binding.ClearBoundOutputs();
-      } else {
-        auto outputs = session.Run(model_->run_options(last), model_->input_names().data(), &input, 1,
-                                   model_->output_names().data(), 1);
-        const auto shape = outputs[0].GetTensorTypeAndShapeInfo().GetShape();
-        if (shape.size() != 2 || shape[0] != static_cast<std::int64_t>(n) ||
-            shape[1] != static_cast<std::int64_t>(dim_)) {
-          throw ModelError(model_->file().string() + ": output 'embedding' has shape " +
-                           describe(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, shape) + ", expected [" +
-                           std::to_string(n) + "," + std::to_string(dim_) + "]");
-        }
-        std::memcpy(out.row(start), outputs[0].GetTensorData<float>(), n * dim_ * sizeof(float));
-      }
-    } catch (const Ort::Exception& e) {
-      throw ModelError(model_->file().string() + ": inference failed: " + e.what());
+  const std::size_t n_chunks = (rows + chunk - 1) / chunk;
+  const std::size_t n_lanes = std::min(std::max<std::size_t>(1, config_.chunk_threads), n_chunks);
+  if (n_lanes == 1) {
+    for (std::size_t c = 0; c < n_chunks; ++c) {
+      const std::size_t start = c * chunk;
+      run_chunk(features, start, std::min(chunk, rows - start), c + 1 == n_chunks, *workspace, out);
     }
-    ++workspace->runs;
+    return out;
   }
+  // Lanes pull chunks from a shared counter, as EdgeClassifier's chunked filter does.
+  auto& lanes = workspace->lanes;
+  while (lanes.size() < n_lanes) lanes.push_back(make_workspace());
+  std::atomic<std::size_t> next{0};
+  tbb::task_arena arena(static_cast<int>(n_lanes));
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, n_lanes, [&](std::size_t lane) {
+      for (std::size_t c = next++; c < n_chunks; c = next++) {
+        const std::size_t start = c * chunk;
+        run_chunk(features, start, std::min(chunk, rows - start), c + 1 == n_chunks, *lanes[lane], out);
+      }
+    });
+  });
+  for (auto& lane : lanes) workspace->runs += std::exchange(lane->runs, 0);
+  if (config_.onnx.memory != OrtMemoryMode::kArena) lanes.clear();
   return out;
+}
+
+void Embedding::run_chunk(const Matrix& features, std::size_t start, std::size_t n, bool last,
+                          Workspace& workspace, Matrix& out) const {
+  Ort::Session& session = model_->session();
+  const std::array<std::int64_t, 2> in_shape = {static_cast<std::int64_t>(n),
+                                                static_cast<std::int64_t>(n_features_)};
+  const std::array<std::int64_t, 2> out_shape = {static_cast<std::int64_t>(n),
+                                                 static_cast<std::int64_t>(dim_)};
+  // ORT never writes to inputs; the const_cast only satisfies the C API.
+  auto input = Ort::Value::CreateTensor<float>(model_->cpu_memory(), const_cast<float*>(features.row(start)),
+                                               n * n_features_, in_shape.data(), in_shape.size());
+  try {
+    if (config_.onnx.io_binding) {
+      if (!workspace.binding) workspace.binding.emplace(session);
+      auto& binding = *workspace.binding;
+      auto output = Ort::Value::CreateTensor<float>(model_->cpu_memory(), out.row(start), n * dim_,
+                                                    out_shape.data(), out_shape.size());
+      binding.ClearBoundInputs();
+      binding.ClearBoundOutputs();
+      binding.BindInput(model_->input_names()[0], input);
+      binding.BindOutput(model_->output_names()[0], output);
+      session.Run(model_->run_options(last), binding);
+      binding.ClearBoundInputs();
+      binding.ClearBoundOutputs();
+    } else {
+      auto outputs = session.Run(model_->run_options(last), model_->input_names().data(), &input, 1,
+                                 model_->output_names().data(), 1);
+      const auto shape = outputs[0].GetTensorTypeAndShapeInfo().GetShape();
+      if (shape.size() != 2 || shape[0] != static_cast<std::int64_t>(n) ||
+          shape[1] != static_cast<std::int64_t>(dim_)) {
+        throw ModelError(model_->file().string() + ": output 'embedding' has shape " +
+                         describe(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, shape) + ", expected [" +
+                         std::to_string(n) + "," + std::to_string(dim_) + "]");
+      }
+      std::memcpy(out.row(start), outputs[0].GetTensorData<float>(), n * dim_ * sizeof(float));
+    }
+  } catch (const Ort::Exception& e) {
+    throw ModelError(model_->file().string() + ": inference failed: " + e.what());
+  }
+  ++workspace.runs;
 }
 
 }  // namespace trkx

@@ -82,6 +82,10 @@ Pipeline::Pipeline(ModelSet models, Config config)
     Embedding::Config ec;
     ec.onnx = config_.onnx;
     ec.chunk_rows = config_.embedding_chunk_rows;
+    if (config_.embedding_parallel_chunks && ec.chunk_rows > 0) {
+      ec.chunk_threads = static_cast<std::size_t>(threads);
+      ec.onnx.intra_op_threads = 1;
+    }
     embedding_ = std::make_unique<Embedding>(models_.embedding->file, n_features, models_.embedding->dim, ec);
     RadiusGraphBuilder::Config rc;
     rc.radius = models_.embedding->radius;

@@ -77,14 +77,21 @@ TEST(Embedding, ChunksBindingAndMemoryModesGiveIdenticalResults) {
   const Matrix reference = Embedding(model("embedding.onnx"), 7, 3, reference_config).run(f);
   for (const auto mode : {OrtMemoryMode::kArena, OrtMemoryMode::kRelease, OrtMemoryMode::kNoArena}) {
     for (const bool binding : {true, false}) {
-      Embedding::Config config;
-      config.chunk_rows = 300;  // 4 calls, the last one short
-      config.onnx.memory = mode;
-      config.onnx.io_binding = binding;
-      const Embedding embedding(model("embedding.onnx"), 7, 3, config);
-      auto ws = embedding.make_workspace();
-      EXPECT_EQ(embedding.run(f, ws.get()).data, reference.data) << to_string(mode) << " binding " << binding;
-      EXPECT_EQ(ws->runs, 4U);
+      for (const std::size_t lanes : {1, 2, 5}) {  // 5 lanes for 4 chunks: 4 run
+        Embedding::Config config;
+        config.chunk_rows = 300;  // 4 calls, the last one short
+        config.chunk_threads = lanes;
+        config.onnx.intra_op_threads = 1;
+        config.onnx.memory = mode;
+        config.onnx.io_binding = binding;
+        const Embedding embedding(model("embedding.onnx"), 7, 3, config);
+        auto ws = embedding.make_workspace();
+        for (int call = 0; call < 2; ++call) {  // the workspace (and its lanes) reused
+          EXPECT_EQ(embedding.run(f, ws.get()).data, reference.data)
+              << to_string(mode) << " binding " << binding << " lanes " << lanes;
+          EXPECT_EQ(ws->runs, 4U * static_cast<std::size_t>(call + 1));
+        }
+      }
     }
   }
 }

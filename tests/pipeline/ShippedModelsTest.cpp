@@ -4,6 +4,7 @@
 // must give the scores of feeding every hit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -46,6 +47,33 @@ RealGraph real_graph(std::uint64_t seed, double pileup, std::uint64_t event_id) 
   const Matrix points = Embedding(emb.file, HitFeatures::n_features(), emb.dim, {}).run(g.features);
   g.edges = RadiusGraphBuilder({.radius = emb.radius, .max_neighbours = emb.max_neighbours}).build(points);
   return g;
+}
+
+TEST(ShippedEmbedding, ChunksOnLanesGiveTheWholeEventsPoints) {
+  // The pipeline embeds in chunks of Pipeline::Config::embedding_chunk_rows on several lanes
+  // (faster: the tensors stay in cache); the points must be those of one call on every hit.
+  const ModelSet models = ModelSet::load(fs::path(TRKX_SOURCE_DIR) / "models");
+  sim::Simulator::Config sc;
+  sc.seed = 79;
+  sc.physics.pileup = 20;
+  const Event event = sim::Simulator(sim::trackml_detector(), sc).simulate(3);
+  const Matrix features = HitFeatures().compute(event.hits.view(), event.cells.view());
+  const auto& emb = *models.embedding;
+  Embedding::Config whole;
+  whole.chunk_rows = 0;
+  const Matrix reference = Embedding(emb.file, HitFeatures::n_features(), emb.dim, whole).run(features);
+  Embedding::Config lanes;
+  lanes.chunk_rows = Pipeline::Config{}.embedding_chunk_rows;
+  lanes.chunk_threads = 2;
+  lanes.onnx.intra_op_threads = 1;
+  ASSERT_GT(features.rows, 2 * lanes.chunk_rows);
+  const Matrix chunked = Embedding(emb.file, HitFeatures::n_features(), emb.dim, lanes).run(features);
+  ASSERT_EQ(chunked.rows, reference.rows);
+  float worst = 0.0F;
+  for (std::size_t i = 0; i < reference.data.size(); ++i) {
+    worst = std::max(worst, std::abs(chunked.data[i] - reference.data[i]));
+  }
+  EXPECT_LE(worst, 1e-5F);
 }
 
 TEST(ShippedGnn, ScoresDoNotDependOnHitsWithoutEdges) {

@@ -84,12 +84,15 @@ struct PipelineResult {
 class Pipeline {
  public:
   struct Config {
-    HitFeatures::Config features;  ///< feature scales (must match what the models were trained on)
-    OnnxConfig onnx;               ///< threads, optimisation level, memory mode, IO binding
-    std::size_t embedding_chunk_rows = 200000;  ///< hits per embedding call (0 = all)
-    std::size_t filter_chunk_edges = 4096;      ///< edges per filter call (0 = all); small chunks keep
-                                                ///< the model's [chunk, width] tensors in cache
-    std::size_t gnn_chunk_edges = 0;            ///< edges per GNN call; 0 = whole graph (message passing)
+    HitFeatures::Config features;             ///< feature scales (must match what the models were trained on)
+    OnnxConfig onnx;                          ///< threads, optimisation level, memory mode, IO binding
+    std::size_t embedding_chunk_rows = 4096;  ///< hits per embedding call (0 = all); small chunks keep
+                                              ///< the model's [chunk, width] tensors in cache
+    std::size_t filter_chunk_edges = 4096;    ///< edges per filter call (0 = all); small chunks keep
+                                              ///< the model's [chunk, width] tensors in cache
+    std::size_t gnn_chunk_edges = 0;          ///< edges per GNN call; 0 = whole graph (message passing)
+    bool embedding_parallel_chunks = true;    ///< embedding: onnx.intra_op_threads chunks at once, one ONNX
+                                              ///< thread each (false: each call split over intra-op threads)
     bool filter_parallel_chunks = true;  ///< filter: onnx.intra_op_threads chunks classified at once, one
                                          ///< ONNX thread each (false: chunks in turn, each call split
                                          ///< over intra-op threads; measured slower, README)
