@@ -11,29 +11,7 @@ run=runs/filter32w
 data=runs/v4-pt05/prep-candidates
 model='{"hidden": 32, "n_layers": 3, "layer_norm": false}'
 if [ ! -f $run/init/checkpoint.pt ]; then
-  mkdir -p $run/init
-  $py - "$model" <<'PY'
-import json, sys, torch
-from trkx_train.models import ModelSpec, build_model
-src = torch.load("runs/v4-pt05/filter/checkpoint.pt", map_location="cpu")["model"]
-spec = json.load(open("runs/v4-pt05/filter/spec.json"))
-spec["model"] = json.loads(sys.argv[1])
-net = build_model(ModelSpec("filter", spec["node_features"], spec["model"]))
-state = net.state_dict()
-old, new = 64, spec["model"]["hidden"]
-for k in state:
-    t = src[k]
-    for d, (a, b) in enumerate(zip(t.shape, state[k].shape)):
-        if a != b:
-            assert (a, b) == (old, new), (k, tuple(t.shape), tuple(state[k].shape))
-            t = t.narrow(d, 0, new)
-    state[k] = t.clone()
-net.load_state_dict(state)
-torch.save({"model": net.state_dict()}, "runs/filter32w/init/checkpoint.pt")
-json.dump({"stage": "filter", "node_features": spec["node_features"], "model": spec["model"]},
-          open("runs/filter32w/init/spec.json", "w"), indent=2)
-print("init: v4's filter cut to", new, "wide")
-PY
+  $py -m trkx_train.narrow --from runs/v4-pt05/filter --hidden 32 --out $run/init
 fi
 $py -m trkx_train train filter --train $data/train --val $data/val \
   --out $run/filter --epochs 300 --max-minutes 45 --model "$model" \

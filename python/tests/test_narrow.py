@@ -1,0 +1,74 @@
+"""Narrowing a trained network (trkx_train.narrow): a wide network whose extra hidden units
+are never read computes exactly what the narrowed one computes."""
+
+import json
+
+import pytest
+import torch
+
+from trkx_train.models import ModelSpec, build_model
+from trkx_train.narrow import narrow, narrow_tensor
+
+NAMES = ["r", "phi", "z", "cell_count", "cell_charge"]
+
+
+def graph(n=40, e=200, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(n, len(NAMES), generator=g), torch.randint(0, n, (2, e), generator=g)
+
+
+def silence_extra_units(net: torch.nn.Module, old: int, new: int) -> None:
+    """Zero every weight that reads a hidden unit >= new (in each block of width old), so that
+    those units never reach the output."""
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            if p.dim() != 2 or p.shape[1] % old != 0:
+                continue
+            for k in range(p.shape[1] // old):
+                p[:, k * old + new:(k + 1) * old] = 0.0
+
+
+@pytest.mark.parametrize("stage,config", [
+    ("filter", {"hidden": 16, "n_layers": 3, "layer_norm": False}),
+    ("gnn", {"hidden": 16, "n_steps": 2, "layer_norm": False, "shared_weights": False}),
+])
+def test_narrowed_network_computes_what_the_silenced_wide_one_does(tmp_path, stage, config):
+    torch.manual_seed(1)
+    wide = build_model(ModelSpec(stage, NAMES, config))
+    silence_extra_units(wide, 16, 8)
+    src = tmp_path / "wide"
+    src.mkdir()
+    torch.save({"model": wide.state_dict()}, src / "checkpoint.pt")
+    (src / "spec.json").write_text(json.dumps({"stage": stage, "node_features": NAMES, "model": config}))
+
+    spec = narrow(src, 8, tmp_path / "narrow")
+    assert spec["model"]["hidden"] == 8
+    narrow_net = build_model(ModelSpec(stage, NAMES, spec["model"]))
+    narrow_net.load_state_dict(torch.load(tmp_path / "narrow" / "checkpoint.pt")["model"])
+    x, ei = graph()
+    wide.eval()
+    narrow_net.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(narrow_net(x, ei), wide(x, ei), rtol=1e-5, atol=1e-5)
+    # and it is narrower: the GNN's node update reads three blocks of 8
+    assert sum(p.numel() for p in narrow_net.parameters()) < sum(p.numel() for p in wide.parameters()) / 2
+
+
+def test_tensor_cuts_and_bad_shapes():
+    t = torch.arange(2 * 12, dtype=torch.float32).reshape(2, 12)  # 3 blocks of 4
+    cut = narrow_tensor(t, (2, 6), 4, 2)
+    assert cut.tolist() == [[0, 1, 4, 5, 8, 9], [12, 13, 16, 17, 20, 21]]
+    assert narrow_tensor(torch.ones(4, 7), (2, 7), 4, 2).shape == (2, 7)
+    with pytest.raises(ValueError):
+        narrow_tensor(torch.ones(4, 7), (2, 5), 4, 2)  # 7 is no multiple of 4
+    with pytest.raises(ValueError):
+        narrow_tensor(torch.ones(4), (2, 1), 4, 2)
+
+
+def test_width_must_shrink(tmp_path):
+    config = {"hidden": 8, "n_layers": 2, "layer_norm": False}
+    net = build_model(ModelSpec("filter", NAMES, config))
+    torch.save({"model": net.state_dict()}, tmp_path / "checkpoint.pt")
+    (tmp_path / "spec.json").write_text(json.dumps({"stage": "filter", "node_features": NAMES, "model": config}))
+    with pytest.raises(ValueError):
+        narrow(tmp_path, 16, tmp_path / "out")

@@ -1,0 +1,85 @@
+"""Warm start of a narrower network from a trained wider one.
+
+Every hidden dimension of the trained network's weights is cut to its first
+``new`` units: a tensor dimension of the old width keeps its first ``new``
+entries; a dimension made of k concatenated blocks of the old width (the GNN's
+node update reads [h, m_in, m_out]) keeps the first ``new`` of every block.
+Input and output dimensions (node features, edge features, the score) are left
+as they are. The cut network computes something close to, not equal to, the
+wide one (the dropped units' contributions are gone), so it is trained on
+afterwards: ``train ... --init-from OUT``. v5's 48-wide GNN was made this way
+from v4's 64-wide one (scripts/recipes/gnn48.sh).
+
+    python -m trkx_train.narrow --from runs/v4-pt05/gnn --hidden 48 --out runs/gnn48/init
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+
+from .models import ModelSpec, build_model
+
+
+def narrow_tensor(t: torch.Tensor, shape: tuple[int, ...], old: int, new: int) -> torch.Tensor:
+    """``t`` cut to ``shape``: dimensions of width ``old`` to their first ``new`` entries, dimensions
+    of k blocks of ``old`` to the first ``new`` of every block. ValueError for any other change."""
+    if t.dim() != len(shape):
+        raise ValueError(f"cannot cut {tuple(t.shape)} to {tuple(shape)}: different rank")
+    for d, (a, b) in enumerate(zip(t.shape, shape)):
+        if a == b:
+            continue
+        if (a, b) == (old, new):
+            idx = torch.arange(new)
+        elif a % old == 0 and b == a // old * new:
+            idx = torch.cat([torch.arange(k * old, k * old + new) for k in range(a // old)])
+        else:
+            raise ValueError(f"cannot cut {tuple(t.shape)} to {tuple(shape)} (hidden {old} -> {new})")
+        t = t.index_select(d, idx)
+    return t.clone()
+
+
+def narrow_state(src: dict[str, torch.Tensor], target: torch.nn.Module, old: int, new: int) -> dict:
+    """The state dict of ``target`` (the narrow network) filled from ``src`` (the wide one's)."""
+    state = target.state_dict()
+    missing = sorted(set(state) - set(src))
+    if missing:
+        raise ValueError(f"the wide network has no {missing[:3]}: not the same architecture")
+    return {k: narrow_tensor(src[k], tuple(v.shape), old, new) for k, v in state.items()}
+
+
+def narrow(src_dir: Path, hidden: int, out_dir: Path) -> dict:
+    """Writes ``out_dir``/checkpoint.pt and spec.json: the network of ``src_dir`` (a training
+    output directory) at ``hidden`` units. Returns the new spec."""
+    spec = json.loads((src_dir / "spec.json").read_text())
+    old = int(spec["model"]["hidden"])
+    if not 0 < hidden <= old:
+        raise ValueError(f"--hidden {hidden}: must be in 1..{old} (the network's width)")
+    model = dict(spec["model"], hidden=hidden)
+    net = build_model(ModelSpec(spec["stage"], spec["node_features"], model))
+    src = torch.load(src_dir / "checkpoint.pt", map_location="cpu")["model"]
+    net.load_state_dict(narrow_state(src, net, old, hidden))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.save({"model": net.state_dict()}, out_dir / "checkpoint.pt")
+    new_spec = {"stage": spec["stage"], "node_features": spec["node_features"], "model": model,
+                "narrowed_from": str(src_dir)}
+    (out_dir / "spec.json").write_text(json.dumps(new_spec, indent=2) + "\n")
+    return new_spec
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m trkx_train.narrow", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--from", dest="src", type=Path, required=True, help="training output directory (spec.json, "
+                    "checkpoint.pt) of the wide network")
+    ap.add_argument("--hidden", type=int, required=True, help="width of the narrow network")
+    ap.add_argument("--out", type=Path, required=True, help="directory for the narrow network's weights")
+    args = ap.parse_args(argv)
+    spec = narrow(args.src, args.hidden, args.out)
+    print(f"[narrow] {spec['stage']}: {args.src} cut to {args.hidden} wide -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
