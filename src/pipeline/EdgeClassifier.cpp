@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cstring>
 #include <string>
 #include <utility>
 
+#include "Lanes.hpp"
 #include "trkx/core/Error.hpp"
 
 namespace trkx {
@@ -56,7 +56,6 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
   }
   const std::size_t chunk = config_.chunk_edges == 0 ? n_edges : config_.chunk_edges;
   const std::size_t n_chunks = (n_edges + chunk - 1) / chunk;
-  const std::size_t n_lanes = std::min(std::max<std::size_t>(1, config_.chunk_threads), n_chunks);
   const bool partition = config_.chunk_edges == 0 && config_.partitions > 1 && config_.halo_hops > 0 &&
                          n_edges >= std::max<std::size_t>(config_.min_partition_edges, 2);
   workspace->parts = 0;
@@ -64,29 +63,16 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
   try {
     if (partition) {
       classify_partitioned(features, edges, *workspace, out);
-    } else if (n_lanes == 1) {
-      for (std::size_t c = 0; c < n_chunks; ++c) {
-        const std::size_t begin = c * chunk;
-        classify_chunk(features, edges, begin, std::min(chunk, n_edges - begin), c + 1 == n_chunks,
-                       *workspace, out);
-      }
     } else {
-      // Lanes pull chunks from a shared counter (dynamic balance when a core is
-      // busy); each lane owns its IO binding and buffers. If TBB gives fewer
-      // threads than lanes, the first lanes simply take all chunks.
+      // Each lane owns its IO binding and buffers (Lanes.hpp).
       auto& lanes = workspace->lanes;
-      while (lanes.size() < n_lanes) lanes.push_back(make_workspace());
-      std::atomic<std::size_t> next{0};
-      tbb::task_arena arena(static_cast<int>(n_lanes));
-      arena.execute([&] {
-        tbb::parallel_for(std::size_t{0}, n_lanes, [&](std::size_t lane) {
-          for (std::size_t c = next++; c < n_chunks; c = next++) {
+      detail::for_each_chunk_on_lanes(
+          n_chunks, config_.chunk_threads, *workspace, lanes, [this] { return make_workspace(); },
+          [&](std::size_t c, Workspace& lane) {
             const std::size_t begin = c * chunk;
-            classify_chunk(features, edges, begin, std::min(chunk, n_edges - begin), c + 1 == n_chunks,
-                           *lanes[lane], out);
-          }
-        });
-      });
+            classify_chunk(features, edges, begin, std::min(chunk, n_edges - begin), c + 1 == n_chunks, lane,
+                           out);
+          });
       for (auto& lane : lanes) {
         workspace->runs += std::exchange(lane->runs, 0);
         workspace->nodes_fed += std::exchange(lane->nodes_fed, 0);

@@ -2,13 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cstring>
 #include <utility>
 
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 #include <string>
+#include "Lanes.hpp"
 
 #include "trkx/core/Error.hpp"
 
@@ -44,27 +42,13 @@ Matrix Embedding::run(const Matrix& features, Workspace* workspace) const {
   const std::size_t rows = features.rows;
   const std::size_t chunk = config_.chunk_rows == 0 ? rows : config_.chunk_rows;
   const std::size_t n_chunks = (rows + chunk - 1) / chunk;
-  const std::size_t n_lanes = std::min(std::max<std::size_t>(1, config_.chunk_threads), n_chunks);
-  if (n_lanes == 1) {
-    for (std::size_t c = 0; c < n_chunks; ++c) {
-      const std::size_t start = c * chunk;
-      run_chunk(features, start, std::min(chunk, rows - start), c + 1 == n_chunks, *workspace, out);
-    }
-    return out;
-  }
-  // Lanes pull chunks from a shared counter, as EdgeClassifier's chunked filter does.
   auto& lanes = workspace->lanes;
-  while (lanes.size() < n_lanes) lanes.push_back(make_workspace());
-  std::atomic<std::size_t> next{0};
-  tbb::task_arena arena(static_cast<int>(n_lanes));
-  arena.execute([&] {
-    tbb::parallel_for(std::size_t{0}, n_lanes, [&](std::size_t lane) {
-      for (std::size_t c = next++; c < n_chunks; c = next++) {
+  detail::for_each_chunk_on_lanes(
+      n_chunks, config_.chunk_threads, *workspace, lanes, [this] { return make_workspace(); },
+      [&](std::size_t c, Workspace& lane) {
         const std::size_t start = c * chunk;
-        run_chunk(features, start, std::min(chunk, rows - start), c + 1 == n_chunks, *lanes[lane], out);
-      }
-    });
-  });
+        run_chunk(features, start, std::min(chunk, rows - start), c + 1 == n_chunks, lane, out);
+      });
   for (auto& lane : lanes) workspace->runs += std::exchange(lane->runs, 0);
   if (config_.onnx.memory != OrtMemoryMode::kArena) lanes.clear();
   return out;
