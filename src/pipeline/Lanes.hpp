@@ -4,6 +4,7 @@
 /// workspace (an ONNX IO binding and buffers), as the chunked embedding and
 /// filter run their ONNX calls.
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <memory>
