@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <string>
 #include <utility>
 
-#include <string>
 #include "Lanes.hpp"
-
 #include "trkx/core/Error.hpp"
 
 namespace trkx {
