@@ -1,5 +1,6 @@
-"""Narrowing a trained network (trkx_train.narrow): a wide network whose extra hidden units
-are never read computes exactly what the narrowed one computes."""
+"""Resizing a trained network (trkx_train.narrow): a wide network whose extra hidden units
+are never read computes exactly what the narrowed one computes, and a widened network computes
+exactly what the trained one did."""
 
 import json
 
@@ -65,10 +66,47 @@ def test_tensor_cuts_and_bad_shapes():
         narrow_tensor(torch.ones(4), (2, 1), 4, 2)
 
 
-def test_width_must_shrink(tmp_path):
+def test_width_must_be_positive(tmp_path):
     config = {"hidden": 8, "n_layers": 2, "layer_norm": False}
     net = build_model(ModelSpec("filter", NAMES, config))
     torch.save({"model": net.state_dict()}, tmp_path / "checkpoint.pt")
     (tmp_path / "spec.json").write_text(json.dumps({"stage": "filter", "node_features": NAMES, "model": config}))
     with pytest.raises(ValueError):
+        narrow(tmp_path, 0, tmp_path / "out")
+
+
+@pytest.mark.parametrize("stage,config", [
+    ("filter", {"hidden": 8, "n_layers": 3, "layer_norm": False}),
+    ("gnn", {"hidden": 8, "n_steps": 2, "layer_norm": False, "shared_weights": False}),
+])
+def test_widened_network_computes_what_the_trained_one_does_and_can_learn(tmp_path, stage, config):
+    torch.manual_seed(2)
+    small = build_model(ModelSpec(stage, NAMES, config))
+    src = tmp_path / "small"
+    src.mkdir()
+    torch.save({"model": small.state_dict()}, src / "checkpoint.pt")
+    (src / "spec.json").write_text(json.dumps({"stage": stage, "node_features": NAMES, "model": config}))
+
+    spec = narrow(src, 12, tmp_path / "wide")
+    assert spec["model"]["hidden"] == 12
+    wide = build_model(ModelSpec(stage, NAMES, spec["model"]))
+    wide.load_state_dict(torch.load(tmp_path / "wide" / "checkpoint.pt")["model"])
+    x, ei = graph()
+    small.eval()
+    wide.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(wide(x, ei), small(x, ei), rtol=1e-5, atol=1e-5)
+    # the new units are not dead: a gradient step reaches the weights that read them
+    wide.train()
+    wide(x, ei).sum().backward()
+    first_hidden = [p for n, p in wide.named_parameters() if p.dim() == 2 and p.shape == (12, 12)][0]
+    assert first_hidden.grad[:, 8:].abs().sum() > 0
+
+
+def test_widening_needs_a_network_without_layer_norm(tmp_path):
+    config = {"hidden": 8, "n_layers": 2, "layer_norm": True}
+    net = build_model(ModelSpec("filter", NAMES, config))
+    torch.save({"model": net.state_dict()}, tmp_path / "checkpoint.pt")
+    (tmp_path / "spec.json").write_text(json.dumps({"stage": "filter", "node_features": NAMES, "model": config}))
+    with pytest.raises(ValueError, match="LayerNorm"):
         narrow(tmp_path, 16, tmp_path / "out")
