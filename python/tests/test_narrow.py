@@ -18,6 +18,22 @@ def graph(n=40, e=200, seed=0):
     return torch.rand(n, len(NAMES), generator=g), torch.randint(0, n, (2, e), generator=g)
 
 
+def save_trained(directory, stage, config, net):
+    """Writes ``net`` as a training output directory (checkpoint.pt, spec.json)."""
+    directory.mkdir(exist_ok=True)
+    torch.save({"model": net.state_dict()}, directory / "checkpoint.pt")
+    (directory / "spec.json").write_text(json.dumps({"stage": stage, "node_features": NAMES, "model": config}))
+
+
+def resize_and_load(src, hidden, out, stage):
+    """The network of ``src`` resized by trkx_train.narrow to ``hidden`` units, loaded, in eval mode."""
+    spec = narrow(src, hidden, out)
+    assert spec["model"]["hidden"] == hidden
+    net = build_model(ModelSpec(stage, NAMES, spec["model"]))
+    net.load_state_dict(torch.load(out / "checkpoint.pt")["model"])
+    return net.eval()
+
+
 def silence_extra_units(net: torch.nn.Module, old: int, new: int) -> None:
     """Zero every weight that reads a hidden unit >= new (in each block of width old), so that
     those units never reach the output."""
@@ -37,18 +53,11 @@ def test_narrowed_network_computes_what_the_silenced_wide_one_does(tmp_path, sta
     torch.manual_seed(1)
     wide = build_model(ModelSpec(stage, NAMES, config))
     silence_extra_units(wide, 16, 8)
-    src = tmp_path / "wide"
-    src.mkdir()
-    torch.save({"model": wide.state_dict()}, src / "checkpoint.pt")
-    (src / "spec.json").write_text(json.dumps({"stage": stage, "node_features": NAMES, "model": config}))
+    save_trained(tmp_path / "wide", stage, config, wide)
 
-    spec = narrow(src, 8, tmp_path / "narrow")
-    assert spec["model"]["hidden"] == 8
-    narrow_net = build_model(ModelSpec(stage, NAMES, spec["model"]))
-    narrow_net.load_state_dict(torch.load(tmp_path / "narrow" / "checkpoint.pt")["model"])
+    narrow_net = resize_and_load(tmp_path / "wide", 8, tmp_path / "narrow", stage)
     x, ei = graph()
     wide.eval()
-    narrow_net.eval()
     with torch.no_grad():
         torch.testing.assert_close(narrow_net(x, ei), wide(x, ei), rtol=1e-5, atol=1e-5)
     # and it is narrower: the GNN's node update reads three blocks of 8
@@ -68,9 +77,7 @@ def test_tensor_cuts_and_bad_shapes():
 
 def test_width_must_be_positive(tmp_path):
     config = {"hidden": 8, "n_layers": 2, "layer_norm": False}
-    net = build_model(ModelSpec("filter", NAMES, config))
-    torch.save({"model": net.state_dict()}, tmp_path / "checkpoint.pt")
-    (tmp_path / "spec.json").write_text(json.dumps({"stage": "filter", "node_features": NAMES, "model": config}))
+    save_trained(tmp_path, "filter", config, build_model(ModelSpec("filter", NAMES, config)))
     with pytest.raises(ValueError):
         narrow(tmp_path, 0, tmp_path / "out")
 
@@ -82,18 +89,11 @@ def test_width_must_be_positive(tmp_path):
 def test_widened_network_computes_what_the_trained_one_does_and_can_learn(tmp_path, stage, config):
     torch.manual_seed(2)
     small = build_model(ModelSpec(stage, NAMES, config))
-    src = tmp_path / "small"
-    src.mkdir()
-    torch.save({"model": small.state_dict()}, src / "checkpoint.pt")
-    (src / "spec.json").write_text(json.dumps({"stage": stage, "node_features": NAMES, "model": config}))
+    save_trained(tmp_path / "small", stage, config, small)
 
-    spec = narrow(src, 12, tmp_path / "wide")
-    assert spec["model"]["hidden"] == 12
-    wide = build_model(ModelSpec(stage, NAMES, spec["model"]))
-    wide.load_state_dict(torch.load(tmp_path / "wide" / "checkpoint.pt")["model"])
+    wide = resize_and_load(tmp_path / "small", 12, tmp_path / "wide", stage)
     x, ei = graph()
     small.eval()
-    wide.eval()
     with torch.no_grad():
         torch.testing.assert_close(wide(x, ei), small(x, ei), rtol=1e-5, atol=1e-5)
     # the new units are not dead: a gradient step reaches the weights that read them
@@ -105,8 +105,6 @@ def test_widened_network_computes_what_the_trained_one_does_and_can_learn(tmp_pa
 
 def test_widening_needs_a_network_without_layer_norm(tmp_path):
     config = {"hidden": 8, "n_layers": 2, "layer_norm": True}
-    net = build_model(ModelSpec("filter", NAMES, config))
-    torch.save({"model": net.state_dict()}, tmp_path / "checkpoint.pt")
-    (tmp_path / "spec.json").write_text(json.dumps({"stage": "filter", "node_features": NAMES, "model": config}))
+    save_trained(tmp_path, "filter", config, build_model(ModelSpec("filter", NAMES, config)))
     with pytest.raises(ValueError, match="LayerNorm"):
         narrow(tmp_path, 16, tmp_path / "out")
