@@ -73,11 +73,11 @@ def widen_tensor(t: torch.Tensor, fresh: torch.Tensor, old: int, new: int) -> to
 
 
 def narrow_state(src: dict[str, torch.Tensor], target: torch.nn.Module, old: int, new: int) -> dict:
-    """The state dict of ``target`` (the narrow network) filled from ``src`` (the wide one's)."""
+    """The state dict of ``target`` (the resized network) filled from ``src`` (the trained one's)."""
     state = target.state_dict()
     missing = sorted(set(state) - set(src))
     if missing:
-        raise ValueError(f"the wide network has no {missing[:3]}: not the same architecture")
+        raise ValueError(f"the trained network has no {missing[:3]}: not the same architecture")
     if new > old:
         return {k: widen_tensor(src[k], v, old, new) for k, v in state.items()}
     return {k: narrow_tensor(src[k], tuple(v.shape), old, new) for k, v in state.items()}
@@ -107,10 +107,10 @@ def narrow(src_dir: Path, hidden: int, out_dir: Path) -> dict:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m trkx_train.narrow", description=__doc__.split("\n\n")[0])
     ap.add_argument("--from", dest="src", type=Path, required=True, help="training output directory (spec.json, "
-                    "checkpoint.pt) of the wide network")
+                    "checkpoint.pt) of the trained network")
     ap.add_argument("--hidden", type=int, required=True, help="width of the new network (narrower or, "
                     "without LayerNorm, wider)")
-    ap.add_argument("--out", type=Path, required=True, help="directory for the narrow network's weights")
+    ap.add_argument("--out", type=Path, required=True, help="directory for the new network's weights")
     args = ap.parse_args(argv)
     spec = narrow(args.src, args.hidden, args.out)
     print(f"[narrow] {spec['stage']}: {args.src} resized to {args.hidden} wide -> {args.out}")
