@@ -211,6 +211,8 @@ void run_reconstruct(const ReconstructOptions& opt) {
                             {"stitched_candidates", result.stitched},
                             {"stages", nlohmann::json::array()}};
         for (const auto& s : result.stages) j["stages"].push_back(stage_json(s));
+        j["track_building_steps"] = nlohmann::json::array();
+        for (const auto& s : result.track_building_steps) j["track_building_steps"].push_back(stage_json(s));
         std::lock_guard lock(mutex);
         for (const auto& s : result.stages) {
           stage_wall_sum[s.name] += s.wall_seconds;

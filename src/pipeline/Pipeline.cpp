@@ -1,9 +1,10 @@
 #include "trkx/pipeline/Pipeline.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <thread>
-#include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "trkx/core/Error.hpp"
 #include "trkx/core/Timer.hpp"
@@ -24,6 +25,22 @@ void drop_short_tracks(TrackLabels& labels, std::size_t min_hits) {
   for (std::int64_t& l : labels) {
     if (l >= 0 && size[static_cast<std::size_t>(l)] < min_hits) l = -1;
   }
+}
+
+/// Number of distinct track labels (>= 0) in `labels`.
+std::size_t count_tracks(const TrackLabels& labels) {
+  std::vector<bool> seen;
+  std::size_t n = 0;
+  for (const std::int64_t l : labels) {
+    if (l < 0) continue;
+    const auto k = static_cast<std::size_t>(l);
+    if (k >= seen.size()) seen.resize(k + 1, false);
+    if (!seen[k]) {
+      seen[k] = true;
+      ++n;
+    }
+  }
+  return n;
 }
 
 }  // namespace
@@ -243,27 +260,38 @@ PipelineResult Pipeline::run(const Event& event, Workspace& workspace) const {
       hook("gnn", scored);
 
       timer.reset();
+      StageTimer step;
+      const auto record_step = [&](const char* name, std::size_t in) {
+        result.track_building_steps.push_back({name, step.wall_seconds(), step.cpu_seconds(), in,
+                                               count_tracks(result.labels), peak_rss_bytes()});
+        step.reset();
+      };
       result.labels = track_builder_->build(n, scored);
+      record_step("builder", scored.size());
       if (stitcher_) {
-        const auto count = [](const TrackLabels& labels) {
-          return static_cast<std::size_t>(std::ranges::max(labels) + 1);
-        };
-        const std::size_t before = result.labels.empty() ? 0 : count(result.labels);
+        const std::size_t before = count_tracks(result.labels);
         result.labels = stitcher_->stitch(hits, result.labels, candidates);
-        result.stitched = before - (result.labels.empty() ? 0 : count(result.labels));
+        result.stitched = before - count_tracks(result.labels);
+        record_step("stitching", before);
       }
-      if (extender_) result.labels = extender_->extend(hits, result.labels);
-      if (min_track_hits() > 1) drop_short_tracks(result.labels, min_track_hits());
+      if (extender_) {
+        const std::size_t before = count_tracks(result.labels);
+        result.labels = extender_->extend(hits, result.labels);
+        record_step("extension", before);
+      }
+      if (min_track_hits() > 1) {
+        const std::size_t before = count_tracks(result.labels);
+        drop_short_tracks(result.labels, min_track_hits());
+        record_step("selection", before);
+      }
       result.tracks.event_id = event.event_id;
       result.tracks.hit_id.assign(event.hits.hit_id.begin(), event.hits.hit_id.end());
       result.tracks.track_id.resize(n);
-      std::unordered_set<std::int64_t> distinct;
       for (std::size_t i = 0; i < n; ++i) {
         const std::int64_t label = result.labels[i];
         result.tracks.track_id[i] = label < 0 ? 0 : label + 1;
-        if (label >= 0) distinct.insert(label);
       }
-      record("track_building", timer, scored.size(), distinct.size());
+      record("track_building", timer, scored.size(), count_tracks(result.labels));
       if (config_.keep_intermediates) result.scored = std::move(scored);
     }
     if (config_.keep_intermediates) {

@@ -65,6 +65,20 @@ TEST(Pipeline, ReconstructsTheTinyEvent) {
   }
   EXPECT_EQ(result.stage("radius_graph")->items_out, 20U);
   EXPECT_EQ(result.stage("track_building")->items_out, 4U);
+  // The steps inside track building: a chain from the GNN's edges to the stage's tracks.
+  const auto& steps = result.track_building_steps;
+  ASSERT_FALSE(steps.empty());
+  EXPECT_EQ(steps.front().name, "builder");
+  EXPECT_EQ(steps.front().items_in, result.stage("gnn")->items_in);
+  double step_wall = 0;
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    if (k > 0) {
+      EXPECT_EQ(steps[k].items_in, steps[k - 1].items_out) << steps[k].name;
+    }
+    step_wall += steps[k].wall_seconds;
+  }
+  EXPECT_EQ(steps.back().items_out, 4U);
+  EXPECT_LE(step_wall, result.stage("track_building")->wall_seconds);
 }
 
 TEST(Pipeline, WalkthroughBuilderGivesTheSameTracks) {
@@ -85,6 +99,11 @@ TEST(Pipeline, MinTrackHitsDropsShorterTracks) {
     std::set<std::int64_t> tracks(result.tracks.track_id.begin(), result.tracks.track_id.end());
     tracks.erase(0);
     EXPECT_EQ(result.stage("track_building")->items_out, tracks.size());
+    // The selection is the last step of track building: 4 tracks in, those kept out.
+    const StageStats& last = result.track_building_steps.back();
+    EXPECT_EQ(last.name, "selection");
+    EXPECT_EQ(last.items_in, 4U);
+    EXPECT_EQ(last.items_out, tracks.size());
     return tracks.size();
   };
   EXPECT_EQ(track_count(4), 4U);

@@ -71,6 +71,8 @@ elseif(MODE STREQUAL "reconstruct")
   string(JSON n_stages LENGTH "${report}" events 0 stages)
   check("report: ${n_failed} failed, ${n_done} done" n_failed EQUAL 1 AND n_done EQUAL 1 AND failed_id EQUAL 2)
   check("report lists ${n_stages} stages, expected 6" n_stages EQUAL 6)
+  string(JSON first_step GET "${report}" events 0 track_building_steps 0 name)
+  check("report: first track-building step ${first_step}, expected builder" first_step STREQUAL "builder")
   string(JSON passes GET "${report}" config stitching passes)
   string(JSON trim_hits GET "${report}" config stitching trim_max_hits)
   check("report: stitching passes ${passes}, trim_max_hits ${trim_hits} (defaults 2, 3)" passes EQUAL 2 AND

@@ -68,6 +68,10 @@ struct PipelineResult {
   TrackLabels labels;        ///< track label per hit index (-1 = none); empty if no GNN stage ran
   std::size_t stitched = 0;  ///< candidates joined to another by the stitcher (part of track_building)
   std::vector<StageStats> stages;
+  /// The steps inside the track_building stage, in order: builder (walk or cc: edges in,
+  /// candidates out), stitching, extension and selection (candidates in and out); a step that is
+  /// switched off is absent. Their wall times add up to about the stage's.
+  std::vector<StageStats> track_building_steps;
   std::size_t rss_after_bytes = 0;  ///< process resident memory when run() returned (VmRSS)
   // Intermediate results, kept only with Config::keep_intermediates:
   Matrix features;      ///< [N, F] node features
