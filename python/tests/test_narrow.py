@@ -18,6 +18,12 @@ def graph(n=40, e=200, seed=0):
     return torch.rand(n, len(NAMES), generator=g), torch.randint(0, n, (2, e), generator=g)
 
 
+def filter_and_gnn(hidden):
+    """(stage, config) of a small filter and a small GNN without LayerNorm, ``hidden`` wide."""
+    return [("filter", {"hidden": hidden, "n_layers": 3, "layer_norm": False}),
+            ("gnn", {"hidden": hidden, "n_steps": 2, "layer_norm": False, "shared_weights": False})]
+
+
 def save_trained(directory, stage, config, net):
     """Writes ``net`` as a training output directory (checkpoint.pt, spec.json)."""
     directory.mkdir(exist_ok=True)
@@ -34,6 +40,16 @@ def resize_and_load(src, hidden, out, stage):
     return net.eval()
 
 
+def assert_same_function(a, b):
+    """Both networks in eval mode give the same scores on a random graph; returns the graph."""
+    x, ei = graph()
+    a.eval()
+    b.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(a(x, ei), b(x, ei), rtol=1e-5, atol=1e-5)
+    return x, ei
+
+
 def silence_extra_units(net: torch.nn.Module, old: int, new: int) -> None:
     """Zero every weight that reads a hidden unit >= new (in each block of width old), so that
     those units never reach the output."""
@@ -45,10 +61,7 @@ def silence_extra_units(net: torch.nn.Module, old: int, new: int) -> None:
                 p[:, k * old + new:(k + 1) * old] = 0.0
 
 
-@pytest.mark.parametrize("stage,config", [
-    ("filter", {"hidden": 16, "n_layers": 3, "layer_norm": False}),
-    ("gnn", {"hidden": 16, "n_steps": 2, "layer_norm": False, "shared_weights": False}),
-])
+@pytest.mark.parametrize("stage,config", filter_and_gnn(16))
 def test_narrowed_network_computes_what_the_silenced_wide_one_does(tmp_path, stage, config):
     torch.manual_seed(1)
     wide = build_model(ModelSpec(stage, NAMES, config))
@@ -56,10 +69,7 @@ def test_narrowed_network_computes_what_the_silenced_wide_one_does(tmp_path, sta
     save_trained(tmp_path / "wide", stage, config, wide)
 
     narrow_net = resize_and_load(tmp_path / "wide", 8, tmp_path / "narrow", stage)
-    x, ei = graph()
-    wide.eval()
-    with torch.no_grad():
-        torch.testing.assert_close(narrow_net(x, ei), wide(x, ei), rtol=1e-5, atol=1e-5)
+    assert_same_function(narrow_net, wide)
     # and it is narrower: the GNN's node update reads three blocks of 8
     assert sum(p.numel() for p in narrow_net.parameters()) < sum(p.numel() for p in wide.parameters()) / 2
 
@@ -82,20 +92,14 @@ def test_width_must_be_positive(tmp_path):
         narrow(tmp_path, 0, tmp_path / "out")
 
 
-@pytest.mark.parametrize("stage,config", [
-    ("filter", {"hidden": 8, "n_layers": 3, "layer_norm": False}),
-    ("gnn", {"hidden": 8, "n_steps": 2, "layer_norm": False, "shared_weights": False}),
-])
+@pytest.mark.parametrize("stage,config", filter_and_gnn(8))
 def test_widened_network_computes_what_the_trained_one_does_and_can_learn(tmp_path, stage, config):
     torch.manual_seed(2)
     small = build_model(ModelSpec(stage, NAMES, config))
     save_trained(tmp_path / "small", stage, config, small)
 
     wide = resize_and_load(tmp_path / "small", 12, tmp_path / "wide", stage)
-    x, ei = graph()
-    small.eval()
-    with torch.no_grad():
-        torch.testing.assert_close(wide(x, ei), small(x, ei), rtol=1e-5, atol=1e-5)
+    x, ei = assert_same_function(wide, small)
     # the new units are not dead: a gradient step reaches the weights that read them
     wide.train()
     wide(x, ei).sum().backward()
