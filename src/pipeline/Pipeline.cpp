@@ -260,29 +260,30 @@ PipelineResult Pipeline::run(const Event& event, Workspace& workspace) const {
       hook("gnn", scored);
 
       timer.reset();
+      // Each step records its time and the tracks it hands on (the next step's input).
       StageTimer step;
       const auto record_step = [&](const char* name, std::size_t in) {
-        result.track_building_steps.push_back({name, step.wall_seconds(), step.cpu_seconds(), in,
-                                               count_tracks(result.labels), peak_rss_bytes()});
+        StageStats stats{name, step.wall_seconds(), step.cpu_seconds(), in, 0, peak_rss_bytes()};
+        stats.items_out = count_tracks(result.labels);
+        result.track_building_steps.push_back(stats);
         step.reset();
+        return stats.items_out;
       };
       result.labels = track_builder_->build(n, scored);
-      record_step("builder", scored.size());
+      std::size_t tracks = record_step("builder", scored.size());
       if (stitcher_) {
-        const std::size_t before = count_tracks(result.labels);
         result.labels = stitcher_->stitch(hits, result.labels, candidates);
-        result.stitched = before - count_tracks(result.labels);
-        record_step("stitching", before);
+        const std::size_t before = tracks;
+        tracks = record_step("stitching", before);
+        result.stitched = before - tracks;
       }
       if (extender_) {
-        const std::size_t before = count_tracks(result.labels);
         result.labels = extender_->extend(hits, result.labels);
-        record_step("extension", before);
+        tracks = record_step("extension", tracks);
       }
       if (min_track_hits() > 1) {
-        const std::size_t before = count_tracks(result.labels);
         drop_short_tracks(result.labels, min_track_hits());
-        record_step("selection", before);
+        tracks = record_step("selection", tracks);
       }
       result.tracks.event_id = event.event_id;
       result.tracks.hit_id.assign(event.hits.hit_id.begin(), event.hits.hit_id.end());
@@ -291,7 +292,7 @@ PipelineResult Pipeline::run(const Event& event, Workspace& workspace) const {
         const std::int64_t label = result.labels[i];
         result.tracks.track_id[i] = label < 0 ? 0 : label + 1;
       }
-      record("track_building", timer, scored.size(), count_tracks(result.labels));
+      record("track_building", timer, scored.size(), tracks);
       if (config_.keep_intermediates) result.scored = std::move(scored);
     }
     if (config_.keep_intermediates) {
