@@ -3,20 +3,15 @@
 # (runs/v4-pt05/filter) cut to its first 32 units, then 45 min of training (one thread) on v4's
 # candidate edges. Resumable: the training resumes from its checkpoint; delete the run
 # directory to start again.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-export PYTHONPATH=$PWD/python OMP_WAIT_POLICY=PASSIVE
-py=.deps/venv/bin/python
+source "$(dirname "$0")/lib.sh"
 run=runs/filter32w
 data=runs/v4-pt05/prep-candidates
 model='{"hidden": 32, "n_layers": 3, "layer_norm": false}'
-if [ ! -f $run/init/checkpoint.pt ]; then
-  $py -m trkx_train.narrow --from runs/v4-pt05/filter --hidden 32 --out $run/init
-fi
+narrow_init $run runs/v4-pt05/filter 32
 $py -m trkx_train train filter --train $data/train --val $data/val \
   --out $run/filter --epochs 300 --max-minutes 45 --model "$model" \
   --threads 1 --signal-pt-min 0.5 --pt-weight-max 4 --lr 0.001 --steps-per-event 4 --max-edges 60000 \
   --init-from $run/init
-mkdir -p $run/models && cp models/embedding.onnx models/gnn.onnx models/pipeline.json $run/models/
+start_models $run runs/gnn48/models  # v5, the set it was evaluated with
 $py -m trkx_train export $run/filter --models $run/models --check-data $data/val
 echo done

@@ -2,19 +2,14 @@
 # v5's GNN (runs/gnn48) at 40 instead of 48 wide, warm-started the same way (first 40 units of every
 # 48-wide dimension), then 25 min of training on v4's filtered edges. Resumable.
 # The training resumes from its checkpoint; delete the run directory to start again.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-export PYTHONPATH=$PWD/python OMP_WAIT_POLICY=PASSIVE
-py=.deps/venv/bin/python
+source "$(dirname "$0")/lib.sh"
 run=runs/gnn40
 data=runs/v4-pt05/prep-filtered
 model='{"hidden": 40, "n_steps": 4, "layer_norm": true, "shared_weights": false}'
-if [ ! -f $run/init/checkpoint.pt ]; then
-  $py -m trkx_train.narrow --from runs/gnn48/gnn --hidden 40 --out $run/init
-fi
+narrow_init $run runs/gnn48/gnn 40
 $py -m trkx_train train gnn --train $data/train --val $data/val \
   --out $run/gnn --epochs 100 --max-minutes 25 --model "$model" \
   --threads 2 --signal-pt-min 0.5 --cut-pt-min -1 --pt-weight-max 4 --lr 0.001 --steps-per-event 2 --max-edges 60000 \
   --init-from $run/init
-mkdir -p $run/models && cp models/filter.onnx models/embedding.onnx models/pipeline.json $run/models/
+start_models $run runs/gnn48/models  # v5: v4's filter, whose edges it trains on
 $py -m trkx_train export $run/gnn --models $run/models --check-data $data/val

@@ -1,23 +1,35 @@
-# Sourced by the session-10 recipes (fast3.sh, gnn40n.sh, v7.sh): trains a GNN without LayerNorm
-# on the edges v6's filter passes at 0.10 (runs/v6/prep-filtered, made by v6.sh) and exports it
-# with models/' embedding and filter into RUN/models.
-#   train_gnn_on_v6_edges RUN INIT_DIR HIDDEN LR DEFAULT_MINUTES DEFAULT_THREADS
-# MINUTES and THREADS in the environment override the defaults. Resumable: the training resumes
-# from RUN/gnn/checkpoint.pt; delete RUN to start again.
+# Sourced by every recipe: the repository as working directory, the Python environment, and the
+# steps the recipes share. Each recipe exports its network into a copy of a fixed, complete model
+# set under runs/ (the set it was evaluated with), never of models/, which moves on.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export PYTHONPATH=$PWD/python OMP_WAIT_POLICY=PASSIVE
 py=.deps/venv/bin/python
 
+# start_models RUN BASE: RUN/models becomes a copy of the model set BASE (the export then replaces
+# one network and its pipeline.json entry).
+start_models() {
+  mkdir -p "$1/models"
+  cp "$2"/embedding.onnx "$2"/filter.onnx "$2"/gnn.onnx "$2"/pipeline.json "$1/models/"
+}
+
+# narrow_init RUN FROM HIDDEN: RUN/init is the trained network FROM resized to HIDDEN units
+# (python -m trkx_train.narrow), unless it exists.
+narrow_init() {
+  [ -f "$1/init/checkpoint.pt" ] || $py -m trkx_train.narrow --from "$2" --hidden "$3" --out "$1/init"
+}
+
+# train_gnn_on_v6_edges RUN INIT_DIR HIDDEN LR DEFAULT_MINUTES DEFAULT_THREADS (session 10): a GNN
+# without LayerNorm trained on the edges v6's filter passes at 0.10 (runs/v6/prep-filtered, made by
+# v6.sh), exported into a copy of runs/v6/models. MINUTES and THREADS in the environment override
+# the defaults. Resumable: the training resumes from RUN/gnn/checkpoint.pt; delete RUN to start again.
 train_gnn_on_v6_edges() {
   local run=$1 init=$2 hidden=$3 lr=$4 data=runs/v6/prep-filtered
   $py -m trkx_train train gnn --train $data/train --val $data/val --out $run/gnn --epochs 300 \
     --max-minutes "${MINUTES:-$5}" --model "{\"hidden\": $hidden, \"n_steps\": 4, \"layer_norm\": false}" \
     --threads "${THREADS:-$6}" --signal-pt-min 0.5 --cut-pt-min -1 --pt-weight-max 4 --lr "$lr" \
     --steps-per-event 2 --max-edges 60000 --init-from "$init"
-  mkdir -p $run/models
-  cp runs/v6/models/pipeline.json $run/models/
-  cp models/filter.onnx models/embedding.onnx $run/models/
+  start_models $run runs/v6/models
   $py -m trkx_train export $run/gnn --models $run/models --check-data $data/val
   echo done
 }

@@ -6,19 +6,15 @@
 #   gnn40: the 40-wide GNN warm-started from v5's (runs/gnn40/gnn), lr 0.0005.
 # Resumable: each step is skipped when its output exists; the trainings resume from their
 # checkpoints. Delete runs/v6 to start again.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-export PYTHONPATH=$PWD/python OMP_WAIT_POLICY=PASSIVE
-py=.deps/venv/bin/python
+source "$(dirname "$0")/lib.sh"
 trkx=build/release/apps/trkx/trkx
 run=runs/v6
 filter_run=${FILTER_RUN:-runs/filter32c}
 filter_cut=${FILTER_CUT:-0.10}  # below the training's 97.5%-efficiency cut (0.138): with v5's GNN the
                                 # tuning events' efficiency needed it (0.9568 at 0.138, 0.9605 at 0.10)
 minutes=${MINUTES:-35}
-mkdir -p $run/models
 if [ ! -f $run/models/pipeline.json ]; then
-  cp $filter_run/models/filter.onnx $filter_run/models/pipeline.json models/embedding.onnx models/gnn.onnx $run/models/
+  start_models $run $filter_run/models
   $py - $run/models/pipeline.json $filter_cut <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
