@@ -20,6 +20,7 @@
 #include "trkx/eval/EdgeMetrics.hpp"
 #include "trkx/eval/GraphDump.hpp"
 #include "trkx/eval/Report.hpp"
+#include "trkx/eval/ScoreBreakdown.hpp"
 #include "trkx/eval/TrackMLScore.hpp"
 #include "trkx/eval/TrackingPerformance.hpp"
 #include "trkx/io/TrackML.hpp"
@@ -46,6 +47,7 @@ struct EvaluateOptions {
   std::string plot_script = TRKX_DEFAULT_PLOT_SCRIPT;
   eval::TrackingEvaluator::Config tracking;
   double edge_pt_min = 1.0;
+  bool print_breakdown = false;
 };
 
 /// The submission of one event: `<dir>/event<9 digits>-submission.csv[.gz]`.
@@ -115,6 +117,8 @@ void run_evaluate(const EvaluateOptions& opt) {
     graphs_dir = tracks_path / "graphs";
 
   const eval::TrackingEvaluator tracking(opt.tracking);
+  const eval::ScoreBreakdownEvaluator breakdown({});
+  std::vector<eval::ParticleScore> particle_scores;
   const auto cuts = stage_cuts(opt);
   eval::EdgeEvaluator::Config edge_config;
   edge_config.pt_min = opt.edge_pt_min;
@@ -144,8 +148,9 @@ void run_evaluate(const EvaluateOptions& opt) {
     const Event event = io::read_event(files.prefix, read);
     if (!event.has_truth())
       throw InputError(files.prefix.string() + "-truth.csv", 0, "", "no truth for this event");
-    const eval::TrackMLScore score = eval::trackml_score(event.truth.view(), tracks);
+    const eval::TrackMLScore score = eval::trackml_score(event.truth.view(), tracks, particle_scores);
     report.add_event(files.event_id, score, tracking.evaluate(event, tracks));
+    report.add_score_breakdown(breakdown.evaluate(event, score.total_weight, particle_scores));
     TRKX_LOG_DEBUG("event {}: score {:.4f}", files.event_id, score.score);
 
     if (!graphs_dir.empty()) {
@@ -178,6 +183,7 @@ void run_evaluate(const EvaluateOptions& opt) {
   json["tracks"] = opt.tracks;
   json["config"]["edge_score_cuts"] = used_cuts;
   std::fputs(report.summary().c_str(), stdout);
+  if (opt.print_breakdown) std::fputs(report.score_breakdown().summary().c_str(), stdout);
   for (const auto& [stage, cut] : used_cuts)
     std::printf("  (stage %s evaluated at score >= %g)\n", stage.c_str(), cut);
   std::fflush(stdout);
@@ -238,6 +244,9 @@ void add_evaluate_command(CLI::App& app) {
                   "Models directory whose pipeline.json gives the filter / gnn edge cuts");
   cmd->add_option("--edge-cut", opt->edge_cuts,
                   "Score cut of a dumped stage, STAGE=CUT (repeatable; e.g. gnn=0.5)");
+  cmd->add_flag("--score-breakdown", opt->print_breakdown,
+                "Also print where the TrackML score's weight sits and how much of it is found, in bins of\n"
+                "particle pT, |eta|, hits and vertex radius (always in the --output JSON)");
   cmd->add_option("--pt-min", opt->tracking.pt_thresholds,
                   "Efficiency pT thresholds [GeV]; the first is the headline one (default 1 0.5)")
       ->capture_default_str();

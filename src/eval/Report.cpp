@@ -79,6 +79,47 @@ void EvaluationReport::add_edges(const EdgeMetrics& metrics) {
   edges_.push_back(metrics);
 }
 
+void EvaluationReport::add_score_breakdown(const ScoreBreakdown& breakdown) {
+  if (breakdown_.n_events == 0 && breakdown_.histograms.empty()) {
+    breakdown_ = breakdown;
+  } else {
+    breakdown_.merge(breakdown);
+  }
+}
+
+nlohmann::json score_breakdown_to_json(const ScoreBreakdown& b) {
+  const double total = b.total_weight;
+  const auto share = [&](double w) { return number_or_null(w / total); };
+  nlohmann::json histograms = nlohmann::json::array();
+  for (const ScoreHistogram& h : b.histograms) {
+    nlohmann::json weight = nlohmann::json::array();
+    nlohmann::json found = nlohmann::json::array();
+    nlohmann::json particles = nlohmann::json::array();
+    nlohmann::json particles_found = nlohmann::json::array();
+    for (const ScoreShare& bin : h.bins) {
+      weight.push_back(share(bin.weight));
+      found.push_back(share(bin.found_weight));
+      particles.push_back(bin.particles);
+      particles_found.push_back(bin.particles_found);
+    }
+    histograms.push_back({{"variable", h.variable},
+                          {"unit", h.unit},
+                          {"low", h.low},
+                          {"weight", weight},
+                          {"found", found},
+                          {"particles", particles},
+                          {"particles_found", particles_found}});
+  }
+  return {{"total_weight", total},
+          {"n_events", b.n_events},
+          {"histograms", histograms},
+          {"unlisted",
+           {{"weight", share(b.unlisted.weight)},
+            {"found", share(b.unlisted.found_weight)},
+            {"particles", b.unlisted.particles},
+            {"particles_found", b.unlisted.particles_found}}}};
+}
+
 double EvaluationReport::mean_score() const {
   double sum = 0.0;
   std::size_t n = 0;
@@ -119,6 +160,8 @@ nlohmann::json EvaluationReport::to_json() const {
                      {"same_particle_purity", ratio_to_json(m.same_particle_purity)}});
   }
   const TrackingPerformance& t = tracking_;
+  nlohmann::json score = {{"mean", number_or_null(mean_score())}, {"per_event", per_event}};
+  if (!breakdown_.histograms.empty()) score["breakdown"] = score_breakdown_to_json(breakdown_);
   return {{"format_version", 1},
           {"n_events", events_.size()},
           {"config",
@@ -134,7 +177,7 @@ nlohmann::json EvaluationReport::to_json() const {
             {"track_id_zero_is_unassigned", tracking_config_.track_id_zero_is_unassigned},
             {"edge_pt_min", edge_config_.pt_min},
             {"edge_score_cut", edge_config_.score_cut}}},
-          {"trackml_score", {{"mean", number_or_null(mean_score())}, {"per_event", per_event}}},
+          {"trackml_score", score},
           {"tracking",
            {{"efficiency", efficiency},
             {"fake_rate", ratio_to_json(t.fake_rate)},

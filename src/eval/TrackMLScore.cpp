@@ -1,13 +1,19 @@
 #include "trkx/eval/TrackMLScore.hpp"
 
+#include <algorithm>
 #include <limits>
+#include <unordered_map>
 #include <vector>
 
 #include "TrackGrouping.hpp"
 
 namespace trkx::eval {
 
-TrackMLScore trackml_score(const TruthView& truth, const TrackAssignment& tracks) {
+namespace {
+
+/// The score; `on_good(particle_id, weight)` is called for every good track.
+template <typename OnGood>
+TrackMLScore score_event(const TruthView& truth, const TrackAssignment& tracks, OnGood&& on_good) {
   const auto truth_index = detail::index_truth_hits(truth);
   const auto particle_hits = detail::count_particle_hits(truth);
   const auto rows = detail::submission_rows(truth_index, tracks, truth.size());
@@ -35,6 +41,7 @@ TrackMLScore trackml_score(const TruthView& truth, const TrackAssignment& tracks
         2 * track.n_particle_hits_in_track > particle_total) {
       ++result.n_good_tracks;
       result.good_weight += track.particle_weight_in_track;
+      on_good(track.particle_id, track.particle_weight_in_track);
     }
   };
   detail::for_each_track(hits, score_track);
@@ -53,6 +60,32 @@ TrackMLScore trackml_score(const TruthView& truth, const TrackAssignment& tracks
 
   result.score = result.total_weight > 0.0 ? result.good_weight / result.total_weight
                                            : std::numeric_limits<double>::quiet_NaN();
+  return result;
+}
+
+}  // namespace
+
+TrackMLScore trackml_score(const TruthView& truth, const TrackAssignment& tracks) {
+  return score_event(truth, tracks, [](ParticleId, double) {});
+}
+
+TrackMLScore trackml_score(const TruthView& truth, const TrackAssignment& tracks,
+                           std::vector<ParticleScore>& particles) {
+  std::unordered_map<ParticleId, std::size_t> slot;
+  particles.clear();
+  for (std::size_t row = 0; row < truth.size(); ++row) {
+    const ParticleId p = truth.particle_id[row];
+    if (p == 0) continue;
+    const auto [it, added] = slot.emplace(p, particles.size());
+    if (added) particles.push_back({p, 0.0, 0.0});
+    particles[it->second].weight += truth.weight.empty() ? 0.0 : static_cast<double>(truth.weight[row]);
+  }
+  const TrackMLScore result = score_event(truth, tracks, [&](ParticleId p, double weight) {
+    // A particle has at most one good track (it holds more than half of the particle's hits).
+    if (p != 0) particles[slot.at(p)].found_weight += weight;
+  });
+  std::sort(particles.begin(), particles.end(),
+            [](const ParticleScore& a, const ParticleScore& b) { return a.particle_id < b.particle_id; });
   return result;
 }
 

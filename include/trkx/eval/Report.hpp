@@ -13,7 +13,12 @@
 ///              "edge_score_cut": 0.0},
 ///   "trackml_score": {"mean": 0.87, "per_event": [{"event_id": 1000, "score": 0.87,
 ///        "total_weight": 1.0, "n_tracks": 9000, "n_good_tracks": 8000,
-///        "n_missing_hits": 0, "n_unknown_hits": 0}, ...]},
+///        "n_missing_hits": 0, "n_unknown_hits": 0}, ...],
+///        "breakdown": {"total_weight": 10.0, "n_events": 10,     // only with add_score_breakdown()
+///          "histograms": [{"variable": "pt", "unit": "GeV", "low": [0.0, 0.2, ...],
+///                          "weight": [..], "found": [..], "particles": [..], "particles_found": [..]},
+///                         ...],                                  // weight / found: shares of total_weight
+///          "unlisted": {"weight": .., "found": .., "particles": .., "particles_found": ..}}},
 ///   "tracking": {
 ///     "efficiency": [{"pt_min": 1.0, "numerator": 900, "denominator": 1000, "value": 0.9,
 ///                     "uncertainty": 0.0095}, ...],
@@ -40,6 +45,7 @@
 #include <nlohmann/json.hpp>
 
 #include "trkx/eval/EdgeMetrics.hpp"
+#include "trkx/eval/ScoreBreakdown.hpp"
 #include "trkx/eval/TrackMLScore.hpp"
 #include "trkx/eval/TrackingPerformance.hpp"
 
@@ -61,6 +67,8 @@ class EvaluationReport {
   /// Adds the edge metrics of one stage of one event (merged by stage name;
   /// stages keep the order in which they first appear).
   void add_edges(const EdgeMetrics& metrics);
+  /// Adds the score breakdown of one event (ScoreBreakdown.hpp).
+  void add_score_breakdown(const ScoreBreakdown& breakdown);
 
   /// Mean of the per-event scores (events with an undefined score are skipped);
   /// NaN without events.
@@ -68,10 +76,13 @@ class EvaluationReport {
   [[nodiscard]] const std::vector<EventScore>& events() const { return events_; }
   [[nodiscard]] const TrackingPerformance& tracking() const { return tracking_; }
   [[nodiscard]] const std::vector<EdgeMetrics>& edges() const { return edges_; }
+  /// Summed over the events added with add_score_breakdown() (no histograms without).
+  [[nodiscard]] const ScoreBreakdown& score_breakdown() const { return breakdown_; }
 
   /// The JSON document described in the file comment.
   [[nodiscard]] nlohmann::json to_json() const;
-  /// A few lines for humans: score, efficiencies, fake and duplicate rates, edge metrics.
+  /// A few lines for humans: score, efficiencies, fake and duplicate rates, edge metrics
+  /// (the score breakdown is apart: score_breakdown().summary()).
   [[nodiscard]] std::string summary() const;
 
  private:
@@ -80,10 +91,13 @@ class EvaluationReport {
   std::vector<EventScore> events_;
   TrackingPerformance tracking_;
   std::vector<EdgeMetrics> edges_;
+  ScoreBreakdown breakdown_;
 };
 
 /// {"numerator", "denominator", "value", "uncertainty"} of a ratio.
 [[nodiscard]] nlohmann::json ratio_to_json(const Ratio& ratio);
+/// The "breakdown" object of the file comment.
+[[nodiscard]] nlohmann::json score_breakdown_to_json(const ScoreBreakdown& breakdown);
 /// {"variable", "unit", "edges", "numerator", "denominator", "efficiency", "uncertainty"}.
 [[nodiscard]] nlohmann::json binned_to_json(const BinnedRatio& binned, const std::string& unit);
 

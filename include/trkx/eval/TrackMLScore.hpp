@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "trkx/core/EventData.hpp"
 
@@ -39,9 +40,22 @@ struct TrackMLScore {
   std::uint64_t n_unknown_hits = 0;  ///< submission hits absent from the truth (ignored)
 };
 
+/// The score weight of one particle: all of its truth hits, and the part its
+/// good track (if any) collects.
+struct ParticleScore {
+  ParticleId particle_id = 0;
+  double weight = 0.0;        ///< sum of the weights of the particle's truth hits
+  double found_weight = 0.0;  ///< weight of its hits in its good track; 0 without one
+};
+
 /// Scores `tracks` against `truth` (hit_id, particle_id and weight are used).
 /// Throws trkx::InputError if a hit id appears twice in the truth or in the
 /// submission.
 TrackMLScore trackml_score(const TruthView& truth, const TrackAssignment& tracks);
+
+/// As above; also fills `particles` with every non-noise particle of the
+/// truth, sorted by particle id (the sum of found_weight is good_weight).
+TrackMLScore trackml_score(const TruthView& truth, const TrackAssignment& tracks,
+                           std::vector<ParticleScore>& particles);
 
 }  // namespace trkx::eval

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# models/all-pt's GNN trained longer (session 11): the 64-wide GNN with LayerNorm of
+# `scripts/finetune.sh --name v6-emb` (40 min, validation purity still rising at the end) trained
+# 90 more minutes on one thread on the same edges (runs/v6-emb/prep-filtered, every particle is
+# signal), learning rate restarted at 0.0003 (cosine over the budget). Exported into a copy of the
+# all-pt set as shipped at 51696f4 (taken from git, so the base never moves).
+source "$(dirname "$0")/lib.sh"
+run=runs/allpt2 data=runs/v6-emb/prep-filtered
+if [ ! -f $run/base/pipeline.json ]; then
+  mkdir -p $run/base
+  git archive 51696f4 models/all-pt | tar -x -C $run/base --strip-components=2
+fi
+$py -m trkx_train train gnn --train $data/train --val $data/val --out $run/gnn --epochs 300 \
+  --max-minutes "${MINUTES:-90}" --model '{"hidden": 64, "n_steps": 4, "layer_norm": true}' \
+  --threads "${THREADS:-1}" --signal-pt-min 0 --cut-pt-min 0.5 --pt-weight-max 4 --lr 0.0003 \
+  --steps-per-event 2 --max-edges 60000 --init-from runs/v6-emb/gnn
+start_models $run $run/base
+$py -m trkx_train export $run/gnn --models $run/models --check-data $data/val
+echo done
