@@ -9,6 +9,8 @@ Writes PNG files into the output directory:
     efficiency_vs_eta.png   tracking efficiency per eta bin (particles above the headline pT threshold)
     edge_metrics.png        per-stage edge efficiency and purity (only if the JSON has graph stages)
     score_per_event.png     TrackML score of every event
+    score_breakdown.png     the score's weight and the part found, per bin of particle pT, |eta|, hits and
+                            production-vertex radius (only if the JSON has trackml_score.breakdown)
     resolution.png          track parameter resolution (sigma68) and charge mis-identification per pT bin
                             (only if the JSON has matched prompt tracks)
 Empty bins (denominator 0, efficiency null) are left out. Only matplotlib is needed.
@@ -137,6 +139,37 @@ def plot_resolution(bins, path):
     plt.close(fig)
 
 
+def _bin_labels(hist):
+    low, unit = hist["low"], hist["unit"]
+    labels = [f"{a:g}-{b:g}" for a, b in zip(low, low[1:])] + [f">={low[-1]:g}"]
+    return labels, (f" [{unit}]" if unit else "")
+
+
+def plot_breakdown(breakdown, path):
+    """Per variable: weight share per bin (grey) and the found share (blue) on top of it."""
+    hists = breakdown["histograms"]
+    fig, axes = plt.subplots(2, 2, figsize=(11.0, 7.0))
+    for ax, hist in zip(axes.flat, hists):
+        labels, unit = _bin_labels(hist)
+        weight = [w or 0.0 for w in hist["weight"]]
+        found = [f or 0.0 for f in hist["found"]]
+        xs = range(len(labels))
+        ax.bar(xs, weight, 0.8, color="0.8", label="weight")
+        ax.bar(xs, found, 0.8, color="tab:blue", label="found (in good tracks)")
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels(labels, rotation=30, fontsize=7)
+        ax.set_xlabel(hist["variable"] + unit)
+        ax.set_ylabel("share of the score's weight")
+        ax.grid(alpha=0.3, axis="y")
+        ax.text(0.98, 0.95, f"lost {sum(weight) - sum(found):.3f}", transform=ax.transAxes, ha="right",
+                va="top", fontsize=8)
+    axes.flat[0].legend(fontsize=8, loc="upper left")
+    fig.suptitle(f"where the TrackML score's weight sits ({breakdown['n_events']} events)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("json", help="evaluation JSON written by trkx evaluate --output")
@@ -171,6 +204,11 @@ def main(argv=None):
     if per_event:
         path = os.path.join(args.output, "score_per_event.png")
         plot_scores(per_event, doc["trackml_score"]["mean"], path)
+        written.append(path)
+    breakdown = doc["trackml_score"].get("breakdown")
+    if breakdown and breakdown["total_weight"] > 0:
+        path = os.path.join(args.output, "score_breakdown.png")
+        plot_breakdown(breakdown, path)
         written.append(path)
     for p in written:
         print(p)
