@@ -32,7 +32,7 @@ void add(ScoreShare& bin, const ParticleScore& p) {
   bin.weight += p.weight;
   bin.found_weight += p.found_weight;
   ++bin.particles;
-  if (p.found_weight > 0.0) ++bin.particles_found;
+  if (p.found) ++bin.particles_found;
 }
 
 void add(ScoreShare& sum, const ScoreShare& other) {

@@ -77,12 +77,15 @@ TrackMLScore trackml_score(const TruthView& truth, const TrackAssignment& tracks
     const ParticleId p = truth.particle_id[row];
     if (p == 0) continue;
     const auto [it, added] = slot.emplace(p, particles.size());
-    if (added) particles.push_back({p, 0.0, 0.0});
+    if (added) particles.push_back({p, 0.0, 0.0, false});
     particles[it->second].weight += truth.weight.empty() ? 0.0 : static_cast<double>(truth.weight[row]);
   }
   const TrackMLScore result = score_event(truth, tracks, [&](ParticleId p, double weight) {
     // A particle has at most one good track (it holds more than half of the particle's hits).
-    if (p != 0) particles[slot.at(p)].found_weight += weight;
+    if (p == 0) return;
+    ParticleScore& particle = particles[slot.at(p)];
+    particle.found_weight += weight;
+    particle.found = true;
   });
   std::sort(particles.begin(), particles.end(),
             [](const ParticleScore& a, const ParticleScore& b) { return a.particle_id < b.particle_id; });

@@ -65,6 +65,7 @@ TEST(TrackMLScore, PerParticleWeightsAddUpToTheScore) {
     EXPECT_EQ(particles[k].particle_id, ids[k]);
     EXPECT_NEAR(particles[k].weight, weight[k], kTol);
     EXPECT_NEAR(particles[k].found_weight, found[k], kTol);
+    EXPECT_EQ(particles[k].found, found[k] > 0.0);
   }
   EXPECT_DOUBLE_EQ(s.score, trackml_score(event.truth.view(), tracks_of_the_test()).score);
 }

@@ -46,6 +46,7 @@ struct ParticleScore {
   ParticleId particle_id = 0;
   double weight = 0.0;        ///< sum of the weights of the particle's truth hits
   double found_weight = 0.0;  ///< weight of its hits in its good track; 0 without one
+  bool found = false;         ///< it has a good track (also when its weight is 0)
 };
 
 /// Scores `tracks` against `truth` (hit_id, particle_id and weight are used).
