@@ -107,6 +107,21 @@ TEST(ScoreBreakdown, BinsEachParticlesWeightAndFoundWeight) {
   EXPECT_NE(text.find("0.2000   0.0000   0.2000      0/1"), std::string::npos) << text;
 }
 
+TEST(ScoreBreakdown, AParticleOfWeightZeroWithAGoodTrackCountsAsFound) {
+  Event event = secondary_event();
+  for (std::size_t row = 0; row < event.truth.particle_id.size(); ++row) {
+    if (event.truth.particle_id[row] == kP3) event.truth.weight[row] = 0.0F;  // as for <= 3 hits in TrackML
+  }
+  std::vector<ParticleScore> particles;
+  const auto tracks = assign({{1, 1, 1, 1, 1}, {2, 2, 2, 3, 3}, {5, 5, 5, 5, 5}, {4, 4, 4, 4, 4}});
+  const TrackMLScore s = trackml_score(event.truth.view(), tracks, particles);
+  ASSERT_EQ(particles.size(), 4U);
+  EXPECT_TRUE(particles[2].found);
+  EXPECT_EQ(particles[2].found_weight, 0.0);
+  const ScoreBreakdown b = ScoreBreakdownEvaluator(bins()).evaluate(event, s.total_weight, particles);
+  expect_bin(b.histograms[3], 2, 0.0, 0.0, 1, 1);  // the secondary, vertex 50 mm
+}
+
 TEST(ScoreBreakdown, ParticlesMissingFromTheTableAreSummedApart) {
   Event event = secondary_event();
   ParticleContainer without_p4;
