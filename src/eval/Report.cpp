@@ -94,11 +94,13 @@ nlohmann::json score_breakdown_to_json(const ScoreBreakdown& b) {
   for (const ScoreHistogram& h : b.histograms) {
     nlohmann::json weight = nlohmann::json::array();
     nlohmann::json found = nlohmann::json::array();
+    nlohmann::json matched = nlohmann::json::array();
     nlohmann::json particles = nlohmann::json::array();
     nlohmann::json particles_found = nlohmann::json::array();
     for (const ScoreShare& bin : h.bins) {
       weight.push_back(share(bin.weight));
       found.push_back(share(bin.found_weight));
+      matched.push_back(share(bin.matched_weight));
       particles.push_back(bin.particles);
       particles_found.push_back(bin.particles_found);
     }
@@ -107,6 +109,7 @@ nlohmann::json score_breakdown_to_json(const ScoreBreakdown& b) {
                           {"low", h.low},
                           {"weight", weight},
                           {"found", found},
+                          {"matched", matched},
                           {"particles", particles},
                           {"particles_found", particles_found}});
   }
@@ -116,6 +119,7 @@ nlohmann::json score_breakdown_to_json(const ScoreBreakdown& b) {
           {"unlisted",
            {{"weight", share(b.unlisted.weight)},
             {"found", share(b.unlisted.found_weight)},
+            {"matched", share(b.unlisted.matched_weight)},
             {"particles", b.unlisted.particles},
             {"particles_found", b.unlisted.particles_found}}}};
 }

@@ -32,12 +32,16 @@ void add(ScoreShare& bin, const ParticleScore& p) {
   bin.weight += p.weight;
   bin.found_weight += p.found_weight;
   ++bin.particles;
-  if (p.found) ++bin.particles_found;
+  if (p.found) {
+    ++bin.particles_found;
+    bin.matched_weight += p.weight;
+  }
 }
 
 void add(ScoreShare& sum, const ScoreShare& other) {
   sum.weight += other.weight;
   sum.found_weight += other.found_weight;
+  sum.matched_weight += other.matched_weight;
   sum.particles += other.particles;
   sum.particles_found += other.particles_found;
 }
@@ -70,20 +74,23 @@ void ScoreBreakdown::merge(const ScoreBreakdown& other) {
 std::string ScoreBreakdown::summary() const {
   if (!(total_weight > 0.0)) return {};
   const auto format_row = [&](const std::string& label, const ScoreShare& b) {
-    return fmt::format("    {:<14} {:8.4f} {:8.4f} {:8.4f} {:>6}/{:<6}\n", label, b.weight / total_weight,
-                       b.found_weight / total_weight, (b.weight - b.found_weight) / total_weight,
-                       b.particles_found, b.particles);
+    return fmt::format("    {:<14} {:8.4f} {:8.4f} {:8.4f} {:9.4f} {:9.4f} {:>7}/{:<7}\n", label,
+                       b.weight / total_weight, b.found_weight / total_weight,
+                       (b.weight - b.found_weight) / total_weight,
+                       (b.weight - b.matched_weight) / total_weight,
+                       (b.matched_weight - b.found_weight) / total_weight, b.particles_found, b.particles);
   };
-  std::string out = "TrackML score weight by particle class (share of all weight; found = in good tracks):\n";
+  std::string out =
+      "TrackML score weight by particle class (shares of all weight; found = in good tracks; lost = on\n"
+      "particles without a good track + on hits missing from good tracks; particles with a good track):\n";
   for (const ScoreHistogram& h : histograms) {
-    out += fmt::format("  {:<16} {:>8} {:>8} {:>8} {:>11}\n", h.variable, "weight", "found", "lost",
-                       "particles");
+    out += fmt::format("  {:<16} {:>8} {:>8} {:>8} {:>9} {:>9} {:>15}\n", h.variable, "weight", "found",
+                       "lost", "no track", "missing", "particles");
     for (std::size_t i = 0; i < h.bins.size(); ++i) {
-      const ScoreShare& b = h.bins[i];
       const std::string range = i + 1 < h.low.size()
                                     ? fmt::format("{:g}-{}", h.low[i], format_low(h.low[i + 1], h.unit))
                                     : ">= " + format_low(h.low[i], h.unit);
-      out += format_row(range, b);
+      out += format_row(range, h.bins[i]);
     }
   }
   if (unlisted.particles > 0) out += format_row("not in particles table", unlisted);

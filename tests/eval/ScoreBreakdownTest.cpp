@@ -101,10 +101,13 @@ TEST(ScoreBreakdown, BinsEachParticlesWeightAndFoundWeight) {
                         [](double sum, const ScoreShare& bin) { return sum + bin.found_weight; });
     EXPECT_NEAR(found, s.score, kTol) << h.variable;
   }
+  // kP2 is found with 3 of its 5 hits: 0.1 lost on missing hits; kP3 has no track: 0.2.
+  EXPECT_NEAR(pt.bins[0].matched_weight, 0.25, kTol);
+  EXPECT_NEAR(pt.bins[1].matched_weight, 0.25, kTol);
   EXPECT_EQ(b.unlisted.particles, 0U);
   const std::string text = b.summary();
   EXPECT_NE(text.find(">= 3 GeV"), std::string::npos) << text;
-  EXPECT_NE(text.find("0.2000   0.0000   0.2000      0/1"), std::string::npos) << text;
+  EXPECT_NE(text.find("0.2000   0.0000   0.2000    0.2000    0.0000       0/1"), std::string::npos) << text;
 }
 
 TEST(ScoreBreakdown, AParticleOfWeightZeroWithAGoodTrackCountsAsFound) {
@@ -158,6 +161,7 @@ TEST(ScoreBreakdown, MergesEventsAndRefusesOtherBins) {
   EXPECT_EQ(j["histograms"][0]["variable"], "pt");
   EXPECT_NEAR(j["histograms"][0]["weight"][1].get<double>(), 0.45, kTol);
   EXPECT_NEAR(j["histograms"][0]["found"][1].get<double>(), 0.25, kTol);
+  EXPECT_NEAR(j["histograms"][0]["matched"][0].get<double>(), 0.25, kTol);
   EXPECT_EQ(j["histograms"][0]["particles_found"][1], 2);
 
   ScoreBreakdown other = ScoreBreakdownEvaluator({}).empty_result();

@@ -16,9 +16,10 @@
 ///        "n_missing_hits": 0, "n_unknown_hits": 0}, ...],
 ///        "breakdown": {"total_weight": 10.0, "n_events": 10,     // only with add_score_breakdown()
 ///          "histograms": [{"variable": "pt", "unit": "GeV", "low": [0.0, 0.2, ...],
-///                          "weight": [..], "found": [..], "particles": [..], "particles_found": [..]},
-///                         ...],                                  // weight / found: shares of total_weight
-///          "unlisted": {"weight": .., "found": .., "particles": .., "particles_found": ..}}},
+///                          "weight": [..], "found": [..], "matched": [..], "particles": [..],
+///                          "particles_found": [..]}, ...],      // weight / found / matched: shares of
+///          "unlisted": {"weight": .., "found": .., "matched": .., // total_weight (ScoreShare)
+///                       "particles": .., "particles_found": ..}}},
 ///   "tracking": {
 ///     "efficiency": [{"pt_min": 1.0, "numerator": 900, "denominator": 1000, "value": 0.9,
 ///                     "uncertainty": 0.0095}, ...],

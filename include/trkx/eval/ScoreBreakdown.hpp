@@ -26,6 +26,9 @@ namespace trkx::eval {
 struct ScoreShare {
   double weight = 0.0;        ///< truth weight of the bin's particles
   double found_weight = 0.0;  ///< the part of it in good tracks
+  /// weight of the bin's particles that have a good track: matched_weight - found_weight is
+  /// the score lost on hits missing from good tracks, weight - matched_weight on particles without one
+  double matched_weight = 0.0;
   std::uint64_t particles = 0;
   std::uint64_t particles_found = 0;  ///< particles with a good track
 };
@@ -47,7 +50,8 @@ struct ScoreBreakdown {
 
   /// Adds another event's breakdown (throws trkx::Error if the bins differ).
   void merge(const ScoreBreakdown& other);
-  /// A small table per variable: weight share, found share and lost share per bin.
+  /// A small table per variable: weight, found and lost shares per bin, the lost share split into
+  /// particles without a good track and hits missing from good tracks.
   [[nodiscard]] std::string summary() const;
 };
 
