@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -12,6 +11,9 @@
 
 namespace trkx::eval {
 namespace {
+
+/// The histograms of a breakdown, in the order empty_result() makes them.
+enum Histogram : std::size_t { kPt, kAbsEta, kHits, kVertexR };
 
 void check_bins(const std::vector<double>& low, const char* name) {
   if (low.empty()) throw Error(fmt::format("ScoreBreakdownEvaluator: {} has no bins", name));
@@ -121,10 +123,6 @@ ScoreBreakdown ScoreBreakdownEvaluator::evaluate(const Event& event, double tota
   ScoreBreakdown result = empty_result();
   result.total_weight = total_weight;
   result.n_events = 1;
-  const ParticlesView table = event.particles.view();
-  std::unordered_map<ParticleId, std::size_t> row_of;
-  row_of.reserve(table.size());
-  for (std::size_t i = 0; i < table.size(); ++i) row_of.emplace(table.particle_id[i], i);
   // Both lists are sorted by particle id and hold the particles with truth hits.
   const std::vector<ParticleInfo> infos = TrackingEvaluator::particle_infos(event);
   std::size_t k = 0;
@@ -132,16 +130,14 @@ ScoreBreakdown ScoreBreakdownEvaluator::evaluate(const Event& event, double tota
     while (k < infos.size() && infos[k].particle_id < p.particle_id) ++k;
     if (k == infos.size() || infos[k].particle_id != p.particle_id) continue;  // no truth hit: cannot happen
     const ParticleInfo& info = infos[k];
-    const auto row = row_of.find(p.particle_id);
-    if (row == row_of.end()) {
+    if (!info.listed) {
       add(result.unlisted, p);
       continue;
     }
-    fill(result.histograms[0], info.pt, p);
-    fill(result.histograms[1], std::abs(info.eta), p);
-    fill(result.histograms[2], static_cast<double>(info.n_hits), p);
-    fill(result.histograms[3], std::hypot(static_cast<double>(table.vx[row->second]), table.vy[row->second]),
-         p);
+    fill(result.histograms[kPt], info.pt, p);
+    fill(result.histograms[kAbsEta], std::abs(info.eta), p);
+    fill(result.histograms[kHits], static_cast<double>(info.n_hits), p);
+    fill(result.histograms[kVertexR], info.vertex_r, p);
   }
   return result;
 }

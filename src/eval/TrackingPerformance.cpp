@@ -203,6 +203,8 @@ std::vector<ParticleInfo> TrackingEvaluator::particle_infos(const Event& event) 
       px = particles.px[it->second];
       py = particles.py[it->second];
       pz = particles.pz[it->second];
+      info.listed = true;
+      info.vertex_r = std::hypot(static_cast<double>(particles.vx[it->second]), particles.vy[it->second]);
     } else if (!truth.tpx.empty()) {
       px = truth.tpx[acc.innermost_row];
       py = truth.tpy[acc.innermost_row];

@@ -84,6 +84,9 @@ struct ParticleInfo {
   std::uint64_t n_hits = 0;  ///< truth hits
   double pt = 0.0;           ///< transverse momentum [GeV]
   double eta = 0.0;          ///< pseudorapidity
+  /// the particle has a row in the particles table (else pT and eta come from its innermost truth hit)
+  bool listed = false;
+  double vertex_r = 0.0;  ///< production vertex distance from the beam line [mm]; 0 unless listed
 };
 
 /// Performance of a set of tracks; counts add over events with merge().
