@@ -4,17 +4,18 @@
 # candidate graph's ceiling (truth-scored edges) rises from 0.872 to 0.908 at 96: the networks, trained
 # on the 32-neighbour graph, are the limit. This adapts them to the 96-neighbour graph:
 #   1. candidate edges of all-pt's embedding at max_neighbours 96 (runs/v6-emb/data: 24 + 5 events);
-#   2. all-pt's filter (runs/v6-emb/filter) trained FILTER_MINUTES (35) more on them, one thread;
+#   2. all-pt's filter (runs/v6-emb/filter) trained FILTER_MINUTES (35) more on them, FILTER_THREADS (2)
+#      threads (the shipped filter: 7.6 minutes on one, the rest on two);
 #   3. the edges it passes; all-pt's GNN (GNN_INIT, default runs/allpt2/gnn: allpt2.sh's) trained
-#      GNN_MINUTES (50) more on them, GNN_THREADS (2) threads.
+#      GNN_MINUTES (40) more on them, GNN_THREADS (2) threads.
 # Exported into runs/allpt-k96/models: a copy of the all-pt set as shipped at 51696f4 with
 # max_neighbours 96. Resumable: every step is skipped when its output exists, trainings resume.
 source "$(dirname "$0")/lib.sh"
 run=runs/allpt-k96 data=runs/v6-emb/data trkx=build/release/apps/trkx/trkx
 mkdir -p $run
 if [ ! -f $run/models/pipeline.json ]; then
-  mkdir -p $run/base $run/models $run/models-emb
-  git archive 51696f4 models/all-pt | tar -x -C $run/base --strip-components=2
+  models_from_git $run/base 51696f4 models/all-pt
+  mkdir -p $run/models $run/models-emb
   $py - $run <<'PY'
 import json, shutil, sys
 run = sys.argv[1]
@@ -41,7 +42,7 @@ prepare candidates $run/models-emb train
 prepare candidates $run/models-emb val
 if [ ! -f $run/.filter-exported ]; then
   $py -m trkx_train train filter --train $run/prep-candidates/train --val $run/prep-candidates/val \
-    --out $run/filter --max-minutes "${FILTER_MINUTES:-35}" --threads "${FILTER_THREADS:-1}" \
+    --out $run/filter --max-minutes "${FILTER_MINUTES:-35}" --threads "${FILTER_THREADS:-2}" \
     --model '{"hidden": 64, "n_layers": 3, "layer_norm": false}' --lr 0.0005 --steps-per-event 4 \
     --init-from runs/v6-emb/filter "${common[@]}"
   $py -m trkx_train export $run/filter --models $run/models --check-data $run/prep-candidates/val
@@ -50,7 +51,7 @@ fi
 prepare filtered $run/models train
 prepare filtered $run/models val
 $py -m trkx_train train gnn --train $run/prep-filtered/train --val $run/prep-filtered/val --out $run/gnn \
-  --max-minutes "${GNN_MINUTES:-50}" --threads "${GNN_THREADS:-2}" \
+  --max-minutes "${GNN_MINUTES:-40}" --threads "${GNN_THREADS:-2}" \
   --model '{"hidden": 64, "n_steps": 4, "layer_norm": true}' --lr 0.0003 --steps-per-event 2 \
   --init-from "${GNN_INIT:-runs/allpt2/gnn}" "${common[@]}"
 $py -m trkx_train export $run/gnn --models $run/models --check-data $run/prep-filtered/val

@@ -8,10 +8,7 @@
 # budget). Exported into a copy of the all-pt set as shipped at 51696f4 (taken from git).
 source "$(dirname "$0")/lib.sh"
 run=runs/allpt2 data=runs/v6-emb/prep-filtered
-if [ ! -f $run/base/pipeline.json ]; then
-  mkdir -p $run/base
-  git archive 51696f4 models/all-pt | tar -x -C $run/base --strip-components=2
-fi
+models_from_git $run/base 51696f4 models/all-pt
 $py -m trkx_train train gnn --train $data/train --val $data/val --out $run/gnn --epochs 300 \
   --max-minutes "${MINUTES:-90}" --model '{"hidden": 64, "n_steps": 4, "layer_norm": true}' \
   --threads "${THREADS:-1}" --signal-pt-min 0 --cut-pt-min 0.5 --pt-weight-max 4 --lr 0.0003 \

@@ -13,6 +13,14 @@ start_models() {
   cp "$2"/embedding.onnx "$2"/filter.onnx "$2"/gnn.onnx "$2"/pipeline.json "$1/models/"
 }
 
+# models_from_git DIR COMMIT SET: DIR is the model set SET (e.g. models/all-pt) as it was at COMMIT,
+# unless DIR/pipeline.json exists; a fixed base that never moves with models/.
+models_from_git() {
+  [ -f "$1/pipeline.json" ] && return
+  mkdir -p "$1"
+  git archive "$2" "$3" | tar -x -C "$1" --strip-components="$(($(tr -cd / <<<"$3" | wc -c) + 1))"
+}
+
 # narrow_init RUN FROM HIDDEN: RUN/init is the trained network FROM resized to HIDDEN units
 # (python -m trkx_train.narrow), unless it exists.
 narrow_init() {
