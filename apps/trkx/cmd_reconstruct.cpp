@@ -1,7 +1,10 @@
 // `trkx reconstruct`: events in, one TrackML submission and one track table
 // (parameters of every track) per event out, plus a JSON report of per-stage
 // times, edge counts and memory.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +15,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "Commands.hpp"
@@ -109,7 +113,41 @@ nlohmann::json stage_json(const StageStats& s) {
           {"items_in", s.items_in}, {"items_out", s.items_out},       {"peak_rss_bytes", s.peak_rss_bytes}};
 }
 
-void run_reconstruct(const ReconstructOptions& opt) {
+/// The model set's pipeline.json "track_building" settings, each given to the `trkx reconstruct`
+/// option of the same name (extend_z: --extend-z) as if it were on the command line, so that
+/// CLI11 converts and checks it like the flag; an option the command line sets keeps its value.
+/// Returns the names of the settings applied. Throws trkx::ModelError naming the file and field
+/// for a name that is no track-building option or a value the option refuses.
+std::vector<std::string> apply_set_track_building(CLI::App& cmd, const ModelSet& models) {
+  static constexpr std::array<std::string_view, 6> kAllowed = {"stitch_", "trim_",    "recover_",
+                                                               "extend_", "walk_cut", "min_hits"};
+  const std::string file = (models.dir / "pipeline.json").string();
+  std::vector<std::string> applied;
+  for (const auto& [key, value] : models.track_building) {
+    const bool allowed = std::any_of(kAllowed.begin(), kAllowed.end(),
+                                     [&key](std::string_view p) { return key.starts_with(p); });
+    std::string flag = "--" + key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    CLI::Option* option = allowed ? cmd.get_option_no_throw(flag) : nullptr;
+    if (option == nullptr) {
+      throw ModelError(file + ": field 'track_building." + key +
+                       "' is not a track-building option of trkx reconstruct (expected stitch_*, trim_*, "
+                       "recover_*, extend_*, walk_cut or min_hits, named as the options without dashes)");
+    }
+    if (option->count() > 0) continue;
+    try {
+      option->add_result(fmt::format("{}", value));
+      option->run_callback();
+    } catch (const CLI::Error& e) {
+      throw ModelError(file + ": field 'track_building." + key + "': " + e.what());
+    }
+    applied.push_back(key);
+  }
+  return applied;
+}
+
+void run_reconstruct(const ReconstructOptions& opt, ModelSet models,
+                     const std::vector<std::string>& set_settings) {
   const auto all_events = io::resolve_inputs(opt.inputs);
   if (all_events.empty()) throw Error("reconstruct: no events found in the inputs");
   const fs::path out_dir = opt.output;
@@ -155,7 +193,6 @@ void run_reconstruct(const ReconstructOptions& opt) {
   config.stitching.recover_hits = !opt.no_recover;
   config.extend = !opt.no_extend;
   config.extension = opt.extension;
-  ModelSet models = ModelSet::load(opt.models);
   if (opt.filter_cut && models.filter) models.filter->cut = *opt.filter_cut;
   if (opt.gnn_cut && models.gnn) models.gnn->cut = *opt.gnn_cut;
   Pipeline pipeline(std::move(models), config);
@@ -245,7 +282,8 @@ void run_reconstruct(const ReconstructOptions& opt) {
                       {"min_track_hits", pipeline.min_track_hits()},
                       {"stitch", config.stitch},
                       {"extend", config.extend},
-                      {"bz_tesla", opt.bz}};
+                      {"bz_tesla", opt.bz},
+                      {"track_building_from_models", set_settings}};
   if (config.extend) {
     report["config"]["extension"] = {{"min_track_hits", config.extension.min_track_hits},
                                      {"fit_hits", config.extension.fit_hits},
@@ -530,7 +568,15 @@ void add_reconstruct_command(CLI::App& app) {
                   "Stitching: gap links, largest z residual [mm] of the helix through the joint")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->callback([opt] { run_reconstruct(*opt); });
+  cmd->callback([opt, cmd] {
+    ModelSet models = ModelSet::load(opt->models);
+    const auto set_settings = apply_set_track_building(*cmd, models);
+    if (!set_settings.empty()) {
+      TRKX_LOG_INFO("reconstruct: track building from {}/pipeline.json: {}", opt->models,
+                    fmt::join(set_settings, ", "));
+    }
+    run_reconstruct(*opt, std::move(models), set_settings);
+  });
 }
 
 }  // namespace trkx::cli

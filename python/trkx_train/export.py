@@ -388,8 +388,8 @@ def update_pipeline_json(models_dir: Path, node_features: list[str], stage: str,
     tr = doc.get("training", {})
     tr.update(training or {})
     doc["training"] = tr
-    # Known keys first, in the contract's order; any other key (e.g. track_selection) is kept.
-    known = ("format_version", "node_features", "embedding", "filter", "gnn", "track_selection")
+    # Known keys first, in the contract's order; any other key is kept.
+    known = ("format_version", "node_features", "embedding", "filter", "gnn", "track_selection", "track_building")
     ordered = {k: doc[k] for k in known if k in doc}
     ordered.update({k: v for k, v in doc.items() if k not in known and k != "training"})
     ordered["training"] = doc["training"]

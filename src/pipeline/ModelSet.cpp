@@ -122,6 +122,15 @@ ModelSet ModelSet::load(const std::filesystem::path& dir, bool require_files) {
       set.min_track_hits = number<std::size_t>(t, "min_track_hits", "track_selection.", file);
     }
   }
+  if (j.contains("track_building")) {
+    const auto& t = j.at("track_building");
+    if (!t.is_object())
+      throw ModelError(file + ": field 'track_building' must be an object, found " + t.dump());
+    for (const auto& [key, value] : t.items()) {
+      if (key == "note") continue;
+      set.track_building.emplace_back(key, number<double>(t, key, "track_building.", file));
+    }
+  }
   if (j.contains("training")) set.training_json = j.at("training").dump();
   return set;
 }

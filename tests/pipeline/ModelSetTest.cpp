@@ -111,6 +111,22 @@ TEST(ModelSet, TrackSelection) {
   EXPECT_NE(msg.find("'track_selection' must be an object"), std::string::npos) << msg;
 }
 
+TEST(ModelSet, TrackBuildingSettings) {
+  EXPECT_TRUE(ModelSet::load(test::test_data_dir()).track_building.empty());
+  const ModelSet set = ModelSet::load(model_dir(
+      "building", json_with(R"("track_building": {"note": "tuned", "recover_xy": 0.6, "extend_z": 6})")));
+  ASSERT_EQ(set.track_building.size(), 2U);  // the note is not a setting
+  EXPECT_EQ(set.track_building[0], (std::pair<std::string, double>{"extend_z", 6.0}));  // sorted by name
+  EXPECT_EQ(set.track_building[1], (std::pair<std::string, double>{"recover_xy", 0.6}));
+  auto msg = error_of([&] {
+    (void)ModelSet::load(model_dir("badbuilding", json_with(R"("track_building": {"extend_z": "wide"})")));
+  });
+  EXPECT_NE(msg.find("'track_building.extend_z' must be a number"), std::string::npos) << msg;
+  msg = error_of(
+      [&] { (void)ModelSet::load(model_dir("buildingtype", json_with(R"("track_building": [6])"))); });
+  EXPECT_NE(msg.find("'track_building' must be an object"), std::string::npos) << msg;
+}
+
 TEST(ModelSet, WrongFeatureNamesNameBothLists) {
   const auto dir = model_dir("features", R"({"format_version": 1, "node_features": ["r", "phi", "eta"],
       "embedding": {"file": "embedding.onnx", "dim": 3, "radius": 0.05},

@@ -6,6 +6,9 @@
 # MODE prepare:     the contract's arrays for event 1, event 2 listed as failed
 # MODE truth:       --truth-scores gnn on event 1 completes and is recorded; on a copy of
 #                   event 1 without truth.csv it fails naming the missing file
+# MODE setbuilding: the model set's "track_building" settings apply where the command line
+#                   sets nothing (report.json shows both); an unknown name or a value the
+#                   option refuses fails naming pipeline.json's field
 # MODE bench:       trkx bench on event 1, two memory modes side by side (JSON checked);
 #                   on the malformed event 2 it fails with the file named
 cmake_minimum_required(VERSION 3.25)
@@ -124,6 +127,36 @@ elseif(MODE STREQUAL "truth")
   message(STATUS "${log}")
   check("--truth-scores without truth.csv must fail naming the file: ${log}" NOT rc EQUAL 0 AND
         log MATCHES "event000000001-truth.csv")
+elseif(MODE STREQUAL "setbuilding")
+  set(models ${WORK}/setbuilding/models)
+  file(REMOVE_RECURSE ${WORK}/setbuilding)
+  file(GLOB onnx ${MODELS}/*.onnx)
+  file(COPY ${onnx} DESTINATION ${models})
+  file(READ ${MODELS}/pipeline.json doc)
+  function(write_set settings)
+    string(JSON out SET "${doc}" track_building "${settings}")
+    file(WRITE ${models}/pipeline.json "${out}")
+  endfunction()
+  write_set([[{"note": "tuned", "extend_z": 6, "recover_min_track_hits": 3}]])
+  run_trkx(rc log reconstruct --input ${IN}/event000000001 --models ${models} --output ${WORK}/setbuilding/out
+           --extend-z 4)
+  message(STATUS "${log}")
+  check("reconstruct with the set's track_building failed (rc=${rc})" rc EQUAL 0)
+  file(READ ${WORK}/setbuilding/out/report.json report)
+  string(JSON z GET "${report}" config extension max_z_residual_mm)
+  string(JSON rmin GET "${report}" config stitching recover_min_track_hits)
+  string(JSON applied GET "${report}" config track_building_from_models)
+  check("--extend-z 4 must win over the set's 6: ${z}" z EQUAL 4)
+  check("the set's recover_min_track_hits 3 not applied: ${rmin}" rmin EQUAL 3)
+  check("track_building_from_models: ${applied}" applied MATCHES "recover_min_track_hits" AND
+        NOT applied MATCHES "extend_z")
+  foreach(bad [[{"extend_zz": 6}]] [[{"no_extend": 1}]] [[{"recover_min_track_hits": 0}]])
+    write_set("${bad}")
+    run_trkx(rc log reconstruct --input ${IN}/event000000001 --models ${models} --output ${WORK}/setbuilding/bad)
+    string(JSON key MEMBER "${bad}" 0)
+    check("track_building ${bad} must fail naming the field: ${log}" NOT rc EQUAL 0 AND
+          log MATCHES "pipeline.json: field 'track_building.${key}'")
+  endforeach()
 elseif(MODE STREQUAL "bench")
   run_trkx(rc log bench --models ${MODELS} --input ${IN}/event000000001 --repeat 2 --warmup 0 --threads 1
            --compare-memory arena --json ${WORK}/bench.json)

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace trkx {
@@ -40,6 +41,12 @@ struct ModelSet {
   /// track-quality selection (tracks with fewer hits are dropped after track
   /// building); absent = 0, every track kept. Pipeline::Config::min_track_hits overrides it.
   std::size_t min_track_hits = 0;
+  /// "track_building": {"extend_z": 6, ...}: the set's own track-building settings (tolerances
+  /// tuned for what its networks pass on), named as `trkx reconstruct`'s options without the
+  /// dashes (extend_z for --extend-z); "note" is free text. Numbers only, sorted by name. The
+  /// library does not apply them (Pipeline::Config is the caller's): `trkx reconstruct` does,
+  /// where its command line does not set the option.
+  std::vector<std::pair<std::string, double>> track_building;
   std::string training_json = "{}";  ///< the free-form "training" object, serialised
 
   /// Reads `dir`/pipeline.json. With `require_files`, every listed model file
