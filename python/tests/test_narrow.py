@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from trkx_train.models import ModelSpec, build_model
-from trkx_train.narrow import narrow, narrow_tensor
+from trkx_train.narrow import deepen, narrow, narrow_tensor
 
 NAMES = ["r", "phi", "z", "cell_count", "cell_charge"]
 
@@ -112,3 +112,33 @@ def test_widening_needs_a_network_without_layer_norm(tmp_path):
     save_trained(tmp_path, "filter", config, build_model(ModelSpec("filter", NAMES, config)))
     with pytest.raises(ValueError, match="LayerNorm"):
         narrow(tmp_path, 16, tmp_path / "out")
+
+
+@pytest.mark.parametrize("layer_norm", [True, False])
+def test_deepened_gnn_computes_what_the_trained_one_does_and_its_new_steps_learn(tmp_path, layer_norm):
+    torch.manual_seed(3)
+    config = {"hidden": 8, "n_steps": 2, "layer_norm": layer_norm, "shared_weights": False}
+    shallow = build_model(ModelSpec("gnn", NAMES, config))
+    save_trained(tmp_path / "shallow", "gnn", config, shallow)
+
+    spec = deepen(tmp_path / "shallow", 4, tmp_path / "deep")
+    assert spec["model"]["n_steps"] == 4
+    deep = build_model(ModelSpec("gnn", NAMES, spec["model"]))
+    deep.load_state_dict(torch.load(tmp_path / "deep" / "checkpoint.pt")["model"])
+    x, ei = assert_same_function(deep, shallow)
+    # the new steps are not dead: the gradient reaches their last layers
+    deep.train()
+    deep(x, ei).sum().backward()
+    assert deep.edge_updates[3].out.weight.grad.abs().sum() > 0
+    assert len(deep.edge_updates) == 4 and len(deep.node_updates) == 4
+
+
+def test_deepening_needs_more_steps_of_a_gnn(tmp_path):
+    config = {"hidden": 8, "n_steps": 2, "layer_norm": False, "shared_weights": False}
+    save_trained(tmp_path / "gnn", "gnn", config, build_model(ModelSpec("gnn", NAMES, config)))
+    with pytest.raises(ValueError, match="only more"):
+        deepen(tmp_path / "gnn", 2, tmp_path / "out")
+    fconfig = {"hidden": 8, "n_layers": 2, "layer_norm": False}
+    save_trained(tmp_path / "filter", "filter", fconfig, build_model(ModelSpec("filter", NAMES, fconfig)))
+    with pytest.raises(ValueError, match="filter network"):
+        deepen(tmp_path / "filter", 4, tmp_path / "out2")

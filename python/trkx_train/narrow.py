@@ -17,6 +17,15 @@ trained weights fill the first units of every hidden dimension and block, the
 new units get the fresh network's random incoming weights, and every weight
 that reads a new unit is zero, so the wide network computes exactly what the
 trained one does and training starts from there (Net2Net-style).
+
+``--n-steps`` deepens a GNN instead (any width, with or without LayerNorm):
+the trained message-passing steps are kept as steps 1..n and new residual
+steps are appended whose last layers (edge update ``out``, node update's last
+linear layer) are zero, so every new step adds nothing and the deeper network
+computes exactly what the trained one does; the rest of the new steps' weights
+are fresh and start to matter as soon as training moves those last layers.
+
+    python -m trkx_train.narrow --from runs/allpt/gnn --n-steps 6 --out runs/allpt-deep/init
 """
 
 from __future__ import annotations
@@ -104,14 +113,54 @@ def narrow(src_dir: Path, hidden: int, out_dir: Path) -> dict:
     return new_spec
 
 
+def deepen(src_dir: Path, n_steps: int, out_dir: Path) -> dict:
+    """Writes ``out_dir``/checkpoint.pt and spec.json: the GNN of ``src_dir`` with ``n_steps``
+    message-passing steps, the trained ones first and zero-output residual steps after them.
+    Returns the new spec."""
+    spec = json.loads((src_dir / "spec.json").read_text())
+    if spec["stage"] != "gnn" or spec["model"].get("shared_weights", False):
+        raise ValueError(f"--n-steps: {src_dir} is a {spec['stage']} network; only a GNN with one network "
+                         "per step can be deepened")
+    old = int(spec["model"].get("n_steps", 4))
+    if n_steps <= old:
+        raise ValueError(f"--n-steps {n_steps}: the trained GNN already has {old} steps; only more are possible")
+    model = dict(spec["model"], n_steps=n_steps)
+    net = build_model(ModelSpec("gnn", spec["node_features"], model))
+    src = torch.load(src_dir / "checkpoint.pt", map_location="cpu")["model"]
+    state = net.state_dict()
+    new_keys = {k for k in state if any(k.startswith(f"{m}.{i}.") for m in ("edge_updates", "node_updates")
+                                        for i in range(old, n_steps))}
+    missing = sorted(set(state) - new_keys - set(src))
+    if missing:
+        raise ValueError(f"the trained network has no {missing[:3]}: not the same architecture")
+    state.update({k: src[k] for k in set(state) - new_keys})
+    net.load_state_dict(state)
+    with torch.no_grad():
+        for i in range(old, n_steps):
+            last_layers = (net.edge_updates[i].out, [m for m in net.node_updates[i].net if isinstance(m, torch.nn.Linear)][-1])
+            for layer in last_layers:
+                layer.weight.zero_()
+                layer.bias.zero_()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.save({"model": net.state_dict()}, out_dir / "checkpoint.pt")
+    new_spec = {"stage": "gnn", "node_features": spec["node_features"], "model": model, "deepened_from": str(src_dir)}
+    (out_dir / "spec.json").write_text(json.dumps(new_spec, indent=2) + "\n")
+    return new_spec
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m trkx_train.narrow", description=__doc__.split("\n\n")[0])
     ap.add_argument("--from", dest="src", type=Path, required=True, help="training output directory (spec.json, "
                     "checkpoint.pt) of the trained network")
-    ap.add_argument("--hidden", type=int, required=True, help="width of the new network (narrower or, "
-                    "without LayerNorm, wider)")
+    size = ap.add_mutually_exclusive_group(required=True)
+    size.add_argument("--hidden", type=int, help="width of the new network (narrower or, without LayerNorm, wider)")
+    size.add_argument("--n-steps", type=int, help="message-passing steps of the new GNN (more than the trained one's)")
     ap.add_argument("--out", type=Path, required=True, help="directory for the new network's weights")
     args = ap.parse_args(argv)
+    if args.n_steps is not None:
+        spec = deepen(args.src, args.n_steps, args.out)
+        print(f"[narrow] gnn: {args.src} deepened to {args.n_steps} steps -> {args.out}")
+        return
     spec = narrow(args.src, args.hidden, args.out)
     print(f"[narrow] {spec['stage']}: {args.src} resized to {args.hidden} wide -> {args.out}")
 
