@@ -137,8 +137,8 @@ def deepen(src_dir: Path, n_steps: int, out_dir: Path) -> dict:
     net.load_state_dict(state)
     with torch.no_grad():
         for i in range(old, n_steps):
-            last_layers = (net.edge_updates[i].out, [m for m in net.node_updates[i].net if isinstance(m, torch.nn.Linear)][-1])
-            for layer in last_layers:
+            node_last = [m for m in net.node_updates[i].net if isinstance(m, torch.nn.Linear)][-1]
+            for layer in (net.edge_updates[i].out, node_last):
                 layer.weight.zero_()
                 layer.bias.zero_()
     out_dir.mkdir(parents=True, exist_ok=True)

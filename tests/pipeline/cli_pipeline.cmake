@@ -7,8 +7,8 @@
 # MODE truth:       --truth-scores gnn on event 1 completes and is recorded; on a copy of
 #                   event 1 without truth.csv it fails naming the missing file
 # MODE setbuilding: the model set's "track_building" settings apply where the command line
-#                   sets nothing (report.json shows both); an unknown name or a value the
-#                   option refuses fails naming pipeline.json's field
+#                   sets nothing (report.json shows both); models/all-pt's are accepted; an
+#                   unknown name or a value the option refuses fails naming pipeline.json's field
 # MODE bench:       trkx bench on event 1, two memory modes side by side (JSON checked);
 #                   on the malformed event 2 it fails with the file named
 cmake_minimum_required(VERSION 3.25)
@@ -150,6 +150,13 @@ elseif(MODE STREQUAL "setbuilding")
   check("the set's recover_min_track_hits 3 not applied: ${rmin}" rmin EQUAL 3)
   check("track_building_from_models: ${applied}" applied MATCHES "recover_min_track_hits" AND
         NOT applied MATCHES "extend_z")
+  # the shipped all-pt set's own settings are all valid options
+  run_trkx(rc log reconstruct --input ${IN}/event000000001 --models ${SRC}/../../models/all-pt
+           --output ${WORK}/setbuilding/allpt)
+  check("reconstruct with models/all-pt failed (rc=${rc}): ${log}" rc EQUAL 0)
+  file(READ ${WORK}/setbuilding/allpt/report.json report)
+  string(JSON applied GET "${report}" config track_building_from_models)
+  check("models/all-pt: track_building_from_models ${applied}" applied MATCHES "extend_z")
   foreach(bad [[{"extend_zz": 6}]] [[{"no_extend": 1}]] [[{"recover_min_track_hits": 0}]])
     write_set("${bad}")
     run_trkx(rc log reconstruct --input ${IN}/event000000001 --models ${models} --output ${WORK}/setbuilding/bad)
