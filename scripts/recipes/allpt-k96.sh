@@ -11,7 +11,7 @@
 # Exported into runs/allpt-k96/models: a copy of the all-pt set as shipped at 51696f4 with
 # max_neighbours 96. Resumable: every step is skipped when its output exists, trainings resume.
 source "$(dirname "$0")/lib.sh"
-run=runs/allpt-k96 data=runs/v6-emb/data trkx=build/release/apps/trkx/trkx
+run=runs/allpt-k96 data=runs/v6-emb/data
 mkdir -p $run
 if [ ! -f $run/models/pipeline.json ]; then
   models_from_git $run/base 51696f4 models/all-pt
@@ -32,11 +32,7 @@ emb["training"] = {"embedding": doc["training"]["embedding"]}
 json.dump(emb, open(f"{run}/models-emb/pipeline.json", "w"), indent=2)
 PY
 fi
-prepare() {  # prepare STAGE MODELS SET
-  [ -f $run/prep-$1/$3/meta.json ] && return
-  rm -rf $run/prep-$1/$3
-  $trkx prepare --input $data/$3 --output $run/prep-$1/$3 --models $2 --threads "${PREP_THREADS:-1}"
-}
+prepare() { prepare_once $data/$3 $run/prep-$1/$3 $2 "${PREP_THREADS:-1}"; }  # prepare STAGE MODELS SET
 common=(--epochs 300 --signal-pt-min 0 --cut-pt-min 0.5 --pt-weight-max 4 --max-edges 60000)
 prepare candidates $run/models-emb train
 prepare candidates $run/models-emb val

@@ -13,7 +13,7 @@
 # Exported into a copy of the all-pt set as shipped at 4422dcb (from git). Resumable: finished steps
 # are skipped, the training resumes from its checkpoint.
 source "$(dirname "$0")/lib.sh"
-steps=${STEPS:-4} data=runs/allpt-data trkx=build/release/apps/trkx/trkx
+steps=${STEPS:-4} data=runs/allpt-data
 weight=${PT_WEIGHT:-4} run=runs/allpt-more$steps
 [ "$weight" = 4 ] || run=$run-w$weight
 mkdir -p $data $run
@@ -26,11 +26,7 @@ simulate() {  # simulate SET SEED FIRST N
 simulate train 1001 1000 24
 simulate train 1101 1100 24
 simulate val 2002 5000 5
-for set in train val; do
-  [ -f $data/prep/$set/meta.json ] && continue
-  rm -rf $data/prep/$set
-  $trkx prepare --input $data/events/$set --output $data/prep/$set --models $data/base --threads 2
-done
+for set in train val; do prepare_once $data/events/$set $data/prep/$set $data/base 2; done
 [ -f $data/init-gnn/checkpoint.pt ] || $py -m trkx_train.onnx_import $data/base/gnn.onnx --stage gnn \
   --model '{"hidden": 64, "n_steps": 4, "layer_norm": true, "shared_weights": false}' --out $data/init-gnn
 init=$data/init-gnn

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export PYTHONPATH=$PWD/python OMP_WAIT_POLICY=PASSIVE
 py=.deps/venv/bin/python
+trkx=build/release/apps/trkx/trkx
 
 # start_models RUN BASE: RUN/models becomes a copy of the model set BASE (the export then replaces
 # one network and its pipeline.json entry).
@@ -19,6 +20,14 @@ models_from_git() {
   [ -f "$1/pipeline.json" ] && return
   mkdir -p "$1"
   git archive "$2" "$3" | tar -x -C "$1" --strip-components="$(($(tr -cd / <<<"$3" | wc -c) + 1))"
+}
+
+# prepare_once INPUT OUTPUT MODELS THREADS: `trkx prepare` of the events in INPUT into OUTPUT with the
+# model set MODELS, unless OUTPUT/meta.json says an earlier run finished (a partial OUTPUT starts again).
+prepare_once() {
+  [ -f "$2/meta.json" ] && return
+  rm -rf "$2"
+  $trkx prepare --input "$1" --output "$2" --models "$3" --threads "$4"
 }
 
 # narrow_init RUN FROM HIDDEN: RUN/init is the trained network FROM resized to HIDDEN units

@@ -7,7 +7,6 @@
 # Resumable: each step is skipped when its output exists; the trainings resume from their
 # checkpoints. Delete runs/v6 to start again.
 source "$(dirname "$0")/lib.sh"
-trkx=build/release/apps/trkx/trkx
 run=runs/v6
 filter_run=${FILTER_RUN:-runs/filter32c}
 filter_cut=${FILTER_CUT:-0.10}  # below the training's 97.5%-efficiency cut (0.138): with v5's GNN the
@@ -22,12 +21,7 @@ doc["filter"]["cut"] = float(sys.argv[2])
 json.dump(doc, open(sys.argv[1], "w"), indent=2)
 PY
 fi
-for set in train val; do
-  if [ ! -f $run/prep-filtered/$set/meta.json ]; then
-    rm -rf $run/prep-filtered/$set
-    $trkx prepare --input runs/v4-pt05/data/$set --output $run/prep-filtered/$set --threads 2 --models $run/models
-  fi
-done
+for set in train val; do prepare_once runs/v4-pt05/data/$set $run/prep-filtered/$set $run/models 2; done
 train() {  # train NAME WIDTH INIT
   local name=$1 width=$2 init=$3
   $py -m trkx_train train gnn --train $run/prep-filtered/train --val $run/prep-filtered/val \
