@@ -1,6 +1,8 @@
 // `trkx bench`: per-stage latency, CPU time, throughput and memory of the
 // reconstruction chain on simulated (or given) events, with an optional
 // second configuration measured side by side in the same process.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "Commands.hpp"
+#include "TrackBuildingOptions.hpp"
 #include "trkx/core/Error.hpp"
 #include "trkx/core/Logging.hpp"
 #include "trkx/core/Timer.hpp"
@@ -45,6 +48,7 @@ struct BenchOptions {
   std::string compare_threading;    // ... and/or another threading
   std::optional<std::size_t> compare_embedding_chunk;  // ... and/or other embedding chunks
   std::string json;
+  TrackBuildingOptions building;  // the command line's; each model set's own settings fill the rest
 };
 
 /// Per-run samples of one stage (or of the whole event).
@@ -57,6 +61,7 @@ struct Samples {
 /// One configuration under test: its pipeline and the per-run samples.
 struct Variant {
   std::string label;
+  std::vector<std::string> building_from_models;  // the model set's track_building settings applied
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Pipeline::Workspace> workspace;
   std::vector<std::string> stage_order;
@@ -73,10 +78,15 @@ double quantile(std::vector<double> v, double q) {
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
-std::unique_ptr<Pipeline> make_pipeline(const std::string& models, const std::string& memory,
-                                        const std::string& threading, std::size_t embedding_chunk,
-                                        const BenchOptions& opt) {
+/// The variant's pipeline, with the track building `trkx reconstruct` would use for this model set:
+/// the command line's options, else the set's pipeline.json "track_building", else the defaults.
+void make_pipeline(Variant& v, const std::string& models_dir, const std::string& memory,
+                   const std::string& threading, std::size_t embedding_chunk, const BenchOptions& opt,
+                   const CLI::App& cmd) {
+  ModelSet models = ModelSet::load(models_dir);
+  const ResolvedTrackBuilding building = resolve_track_building(cmd, models);
   Pipeline::Config config;
+  building.options.apply_to(config);
   config.onnx.intra_op_threads = opt.threads;
   config.onnx.memory = parse_memory_mode(memory);
   config.onnx.allow_spinning = false;  // as trkx reconstruct (shared cores)
@@ -86,7 +96,12 @@ std::unique_ptr<Pipeline> make_pipeline(const std::string& models, const std::st
   config.filter_parallel_chunks = threading == "lanes";
   config.gnn_partitions = threading == "lanes";
   config.track_builder = parse_track_builder(opt.track_builder);
-  return std::make_unique<Pipeline>(ModelSet::load(models), config);
+  v.pipeline = std::make_unique<Pipeline>(std::move(models), config);
+  v.building_from_models = building.from_models;
+  if (!building.from_models.empty()) {
+    TRKX_LOG_INFO("bench: track building from {}/pipeline.json: {}", models_dir,
+                  fmt::join(building.from_models, ", "));
+  }
 }
 
 void record(Variant& v, const PipelineResult& result, double wall) {
@@ -122,6 +137,7 @@ nlohmann::json summary_json(const Variant& v) {
           {"event_wall_p90_seconds", quantile(v.event.wall, 0.9)},
           {"event_cpu_median_seconds", quantile(v.event.cpu, 0.5)},
           {"events_per_second", median > 0 ? 1.0 / median : 0.0},
+          {"track_building_from_models", v.building_from_models},
           {"stages", stages}};
 }
 
@@ -165,7 +181,7 @@ void print_table(const std::vector<Variant>& variants) {
   if (b) std::printf("B/A: ratio of median wall times (B = %s, A = %s)\n", b->label.c_str(), a.label.c_str());
 }
 
-void run_bench(const BenchOptions& opt) {
+void run_bench(const BenchOptions& opt, const CLI::App& cmd) {
   if (opt.repeat == 0) throw Error("bench: --repeat must be at least 1");
   // Events: read once, or simulated once, then kept in memory.
   std::vector<Event> events;
@@ -196,7 +212,7 @@ void run_bench(const BenchOptions& opt) {
   };
   std::vector<Variant> variants(1);
   variants[0].label = "A (" + label(opt.models, opt.memory, opt.threading, opt.embedding_chunk) + ")";
-  variants[0].pipeline = make_pipeline(opt.models, opt.memory, opt.threading, opt.embedding_chunk, opt);
+  make_pipeline(variants[0], opt.models, opt.memory, opt.threading, opt.embedding_chunk, opt, cmd);
   if (!opt.compare_models.empty() || !opt.compare_memory.empty() || !opt.compare_threading.empty() ||
       opt.compare_embedding_chunk) {
     const auto or_a = [](const std::string& b, const std::string& a) { return b.empty() ? a : b; };
@@ -206,7 +222,7 @@ void run_bench(const BenchOptions& opt) {
     const std::size_t embedding_chunk = opt.compare_embedding_chunk.value_or(opt.embedding_chunk);
     variants.emplace_back();
     variants[1].label = "B (" + label(models, memory, threading, embedding_chunk) + ")";
-    variants[1].pipeline = make_pipeline(models, memory, threading, embedding_chunk, opt);
+    make_pipeline(variants[1], models, memory, threading, embedding_chunk, opt, cmd);
   }
   for (Variant& v : variants) v.workspace = v.pipeline->make_workspace();
 
@@ -294,7 +310,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--compare-threading", opt->compare_threading, "Second configuration: this threading")
       ->check(CLI::IsMember({"lanes", "intra-op"}));
   cmd->add_option("--json", opt->json, "Write the results as JSON to this file");
-  cmd->callback([opt] { run_bench(*opt); });
+  add_track_building_options(*cmd, opt->building);
+  cmd->callback([opt, cmd] { run_bench(*opt, *cmd); });
 }
 
 }  // namespace trkx::cli

@@ -18,14 +18,7 @@ weight=${PT_WEIGHT:-4} run=runs/allpt-more$steps
 [ "$weight" = 4 ] || run=$run-w$weight
 mkdir -p $data $run
 models_from_git $data/base 4422dcb models/all-pt
-simulate() {  # simulate SET SEED FIRST N
-  [ -f $data/.sim-$1-$2 ] && return
-  $trkx simulate --out $data/events/$1 --seed $2 --first-event $3 --events $4 --pileup 200 --threads 2
-  touch $data/.sim-$1-$2
-}
-simulate train 1001 1000 24
-simulate train 1101 1100 24
-simulate val 2002 5000 5
+allpt_events $data
 for set in train val; do prepare_once $data/events/$set $data/prep/$set $data/base 2; done
 [ -f $data/init-gnn/checkpoint.pt ] || $py -m trkx_train.onnx_import $data/base/gnn.onnx --stage gnn \
   --model '{"hidden": 64, "n_steps": 4, "layer_norm": true, "shared_weights": false}' --out $data/init-gnn

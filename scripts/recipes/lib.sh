@@ -50,3 +50,17 @@ train_gnn_on_v6_edges() {
   $py -m trkx_train export $run/gnn --models $run/models --check-data $data/val
   echo done
 }
+
+# allpt_events DATA: the events of models/all-pt's GNN training since session 12 (allpt-more.sh,
+# allpt-fc.sh), simulated into DATA/events unless they are there: train = seed 1001 ids 1000-1023
+# and seed 1101 ids 1100-1123, val = seed 2002 ids 5000-5004 (pile-up 200).
+allpt_events() {
+  local set seed first n
+  while read -r set seed first n; do
+    [ -f "$1/.sim-$set-$seed" ] && continue
+    $trkx simulate --out "$1/events/$set" --seed "$seed" --first-event "$first" --events "$n" --pileup 200 --threads 2
+    touch "$1/.sim-$set-$seed"
+  done <<<"train 1001 1000 24
+train 1101 1100 24
+val 2002 5000 5"
+}

@@ -7,8 +7,9 @@
 # MODE truth:       --truth-scores gnn on event 1 completes and is recorded; on a copy of
 #                   event 1 without truth.csv it fails naming the missing file
 # MODE setbuilding: the model set's "track_building" settings apply where the command line
-#                   sets nothing (report.json shows both); models/all-pt's are accepted; an
-#                   unknown name or a value the option refuses fails naming pipeline.json's field
+#                   sets nothing (report.json shows both), in trkx reconstruct and trkx bench;
+#                   models/all-pt's are accepted; an unknown name or a value the option refuses
+#                   fails naming pipeline.json's field
 # MODE bench:       trkx bench on event 1, two memory modes side by side (JSON checked);
 #                   on the malformed event 2 it fails with the file named
 cmake_minimum_required(VERSION 3.25)
@@ -150,6 +151,17 @@ elseif(MODE STREQUAL "setbuilding")
   check("the set's recover_min_track_hits 3 not applied: ${rmin}" rmin EQUAL 3)
   check("track_building_from_models: ${applied}" applied MATCHES "recover_min_track_hits" AND
         NOT applied MATCHES "extend_z")
+  # trkx bench times the same track building: the set's settings for variant A, none for B (the
+  # test set has none), the command line's for both
+  run_trkx(rc log bench --models ${models} --compare-models ${MODELS} --input ${IN}/event000000001
+           --repeat 1 --warmup 0 --threads 1 --extend-z 4 --json ${WORK}/setbuilding/bench.json)
+  check("bench with the set's track_building failed (rc=${rc}): ${log}" rc EQUAL 0)
+  file(READ ${WORK}/setbuilding/bench.json bench)
+  string(JSON applied_a GET "${bench}" variants 0 track_building_from_models)
+  string(JSON n_applied_b LENGTH "${bench}" variants 1 track_building_from_models)
+  check("bench A: track_building_from_models ${applied_a}" applied_a MATCHES "recover_min_track_hits" AND
+        NOT applied_a MATCHES "extend_z")
+  check("bench B applied ${n_applied_b} settings of a set without any" n_applied_b EQUAL 0)
   # the shipped all-pt set's own settings are all valid options
   run_trkx(rc log reconstruct --input ${IN}/event000000001 --models ${SRC}/../../models/all-pt
            --output ${WORK}/setbuilding/allpt)
@@ -162,6 +174,9 @@ elseif(MODE STREQUAL "setbuilding")
     run_trkx(rc log reconstruct --input ${IN}/event000000001 --models ${models} --output ${WORK}/setbuilding/bad)
     string(JSON key MEMBER "${bad}" 0)
     check("track_building ${bad} must fail naming the field: ${log}" NOT rc EQUAL 0 AND
+          log MATCHES "pipeline.json: field 'track_building.${key}'")
+    run_trkx(rc log bench --models ${models} --input ${IN}/event000000001 --repeat 1 --warmup 0)
+    check("bench: track_building ${bad} must fail naming the field: ${log}" NOT rc EQUAL 0 AND
           log MATCHES "pipeline.json: field 'track_building.${key}'")
   endforeach()
 elseif(MODE STREQUAL "bench")
