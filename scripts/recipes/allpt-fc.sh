@@ -2,7 +2,7 @@
 # models/all-pt with a lower filter cut and its GNN trained on the graph that cut passes (session 13).
 # At the shipped cut (0.1428, the filter's 97.5% point for particles above 0.5 GeV) the filter keeps
 # more than half of the hits of a particle below 0.2 GeV connected for only 46% of them (68% in the
-# candidate graph); at 0.06 for about 53%, with 1.3x the edges. The GNN is trained again (from the
+# candidate graph); at 0.06 for 55%, with 1.5x the edges. The GNN is trained again (from the
 # shipped one, every true edge weighted 1) on what the lower cut passes in the 48 training events of
 # allpt-more.sh.
 #   scripts/recipes/allpt-fc.sh  -> runs/allpt-fc<cut>/models (FILTER_CUT, THREADS, MINUTES, LR: 0.06, 2, 65, 0.0003)
