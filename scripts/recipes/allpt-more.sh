@@ -20,17 +20,10 @@ mkdir -p $data $run
 models_from_git $data/base 4422dcb models/all-pt
 allpt_events $data
 for set in train val; do prepare_once $data/events/$set $data/prep/$set $data/base 2; done
-[ -f $data/init-gnn/checkpoint.pt ] || $py -m trkx_train.onnx_import $data/base/gnn.onnx --stage gnn \
-  --model '{"hidden": 64, "n_steps": 4, "layer_norm": true, "shared_weights": false}' --out $data/init-gnn
+import_allpt_gnn $data/base/gnn.onnx $data/init-gnn
 init=$data/init-gnn
 if [ "$steps" != 4 ]; then
   [ -f $run/init/checkpoint.pt ] || $py -m trkx_train.narrow --from $data/init-gnn --n-steps "$steps" --out $run/init
   init=$run/init
 fi
-$py -m trkx_train train gnn --train $data/prep/train --val $data/prep/val --out $run/gnn --epochs 300 \
-  --max-minutes "${MINUTES:-80}" --threads "${THREADS:-1}" \
-  --model "{\"hidden\": 64, \"n_steps\": $steps, \"layer_norm\": true}" --lr "${LR:-0.0003}" --steps-per-event 2 \
-  --signal-pt-min 0 --cut-pt-min 0.5 --pt-weight-max $weight --max-edges 60000 --init-from $init
-start_models $run $data/base
-$py -m trkx_train export $run/gnn --models $run/models --check-data $data/prep/val
-echo done
+train_allpt_gnn $run $data/base $data/prep $init $steps $weight 80 1

@@ -64,3 +64,40 @@ allpt_events() {
 train 1101 1100 24
 val 2002 5000 5"
 }
+
+# set_filter_cut PIPELINE_JSON CUT [NOTE]: the model set's filter cut (and the filter's note).
+set_filter_cut() {
+  $py - "$@" <<'PY'
+import json, sys
+path, cut, note = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+doc = json.load(open(path))
+doc["filter"]["cut"] = cut
+if note:
+    doc["filter"]["note"] = note[0]
+json.dump(doc, open(path, "w"), indent=2)
+PY
+}
+
+# train_allpt_gnn RUN BASE PREP INIT STEPS PT_WEIGHT DEFAULT_MINUTES DEFAULT_THREADS (sessions 12-13):
+# an all-pt GNN (64 wide, LayerNorm, STEPS steps) trained from INIT's weights on PREP/{train,val},
+# true edges weighted min(max(pT/GeV, 1), PT_WEIGHT), exported into RUN/models, a copy of the model
+# set BASE. INIT is BASE's GNN (import_allpt_gnn) or a deepened copy of it. MINUTES, THREADS and LR
+# in the environment override the defaults. Resumable: the training resumes from RUN/gnn.
+train_allpt_gnn() {
+  local run=$1 base=$2 prep=$3 init=$4 steps=$5 weight=$6
+  $py -m trkx_train train gnn --train $prep/train --val $prep/val --out $run/gnn --epochs 300 \
+    --max-minutes "${MINUTES:-$7}" --threads "${THREADS:-$8}" \
+    --model "{\"hidden\": 64, \"n_steps\": $steps, \"layer_norm\": true}" --lr "${LR:-0.0003}" \
+    --steps-per-event 2 --signal-pt-min 0 --cut-pt-min 0.5 --pt-weight-max $weight --max-edges 60000 \
+    --init-from $init
+  start_models $run $base
+  $py -m trkx_train export $run/gnn --models $run/models --check-data $prep/val
+  echo done
+}
+
+# import_allpt_gnn ONNX OUT: OUT/checkpoint.pt holds the weights of the all-pt GNN in ONNX
+# (python -m trkx_train.onnx_import), unless it exists.
+import_allpt_gnn() {
+  [ -f "$2/checkpoint.pt" ] || $py -m trkx_train.onnx_import "$1" --stage gnn \
+    --model '{"hidden": 64, "n_steps": 4, "layer_norm": true, "shared_weights": false}' --out "$2"
+}

@@ -14,12 +14,7 @@ filter_cut=${FILTER_CUT:-0.10}  # below the training's 97.5%-efficiency cut (0.1
 minutes=${MINUTES:-35}
 if [ ! -f $run/models/pipeline.json ]; then
   start_models $run $filter_run/models
-  $py - $run/models/pipeline.json $filter_cut <<'PY'
-import json, sys
-doc = json.load(open(sys.argv[1]))
-doc["filter"]["cut"] = float(sys.argv[2])
-json.dump(doc, open(sys.argv[1], "w"), indent=2)
-PY
+  set_filter_cut $run/models/pipeline.json $filter_cut
 fi
 for set in train val; do prepare_once runs/v4-pt05/data/$set $run/prep-filtered/$set $run/models 2; done
 train() {  # train NAME WIDTH INIT

@@ -44,8 +44,8 @@ struct ModelSet {
   /// "track_building": {"extend_z": 6, ...}: the set's own track-building settings (tolerances
   /// tuned for what its networks pass on), named as `trkx reconstruct`'s options without the
   /// dashes (extend_z for --extend-z); "note" is free text. Numbers only, sorted by name. The
-  /// library does not apply them (Pipeline::Config is the caller's): `trkx reconstruct` does,
-  /// where its command line does not set the option.
+  /// library does not apply them (Pipeline::Config is the caller's): `trkx reconstruct` and
+  /// `trkx bench` do, where their command line does not set the option.
   std::vector<std::pair<std::string, double>> track_building;
   std::string training_json = "{}";  ///< the free-form "training" object, serialised
 
