@@ -46,6 +46,8 @@ struct EvaluateOptions {
   std::string python = TRKX_DEFAULT_PYTHON;
   std::string plot_script = TRKX_DEFAULT_PLOT_SCRIPT;
   eval::TrackingEvaluator::Config tracking;
+  bool track_pt_min_given = false;    ///< --track-pt-min on the command line (else --models may set it)
+  bool track_min_hits_given = false;  ///< --track-min-hits on the command line (else --models may set it)
   double edge_pt_min = 1.0;
   bool print_breakdown = false;
 };
@@ -97,6 +99,17 @@ int run_plot_script(const std::string& python, const std::string& script, const 
   int status = 0;
   if (waitpid(pid, &status, 0) < 0) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// The model set's analysis selection (pipeline.json track_selection.selected_*) for the
+/// selected-track rates, where the command line sets none.
+void apply_model_selection(EvaluateOptions& opt) {
+  if (opt.models.empty()) return;
+  const ModelSet models = ModelSet::load(opt.models, /*require_files=*/false);
+  if (models.selected_pt_min && !opt.track_pt_min_given) opt.tracking.track_pt_min = *models.selected_pt_min;
+  if (models.selected_min_hits && !opt.track_min_hits_given) {
+    opt.tracking.track_min_hits = *models.selected_min_hits;
+  }
 }
 
 void run_evaluate(const EvaluateOptions& opt) {
@@ -241,7 +254,9 @@ void add_evaluate_command(CLI::App& app) {
   cmd->add_option("--plots", opt->plots,
                   "Write PNG plots to this directory (runs scripts/plot_evaluation.py with --python)");
   cmd->add_option("--models", opt->models,
-                  "Models directory whose pipeline.json gives the filter / gnn edge cuts");
+                  "Models directory whose pipeline.json gives the filter / gnn edge cuts and the set's\n"
+                  "analysis selection of the selected-track rates (track_selection.selected_min_hits,\n"
+                  "selected_pt_min), where --track-min-hits / --track-pt-min are not given");
   cmd->add_option("--edge-cut", opt->edge_cuts,
                   "Score cut of a dumped stage, STAGE=CUT (repeatable; e.g. gnn=0.5)");
   cmd->add_flag("--score-breakdown", opt->print_breakdown,
@@ -257,12 +272,19 @@ void add_evaluate_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--eta-max", opt->tracking.eta_max, "Reconstructable particles have |eta| <= this")
       ->capture_default_str();
-  cmd->add_option("--track-pt-min", opt->tracking.track_pt_min,
-                  "Second pair of fake / duplicate rates: tracks with reconstructed pT [GeV] above this\n"
-                  "(circle fit to the track's hits; the first pair counts every track)")
+  cmd->add_option(
+         "--track-pt-min", opt->tracking.track_pt_min,
+         "Selected-track rates (efficiency, fake, impure, duplicate rates over the tracks an analysis\n"
+         "would select): tracks with reconstructed pT [GeV] above this (circle fit to the track's\n"
+         "hits; the first rates count every track)")
       ->capture_default_str();
   cmd->add_option("--track-eta-max", opt->tracking.track_eta_max,
-                  "Second pair of fake / duplicate rates: tracks with reconstructed |eta| below this")
+                  "Selected-track rates: tracks with reconstructed |eta| below this")
+      ->capture_default_str();
+  cmd->add_option(
+         "--track-min-hits", opt->tracking.track_min_hits,
+         "Selected-track rates: tracks with at least this many hits (the TrackML score still counts\n"
+         "every track)")
       ->capture_default_str();
   cmd->add_option("--bz", opt->tracking.bz, "Solenoid field [T] for the reconstructed track pT")
       ->capture_default_str()
@@ -272,7 +294,12 @@ void add_evaluate_command(CLI::App& app) {
   cmd->add_option("--python", opt->python, "Python with matplotlib for --plots")->capture_default_str();
   cmd->add_option("--plot-script", opt->plot_script, "The plotting script for --plots")
       ->capture_default_str();
-  cmd->callback([opt] { run_evaluate(*opt); });
+  cmd->callback([opt, cmd] {
+    opt->track_pt_min_given = cmd->count("--track-pt-min") > 0;
+    opt->track_min_hits_given = cmd->count("--track-min-hits") > 0;
+    apply_model_selection(*opt);
+    run_evaluate(*opt);
+  });
 }
 
 }  // namespace trkx::cli

@@ -1,5 +1,6 @@
 #include "trkx/eval/Report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -147,10 +148,14 @@ nlohmann::json EvaluationReport::to_json() const {
                          {"n_unknown_hits", e.score.n_unknown_hits}});
   }
   nlohmann::json efficiency = nlohmann::json::array();
+  nlohmann::json selected_efficiency = nlohmann::json::array();
   for (std::size_t t = 0; t < tracking_.pt_thresholds.size(); ++t) {
     nlohmann::json entry = ratio_to_json(tracking_.efficiency[t]);
     entry["pt_min"] = tracking_.pt_thresholds[t];
     efficiency.push_back(entry);
+    entry = ratio_to_json(tracking_.selected_efficiency[t]);
+    entry["pt_min"] = tracking_.pt_thresholds[t];
+    selected_efficiency.push_back(entry);
   }
   nlohmann::json edges = nlohmann::json::array();
   for (const EdgeMetrics& m : edges_) {
@@ -176,6 +181,7 @@ nlohmann::json EvaluationReport::to_json() const {
             {"match_fraction", tracking_config_.match_fraction},
             {"track_pt_min", tracking_config_.track_pt_min},
             {"track_eta_max", tracking_config_.track_eta_max},
+            {"track_min_hits", tracking_config_.track_min_hits},
             {"bz", tracking_config_.bz},
             {"resolution_max_vertex_r", tracking_config_.resolution_max_vertex_r},
             {"track_id_zero_is_unassigned", tracking_config_.track_id_zero_is_unassigned},
@@ -184,6 +190,7 @@ nlohmann::json EvaluationReport::to_json() const {
           {"trackml_score", score},
           {"tracking",
            {{"efficiency", efficiency},
+            {"selected_efficiency", selected_efficiency},
             {"fake_rate", ratio_to_json(t.fake_rate)},
             {"duplicate_rate", ratio_to_json(t.duplicate_rate)},
             {"selected_fake_rate", ratio_to_json(t.selected_fake_rate)},
@@ -219,27 +226,31 @@ std::string EvaluationReport::summary() const {
   out += std::isnan(score) ? std::string("TrackML score:     n/a (truth weights are all zero)\n")
                            : fmt::format("TrackML score:     {:.4f} (mean over events)\n", score);
   const TrackingPerformance& t = tracking_;
+  const std::string selection = fmt::format("reco pT > {:g} GeV, |eta| < {:g}", tracking_config_.track_pt_min,
+                                            tracking_config_.track_eta_max);
+  const std::size_t selected_hits =
+      std::max(tracking_config_.min_track_hits, tracking_config_.track_min_hits);
   for (std::size_t i = 0; i < t.pt_thresholds.size(); ++i) {
     const std::string label = fmt::format("efficiency pT>{:g}:", t.pt_thresholds[i]);
     out += fmt::format("{:<19}{}  [particles with >= {} hits, |eta| <= {:g}]\n", label,
                        format_ratio(t.efficiency[i]), tracking_config_.min_particle_hits,
                        tracking_config_.eta_max);
+    out += fmt::format("  selected tracks: {}  [found by tracks with >= {} hits, {}]\n",
+                       format_ratio(t.selected_efficiency[i]), selected_hits, selection);
   }
-  const std::string selection = fmt::format("reco pT > {:g} GeV, |eta| < {:g}", tracking_config_.track_pt_min,
-                                            tracking_config_.track_eta_max);
   out += fmt::format("fake rate:         {}  [tracks with >= {} hits]\n", format_ratio(t.fake_rate),
                      tracking_config_.min_track_hits);
   out += fmt::format("  selected tracks: {}  [tracks with >= {} hits, {}]\n",
-                     format_ratio(t.selected_fake_rate), tracking_config_.min_track_hits, selection);
+                     format_ratio(t.selected_fake_rate), selected_hits, selection);
   out += fmt::format(
       "impure rate:       {}  [tracks with >= {} hits that no particle owns > 50% of; "
       "ATLAS-style fakes]\n",
       format_ratio(t.impure_rate), tracking_config_.min_track_hits);
   out += fmt::format("  selected tracks: {}  [tracks with >= {} hits, {}]\n",
-                     format_ratio(t.selected_impure_rate), tracking_config_.min_track_hits, selection);
+                     format_ratio(t.selected_impure_rate), selected_hits, selection);
   out += fmt::format("duplicate rate:    {}  [pure tracks]\n", format_ratio(t.duplicate_rate));
-  out += fmt::format("  selected tracks: {}  [pure tracks with {}]\n",
-                     format_ratio(t.selected_duplicate_rate), selection);
+  out += fmt::format("  selected tracks: {}  [pure tracks with >= {} hits, {}]\n",
+                     format_ratio(t.selected_duplicate_rate), selected_hits, selection);
   out += fmt::format("tracks:            {} ({} shorter than {} hits), {} matched\n", t.n_tracks,
                      t.n_short_tracks, tracking_config_.min_track_hits, t.n_matched_tracks);
   bool header = false;

@@ -29,9 +29,13 @@ void TrackingPerformance::merge(const TrackingPerformance& other) {
   if (other.pt_thresholds != pt_thresholds) {
     throw Error("cannot merge tracking performances with different pT thresholds");
   }
-  for (std::size_t i = 0; i < efficiency.size(); ++i) efficiency[i] += other.efficiency[i];
-  if (other.track_pt_min != track_pt_min || other.track_eta_max != track_eta_max) {
+  if (other.track_pt_min != track_pt_min || other.track_eta_max != track_eta_max ||
+      other.track_min_hits != track_min_hits) {
     throw Error("cannot merge tracking performances with different track selections");
+  }
+  for (std::size_t i = 0; i < efficiency.size(); ++i) {
+    efficiency[i] += other.efficiency[i];
+    selected_efficiency[i] += other.selected_efficiency[i];
   }
   fake_rate += other.fake_rate;
   duplicate_rate += other.duplicate_rate;
@@ -72,8 +76,10 @@ TrackingPerformance TrackingEvaluator::empty_result() const {
   TrackingPerformance result;
   result.pt_thresholds = config_.pt_thresholds;
   result.efficiency.assign(config_.pt_thresholds.size(), Ratio{});
+  result.selected_efficiency.assign(config_.pt_thresholds.size(), Ratio{});
   result.track_pt_min = config_.track_pt_min;
   result.track_eta_max = config_.track_eta_max;
+  result.track_min_hits = config_.track_min_hits;
   result.efficiency_vs_pt = BinnedRatio("pt", config_.pt_bins);
   result.efficiency_vs_eta = BinnedRatio("eta", config_.eta_bins);
   result.resolution = ParameterResolution(config_.resolution_pt_bins);
@@ -243,6 +249,7 @@ TrackingPerformance TrackingEvaluator::evaluate(const Event& event, const TrackA
   std::unordered_set<ParticleId> matched_particles;
   std::unordered_set<ParticleId> pure_particles;
   std::unordered_set<ParticleId> selected_pure_particles;
+  std::unordered_set<ParticleId> selected_matched_particles;
   for (std::size_t i = 0; i < matches.size(); ++i) {
     const TrackMatch& m = matches[i];
     if (parameters[i].first != m.track_id)
@@ -254,7 +261,9 @@ TrackingPerformance TrackingEvaluator::evaluate(const Event& event, const TrackA
       continue;
     }
     const TrackParameters& reco = parameters[i].second;
-    if (reco.valid() && reco.pt > config_.track_pt_min && std::abs(reco.eta) < config_.track_eta_max) {
+    if (reco.valid() && reco.pt > config_.track_pt_min && std::abs(reco.eta) < config_.track_eta_max &&
+        m.n_hits >= config_.track_min_hits) {
+      if (m.matched) selected_matched_particles.insert(m.majority_particle);
       result.selected_fake_rate.fill(!m.matched);
       result.selected_impure_rate.fill(!m.pure);
       if (m.pure) {
@@ -290,8 +299,11 @@ TrackingPerformance TrackingEvaluator::evaluate(const Event& event, const TrackA
     ++result.n_particles;
     if (p.n_hits < config_.min_particle_hits || !(std::abs(p.eta) <= config_.eta_max)) continue;
     const bool found = matched_particles.contains(p.particle_id);
+    const bool found_selected = selected_matched_particles.contains(p.particle_id);
     for (std::size_t t = 0; t < config_.pt_thresholds.size(); ++t) {
-      if (p.pt >= config_.pt_thresholds[t]) result.efficiency[t].fill(found);
+      if (p.pt < config_.pt_thresholds[t]) continue;
+      result.efficiency[t].fill(found);
+      result.selected_efficiency[t].fill(found_selected);
     }
     result.efficiency_vs_pt.fill(p.pt, found);
     if (p.pt >= config_.pt_thresholds.front()) result.efficiency_vs_eta.fill(p.eta, found);

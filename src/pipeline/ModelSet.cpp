@@ -1,5 +1,6 @@
 #include "trkx/pipeline/ModelSet.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -118,8 +119,27 @@ ModelSet ModelSet::load(const std::filesystem::path& dir, bool require_files) {
     const auto& t = j.at("track_selection");
     if (!t.is_object())
       throw ModelError(file + ": field 'track_selection' must be an object, found " + t.dump());
+    for (const auto& [key, value] : t.items()) {
+      if (key != "note" && key != "min_track_hits" && key != "selected_min_hits" &&
+          key != "selected_pt_min") {
+        throw ModelError(file + ": unknown field 'track_selection." + key +
+                         "' (expected min_track_hits, selected_min_hits, selected_pt_min or note)");
+      }
+    }
     if (t.contains("min_track_hits")) {
       set.min_track_hits = number<std::size_t>(t, "min_track_hits", "track_selection.", file);
+    }
+    if (t.contains("selected_min_hits")) {
+      set.selected_min_hits = number<std::size_t>(t, "selected_min_hits", "track_selection.", file);
+    }
+    if (t.contains("selected_pt_min")) {
+      const auto pt = number<double>(t, "selected_pt_min", "track_selection.", file);
+      if (!(pt >= 0.0 && std::isfinite(pt))) {
+        throw ModelError(
+            file + ": field 'track_selection.selected_pt_min' must be a non-negative number [GeV], found " +
+            t.at("selected_pt_min").dump());
+      }
+      set.selected_pt_min = pt;
     }
   }
   if (j.contains("track_building")) {

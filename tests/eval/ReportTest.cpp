@@ -56,6 +56,13 @@ TEST(EvaluationReport, AggregatesEventsAndWritesJson) {
   EXPECT_EQ(j["tracking"]["selected_fake_rate"]["denominator"], 6);
   EXPECT_EQ(j["tracking"]["selected_fake_rate"]["numerator"], 0);
   EXPECT_EQ(j["tracking"]["selected_duplicate_rate"]["denominator"], 6);
+  // kP3 is found in the second event only by the unselected track 9.
+  const auto& selected_eff = j["tracking"]["selected_efficiency"];
+  ASSERT_EQ(selected_eff.size(), 2U);
+  EXPECT_EQ(selected_eff[0]["pt_min"], 1.0);
+  EXPECT_EQ(selected_eff[0]["numerator"], 4);
+  EXPECT_EQ(selected_eff[0]["denominator"], 6);
+  EXPECT_EQ(j["config"]["track_min_hits"], 0);
   EXPECT_EQ(j["config"]["track_pt_min"], 1.0);
   EXPECT_EQ(j["config"]["track_eta_max"], 4.0);
   EXPECT_EQ(j["config"]["bz"], 2.0);
@@ -93,6 +100,11 @@ TEST(EvaluationReport, AggregatesEventsAndWritesJson) {
   EXPECT_NE(text.find("TrackML score:     0.8500"), std::string::npos) << text;
   EXPECT_NE(text.find("efficiency pT>1"), std::string::npos) << text;
   EXPECT_NE(text.find("5 / 6"), std::string::npos) << text;
+  EXPECT_NE(
+      text.find("  selected tracks: 0.6667 +- 0.1925 (4 / 6)  [found by tracks with >= 5 hits, reco pT > 1 "
+                "GeV, |eta| < 4]"),
+      std::string::npos)
+      << text;
   EXPECT_NE(text.find("edges filter:"), std::string::npos) << text;
   EXPECT_NE(text.find("resolution (matched tracks of particles with |eta| <= 4"), std::string::npos) << text;
   EXPECT_NE(text.find("fake rate:         0.0000 +- 0.0000 (0 / 7)  [tracks with >= 5 hits]\n"
@@ -100,9 +112,9 @@ TEST(EvaluationReport, AggregatesEventsAndWritesJson) {
                       "|eta| < 4]"),
             std::string::npos)
       << text;
-  EXPECT_NE(
-      text.find("  selected tracks: 0.0000 +- 0.0000 (0 / 6)  [pure tracks with reco pT > 1 GeV, |eta| < 4]"),
-      std::string::npos)
+  EXPECT_NE(text.find("  selected tracks: 0.0000 +- 0.0000 (0 / 6)  [pure tracks with >= 5 hits, reco pT > 1 "
+                      "GeV, |eta| < 4]"),
+            std::string::npos)
       << text;
 }
 

@@ -325,6 +325,12 @@ TEST(TrackingEvaluator, SelectedRatesUseReconstructedPtAndEta) {
   EXPECT_LE(p.selected_impure_rate.numerator, p.selected_fake_rate.numerator);
   EXPECT_EQ(p.track_pt_min, 1.0);
   EXPECT_EQ(p.track_eta_max, 4.0);
+  // Reconstructable (>= 5 hits, |eta| <= 4): 11, 12, 14, 15. Every track finds 11 (21),
+  // 12 (23) and 14 (26); selected tracks find 11 and 14 (23 is slow); 15's only track is short.
+  EXPECT_EQ(p.efficiency[0], (Ratio{2, 3}));           // pT >= 1: 11, 14, 15
+  EXPECT_EQ(p.efficiency[1], (Ratio{3, 4}));           // pT >= 0.5
+  EXPECT_EQ(p.selected_efficiency[0], (Ratio{2, 3}));  // 11, 14
+  EXPECT_EQ(p.selected_efficiency[1], (Ratio{2, 4}));  // not 12
 
   // A looser selection takes the slow fragment (24) and track 23 in as well,
   // and a wider eta range track 25.
@@ -334,6 +340,16 @@ TEST(TrackingEvaluator, SelectedRatesUseReconstructedPtAndEta) {
   const TrackingPerformance all = TrackingEvaluator(loose).evaluate(h.event, h.tracks);
   EXPECT_EQ(all.selected_fake_rate, all.fake_rate);
   EXPECT_EQ(all.selected_duplicate_rate, all.duplicate_rate);
+
+  // At least 8 hits: of the selected tracks only 26 (12 hits) is left; 21 has 7.
+  TrackingEvaluator::Config long_tracks;
+  long_tracks.track_min_hits = 8;
+  const TrackingPerformance longer = TrackingEvaluator(long_tracks).evaluate(h.event, h.tracks);
+  EXPECT_EQ(longer.selected_fake_rate, (Ratio{0, 1}));
+  EXPECT_EQ(longer.selected_duplicate_rate, (Ratio{0, 1}));
+  EXPECT_EQ(longer.selected_efficiency[0], (Ratio{1, 3}));  // 14
+  EXPECT_EQ(longer.efficiency, p.efficiency);               // the other rates do not change
+  EXPECT_EQ(longer.fake_rate, p.fake_rate);
 
   // Between the two momenta of the fragments: 0.6 GeV fails, 5 GeV passes.
   TrackingEvaluator::Config tight;
@@ -373,7 +389,11 @@ TEST(TrackingEvaluator, MergeAddsSelectedRatesAndChecksTheSelection) {
   total.merge(evaluator.evaluate(h.event, h.tracks));
   EXPECT_EQ(total.selected_fake_rate, (Ratio{2, 6}));
   EXPECT_EQ(total.selected_duplicate_rate, (Ratio{2, 6}));
+  EXPECT_EQ(total.selected_efficiency[1], (Ratio{4, 8}));
   TrackingEvaluator::Config other;
+  other.track_min_hits = 7;
+  EXPECT_THROW(total.merge(TrackingEvaluator(other).empty_result()), Error);
+  other = {};
   other.track_pt_min = 2.0;
   EXPECT_THROW(total.merge(TrackingEvaluator(other).empty_result()), Error);
   other = {};

@@ -111,6 +111,29 @@ TEST(ModelSet, TrackSelection) {
   EXPECT_NE(msg.find("'track_selection' must be an object"), std::string::npos) << msg;
 }
 
+TEST(ModelSet, AnalysisSelectionDropsNothing) {
+  const ModelSet plain = ModelSet::load(test::test_data_dir());
+  EXPECT_FALSE(plain.selected_min_hits.has_value());
+  EXPECT_FALSE(plain.selected_pt_min.has_value());
+  const ModelSet set = ModelSet::load(model_dir(
+      "analysis",
+      json_with(R"("track_selection": {"selected_min_hits": 7, "selected_pt_min": 0.5, "note": "x"})")));
+  EXPECT_EQ(set.min_track_hits, 0U);  // every track stays in the output
+  EXPECT_EQ(set.selected_min_hits, 7U);
+  EXPECT_EQ(set.selected_pt_min, 0.5);
+  auto msg = error_of([&] {
+    (void)ModelSet::load(
+        model_dir("analysisneg", json_with(R"("track_selection": {"selected_pt_min": -1})")));
+  });
+  EXPECT_NE(msg.find("'track_selection.selected_pt_min' must be a non-negative number [GeV], found -1"),
+            std::string::npos)
+      << msg;
+  msg = error_of([&] {
+    (void)ModelSet::load(model_dir("analysistypo", json_with(R"("track_selection": {"selected_pt": 1})")));
+  });
+  EXPECT_NE(msg.find("unknown field 'track_selection.selected_pt'"), std::string::npos) << msg;
+}
+
 TEST(ModelSet, TrackBuildingSettings) {
   EXPECT_TRUE(ModelSet::load(test::test_data_dir()).track_building.empty());
   const ModelSet set = ModelSet::load(model_dir(

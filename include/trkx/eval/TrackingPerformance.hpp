@@ -37,11 +37,14 @@
 ///                    counted on the one-way "pure" matching, as ATLAS-style
 ///                    duplicate rates are.) A particle split 6 + 4 into two pure
 ///                    tracks gives one matched track, one fake and one duplicate.
-/// - selected fake and duplicate rates: the same two rates over the tracks that
-///   also pass a fiducial selection on *reconstructed* quantities (as ITk and
-///   Exa.TrkX papers quote them): pT_reco > track_pt_min and |eta_reco| <
-///   track_eta_max, with pT_reco and eta_reco estimated from the track's hit
-///   positions in the hits table (never the truth) by estimate_track_parameters()
+/// - selected efficiency, fake and duplicate rates: the same rates over the
+///   tracks that also pass a selection on *reconstructed* quantities (as ITk and
+///   Exa.TrkX papers quote them, and as an analysis selects its tracks):
+///   pT_reco > track_pt_min, |eta_reco| < track_eta_max and at least
+///   track_min_hits hits; the selected efficiency counts a particle as found
+///   only when a selected track matches it. The TrackML score counts every
+///   track. pT_reco and eta_reco are estimated from the track's hit positions
+///   in the hits table (never the truth) by estimate_track_parameters()
 ///   (TrackParameters.hpp) in the field bz. Tracks whose parameters cannot be
 ///   estimated (hits missing from the hits table, degenerate geometry) fail the
 ///   selection. Duplicates count only selected pure tracks.
@@ -96,8 +99,11 @@ struct TrackingPerformance {
   Ratio fake_rate;                    ///< unmatched tracks / tracks (>= min_track_hits)
   Ratio duplicate_rate;               ///< surplus pure tracks / pure tracks
   Ratio impure_rate;                  ///< tracks that are not pure / tracks (>= min_track_hits)
-  double track_pt_min = 0.0;          ///< [GeV], selection of the two rates below, as in the Config
+  double track_pt_min = 0.0;          ///< [GeV], selection of the selected rates below, as in the Config
   double track_eta_max = 0.0;         ///< as in the Config
+  std::size_t track_min_hits = 0;     ///< as in the Config
+  std::vector<Ratio>
+      selected_efficiency;   ///< as efficiency, found only by selected tracks; one per pt threshold
   Ratio selected_fake_rate;  ///< as fake_rate, tracks with pT_reco > track_pt_min, |eta_reco| < track_eta_max
   Ratio selected_duplicate_rate;   ///< as duplicate_rate, selected pure tracks only
   Ratio selected_impure_rate;      ///< as impure_rate, selected tracks
@@ -130,6 +136,7 @@ class TrackingEvaluator {
     double match_fraction = 0.5;              ///< both shared-hit fractions must exceed this
     double track_pt_min = 1.0;                ///< [GeV] selected rates: tracks with reconstructed pT > this
     double track_eta_max = 4.0;               ///< selected rates: tracks with reconstructed |eta| < this
+    std::size_t track_min_hits = 0;           ///< selected rates: tracks with at least this many hits
     double bz = 2.0;                          ///< solenoid field [T] for the reconstructed pT
     bool track_id_zero_is_unassigned = true;  ///< track id 0 = hit in no track
     /// pT bin edges [GeV] of the parameter resolution.

@@ -41,6 +41,12 @@ struct ModelSet {
   /// track-quality selection (tracks with fewer hits are dropped after track
   /// building); absent = 0, every track kept. Pipeline::Config::min_track_hits overrides it.
   std::size_t min_track_hits = 0;
+  /// "track_selection": {"selected_min_hits": N, "selected_pt_min": X}: the tracks an analysis of
+  /// this set's output selects (at least N hits, reconstructed pT above X GeV). They drop nothing:
+  /// `trkx evaluate --models` reports its selected-track rates over them (--track-min-hits,
+  /// --track-pt-min) where the command line sets nothing, while the TrackML score counts every track.
+  std::optional<std::size_t> selected_min_hits;
+  std::optional<double> selected_pt_min;
   /// "track_building": {"extend_z": 6, ...}: the set's own track-building settings (tolerances
   /// tuned for what its networks pass on), named as `trkx reconstruct`'s options without the
   /// dashes (extend_z for --extend-z); "note" is free text. Numbers only, sorted by name. The
