@@ -301,7 +301,7 @@ TrackingPerformance TrackingEvaluator::evaluate(const Event& event, const TrackA
     const bool found = matched_particles.contains(p.particle_id);
     const bool found_selected = selected_matched_particles.contains(p.particle_id);
     for (std::size_t t = 0; t < config_.pt_thresholds.size(); ++t) {
-      if (p.pt < config_.pt_thresholds[t]) continue;
+      if (!(p.pt >= config_.pt_thresholds[t])) continue;
       result.efficiency[t].fill(found);
       result.selected_efficiency[t].fill(found_selected);
     }

@@ -9,6 +9,7 @@
 ///   "n_events": 10,
 ///   "config": {"pt_thresholds": [1.0, 0.5], "min_particle_hits": 5, "min_track_hits": 5,
 ///              "eta_max": 4.0, "match_fraction": 0.5, "track_pt_min": 1.0, "track_eta_max": 4.0,
+///              "track_min_hits": 0,
 ///              "bz": 2.0, "track_id_zero_is_unassigned": true, "edge_pt_min": 1.0,
 ///              "edge_score_cut": 0.0},
 ///   "trackml_score": {"mean": 0.87, "per_event": [{"event_id": 1000, "score": 0.87,
@@ -25,7 +26,9 @@
 ///                     "uncertainty": 0.0095}, ...],
 ///     "fake_rate": {"numerator": .., "denominator": .., "value": .., "uncertainty": ..},
 ///     "duplicate_rate": {...},
-///     "selected_fake_rate": {...},       // tracks with reco pT > track_pt_min, |eta| < track_eta_max
+///     "selected_efficiency": [...],      // as efficiency, found only by selected tracks
+///     "selected_fake_rate": {...},       // tracks with reco pT > track_pt_min, |eta| < track_eta_max,
+///                                        // >= track_min_hits hits
 ///     "selected_duplicate_rate": {...},  // pure tracks passing the same selection
 ///     "counts": {"n_events": .., "n_particles": .., "n_tracks": .., "n_short_tracks": ..,
 ///                "n_matched_tracks": .., "n_pure_tracks": .., "n_assigned_hits": .., "n_truth_hits": ..},

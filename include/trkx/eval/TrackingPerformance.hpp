@@ -103,8 +103,9 @@ struct TrackingPerformance {
   double track_eta_max = 0.0;         ///< as in the Config
   std::size_t track_min_hits = 0;     ///< as in the Config
   std::vector<Ratio>
-      selected_efficiency;   ///< as efficiency, found only by selected tracks; one per pt threshold
-  Ratio selected_fake_rate;  ///< as fake_rate, tracks with pT_reco > track_pt_min, |eta_reco| < track_eta_max
+      selected_efficiency;  ///< as efficiency, found only by selected tracks; one per pt threshold
+  /// as fake_rate, tracks with pT_reco > track_pt_min, |eta_reco| < track_eta_max, >= track_min_hits hits
+  Ratio selected_fake_rate;
   Ratio selected_duplicate_rate;   ///< as duplicate_rate, selected pure tracks only
   Ratio selected_impure_rate;      ///< as impure_rate, selected tracks
   BinnedRatio efficiency_vs_pt;    ///< variable "pt" [GeV]
