@@ -79,7 +79,7 @@ PY
 }
 
 # train_allpt_gnn RUN BASE PREP INIT STEPS PT_WEIGHT DEFAULT_MINUTES DEFAULT_THREADS (sessions 12-13):
-# an all-pt GNN (64 wide, LayerNorm, STEPS steps) trained from INIT's weights on PREP/{train,val},
+# an all-pt GNN (64 wide or HIDDEN from the environment, LayerNorm, STEPS steps) trained from INIT's weights on PREP/{train,val},
 # true edges weighted min(max(pT/GeV, 1), PT_WEIGHT), exported into RUN/models, a copy of the model
 # set BASE. INIT is BASE's GNN (import_allpt_gnn) or a deepened copy of it. MINUTES, THREADS and LR
 # in the environment override the defaults. Resumable: the training resumes from RUN/gnn.
@@ -87,7 +87,7 @@ train_allpt_gnn() {
   local run=$1 base=$2 prep=$3 init=$4 steps=$5 weight=$6
   $py -m trkx_train train gnn --train $prep/train --val $prep/val --out $run/gnn --epochs 300 \
     --max-minutes "${MINUTES:-$7}" --threads "${THREADS:-$8}" \
-    --model "{\"hidden\": 64, \"n_steps\": $steps, \"layer_norm\": true}" --lr "${LR:-0.0003}" \
+    --model "{\"hidden\": ${HIDDEN:-64}, \"n_steps\": $steps, \"layer_norm\": true}" --lr "${LR:-0.0003}" \
     --steps-per-event 2 --signal-pt-min 0 --cut-pt-min 0.5 --pt-weight-max $weight --max-edges 60000 \
     --init-from $init
   start_models $run $base
