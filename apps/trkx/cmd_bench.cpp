@@ -304,7 +304,8 @@ void add_bench_command(CLI::App& app) {
          "--threading", opt->threading,
          "How the filter and GNN use the threads: 'lanes' (filter chunks / GNN phi parts classified "
          "at once, one ONNX thread each) or 'intra-op' (one call at a time, split over ONNX intra-op "
-         "threads; the GNN's ScatterND allows only one)")
+         "threads; a GNN whose halos cover most of the graph runs whole on the intra-op threads in lanes "
+         "mode too)")
       ->check(CLI::IsMember({"lanes", "intra-op"}))
       ->capture_default_str();
   cmd->add_option("--compare-threading", opt->compare_threading, "Second configuration: this threading")

@@ -11,7 +11,8 @@ from onnx import TensorProto, helper
 
 from trkx_train.data import load_events
 from trkx_train.export import (ExportError, check_onnx, compare_torch_onnx, export_model, exportable,
-                               optimise_file, pipeline_entry, run_onnx, scatter_reductions, update_pipeline_json)
+                               from_trkx_scatter, optimise_file, pipeline_entry, run_onnx, scatter_reductions,
+                               to_trkx_scatter, update_pipeline_json)
 from trkx_train.models import (EdgeFilterNet, EmbeddingConfig, EmbeddingNet, FilterConfig, GNNConfig,
                                InteractionGNN)
 from trkx_train.synthetic import FEATURES
@@ -55,14 +56,24 @@ def test_every_scatter_has_reduction_add(gnn_file):
 
 
 def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file, tmp_path):
-    """export_model rewrites ScatterElements+Expand into ScatterND (optimise_graph); the rewrite
-    of a plain torch export gives the same scores to float rounding."""
+    """export_model rewrites ScatterElements+Expand into a row scatter, trkx's custom
+    ai.trkx.ScatterAddRows (optimise_graph); the rewrite of a plain torch export gives the same
+    scores to float rounding. Python's ONNX Runtime runs it as ScatterND on one thread."""
     model, f = gnn_file
     m = onnx.load(str(f))
-    ops = [n.op_type for n in m.graph.node]
-    assert ops.count("ScatterND") == 8 and "ScatterElements" not in ops and "Expand" not in ops
-    # ONNX Runtime's ScatterND(reduction=add) races on several threads: the model says so
-    assert {p.key: p.value for p in m.metadata_props}["trkx_max_intra_op_threads"] == "1"
+    ops = [(n.domain, n.op_type) for n in m.graph.node]
+    assert ops.count(("ai.trkx", "ScatterAddRows")) == 8
+    assert not {"ScatterND", "ScatterElements", "Expand"} & {op for _, op in ops}
+    assert any(o.domain == "ai.trkx" and o.version == 1 for o in m.opset_import)
+    # trkx's kernel is correct on any number of threads: no thread cap in the model
+    assert "trkx_max_intra_op_threads" not in {p.key for p in m.metadata_props}
+    # ... while the standard form, ONNX Runtime's ScatterND(reduction=add), races on several threads
+    std = onnx.load(str(f))
+    assert from_trkx_scatter(std) == 8
+    assert [n.op_type for n in std.graph.node].count("ScatterND") == 8
+    assert {p.key: p.value for p in std.metadata_props}["trkx_max_intra_op_threads"] == "1"
+    assert not any(o.domain == "ai.trkx" for o in std.opset_import)
+    assert to_trkx_scatter(std) == 8 and std.graph == m.graph
     plain = tmp_path / "plain.onnx"
     x, e = dense_graph(n=300, e=5000, hubs=30, seed=2)
     module = exportable("gnn", model).eval()
@@ -73,7 +84,7 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
                                                                      "edge_index": {1: "e"}, "edge_score": {0: "e"}})
     assert scatter_reductions(plain).count("add") == 8
     counts = optimise_file(plain, tmp_path / "opt.onnx")
-    assert counts == {"scatter_nd": 8, "identity_gather": 1, "split_concat_gemm": 4}
+    assert counts == {"scatter_nd": 8, "identity_gather": 1, "split_concat_gemm": 4, "trkx_scatter": 8}
     feeds = {"node_features": x.numpy(), "edge_index": e.numpy()}
     a, b = run_onnx(plain, feeds), run_onnx(tmp_path / "opt.onnx", feeds)
     assert np.abs(a - b).max() < 1e-5

@@ -13,9 +13,10 @@ where one does not.
 After ``torch.onnx.export`` the graph is rewritten by :func:`optimise_graph`
 (same networks, same parameters, same IO; outputs equal to within float
 rounding): the scatter-add of the GNN's aggregation becomes a row-wise
-``ScatterND`` (ONNX Runtime's ``ScatterElements`` is ~10x slower and needs
-an int64 index of the full [E, H] size) and identity column selections are
-dropped.  ``python -m trkx_train.export IN.onnx OUT.onnx`` applies the same
+scatter, trkx's custom operator ``ai.trkx.ScatterAddRows`` (ONNX Runtime's
+``ScatterElements`` is ~10x slower and needs an int64 index of the full [E, H]
+size; its ``ScatterND`` with a reduction is only correct on one thread), and
+identity column selections are dropped.  ``python -m trkx_train.export IN.onnx OUT.onnx`` applies the same
 rewrite to an already exported model.
 """
 
@@ -196,15 +197,72 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
         counts["identity_gather"] += 1
     counts["split_concat_gemm"] = _split_concat_gemms(m)
     _drop_dead_nodes(m)
+    counts["trkx_scatter"] = to_trkx_scatter(m)
     if any(n.op_type == "ScatterND" and _attr(n, "reduction", b"none") not in (b"none", "none")
            for n in m.graph.node):
         # ONNX Runtime's CPU ScatterND with a reduction races on several intra-op threads
         # (lost updates, onnxruntime issue 18048); the C++ engine caps the threads to this.
         _set_metadata(m, MAX_THREADS_KEY, "1")
+    else:
+        _drop_metadata(m, MAX_THREADS_KEY)
     return counts
 
 
+TRKX_DOMAIN = "ai.trkx"  # trkx's ONNX Runtime custom operators (OnnxCustomOps.hpp)
+TRKX_SCATTER = "ScatterAddRows"
+
+
+def to_trkx_scatter(m: onnx.ModelProto) -> int:
+    """``ScatterND(data, Unsqueeze(index [E], axes=[1]), updates [E,H], reduction=add)`` becomes
+    ``ai.trkx.ScatterAddRows(data, index [E,1], updates)``: the same row sums, computed by trkx's
+    own ONNX Runtime kernel (trkx::add_trkx_custom_ops), which is parallel and deterministic,
+    where ONNX Runtime's ScatterND with a reduction is only correct on one thread. Returns the
+    number of nodes rewritten. Python's ONNX Runtime has no such kernel: :func:`ort_session`
+    runs such a model with the ScatterND nodes put back (:func:`from_trkx_scatter`)."""
+    producer = {o: n for n in m.graph.node for o in n.output}
+    n = 0
+    for node in m.graph.node:
+        if node.op_type != "ScatterND" or node.domain not in ("", "ai.onnx") \
+                or _attr(node, "reduction", b"none") not in (b"add", "add"):
+            continue
+        unsq = producer.get(node.input[1])
+        if unsq is None or unsq.op_type != "Unsqueeze":
+            continue
+        axes = _constant_ints(m, unsq.input[1]) if len(unsq.input) > 1 else _attr(unsq, "axes")
+        if list(axes or []) not in ([1], [-1]):
+            continue
+        node.op_type, node.domain = TRKX_SCATTER, TRKX_DOMAIN
+        del node.attribute[:]
+        n += 1
+    if n and not any(o.domain == TRKX_DOMAIN for o in m.opset_import):
+        m.opset_import.append(onnx.helper.make_opsetid(TRKX_DOMAIN, 1))
+    return n
+
+
+def from_trkx_scatter(m: onnx.ModelProto) -> int:
+    """The inverse of :func:`to_trkx_scatter` (standard ONNX ScatterND, reduction=add); returns
+    the number of nodes rewritten. The result runs anywhere, correctly on one intra-op thread."""
+    n = 0
+    for node in m.graph.node:
+        if node.op_type == TRKX_SCATTER and node.domain == TRKX_DOMAIN:
+            node.op_type, node.domain = "ScatterND", ""
+            node.attribute.append(onnx.helper.make_attribute("reduction", "add"))
+            n += 1
+    if n:
+        keep = [o for o in m.opset_import if o.domain != TRKX_DOMAIN]
+        del m.opset_import[:]
+        m.opset_import.extend(keep)
+        _set_metadata(m, MAX_THREADS_KEY, "1")
+    return n
+
+
 MAX_THREADS_KEY = "trkx_max_intra_op_threads"  # read by trkx::OnnxModel (OnnxRuntime.hpp)
+
+
+def _drop_metadata(m: onnx.ModelProto, key: str) -> None:
+    keep = [p for p in m.metadata_props if p.key != key]
+    del m.metadata_props[:]
+    m.metadata_props.extend(keep)
 
 
 def _set_metadata(m: onnx.ModelProto, key: str, value: str) -> None:
@@ -295,7 +353,9 @@ def scatter_reductions(model_file: Path) -> list[str]:
     m = onnx.load(str(model_file))
     out = []
     for node in m.graph.node:
-        if node.op_type in ("ScatterElements", "ScatterND"):
+        if node.op_type == TRKX_SCATTER and node.domain == TRKX_DOMAIN:
+            out.append("add")
+        elif node.op_type in ("ScatterElements", "ScatterND"):
             red = [a.s.decode() for a in node.attribute if a.name == "reduction"]
             out.append(red[0] if red else "none")
     return out
@@ -331,18 +391,26 @@ def check_onnx(model_file: Path, stage: str, n_features: int) -> None:
         raise ExportError(f"{where}: {len(bad)} scatter node(s) without reduction='add' ({bad})")
 
 
-def run_onnx(model_file: Path, inputs: dict[str, np.ndarray], threads: int = 2) -> np.ndarray:
-    """Runs an exported model in ONNX Runtime (CPU); returns its single output."""
+def ort_session(model_file: Path, threads: int = 2):
+    """An ONNX Runtime (CPU) session of an exported model in Python: trkx's custom scatter
+    nodes are put back as ScatterND (:func:`from_trkx_scatter`) and the threads capped to
+    the model's MAX_THREADS_KEY."""
     import onnxruntime as ort
 
-    meta = {p.key: p.value for p in onnx.load(str(model_file)).metadata_props}
+    m = onnx.load(str(model_file))
+    from_trkx_scatter(m)
+    meta = {p.key: p.value for p in m.metadata_props}
     if MAX_THREADS_KEY in meta:
         threads = min(threads, int(meta[MAX_THREADS_KEY]))
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
-    sess = ort.InferenceSession(str(model_file), so, providers=["CPUExecutionProvider"])
-    return sess.run(None, inputs)[0]
+    return ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+
+
+def run_onnx(model_file: Path, inputs: dict[str, np.ndarray], threads: int = 2) -> np.ndarray:
+    """Runs an exported model in ONNX Runtime (CPU, :func:`ort_session`); returns its single output."""
+    return ort_session(model_file, threads).run(None, inputs)[0]
 
 
 def compare_torch_onnx(stage: str, model: torch.nn.Module, model_file: Path, x: torch.Tensor,

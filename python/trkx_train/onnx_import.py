@@ -107,13 +107,13 @@ def import_onnx(onnx_file: Path, stage: str, model_config: dict[str, Any]) -> tu
 
 def max_abs_diff(net: torch.nn.Module, onnx_file: Path, n_nodes: int = 500, n_edges: int = 2000, seed: int = 0) -> float:
     """Largest |score| difference between the network (sigmoid) and the ONNX model on random hits."""
-    import onnxruntime as ort
+    from .export import ort_session
 
     rng = np.random.default_rng(seed)
     x = np.stack([rng.uniform(0.03, 1.0, n_nodes), rng.uniform(-1, 1, n_nodes), rng.uniform(-3, 3, n_nodes),
                   rng.uniform(0.1, 1, n_nodes), rng.uniform(0, 1, n_nodes), rng.uniform(0, 0.5, n_nodes),
                   rng.uniform(0, 0.5, n_nodes)], axis=1).astype(np.float32)
-    session = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
+    session = ort_session(onnx_file)
     names = [i.name for i in session.get_inputs()]
     feeds = {"node_features": x}
     with torch.no_grad():

@@ -19,11 +19,16 @@ EdgeClassifier::EdgeClassifier(const std::filesystem::path& file, std::size_t n_
   const auto f = static_cast<std::int64_t>(n_features);
   TensorSpec score{"edge_score", ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, {-1}};
   score.allow_trailing_unit_dim = true;
-  model_ = std::make_unique<OnnxModel>(
-      file, config_.onnx,
-      std::vector<TensorSpec>{{"node_features", ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, {-1, f}},
-                              {"edge_index", ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, {2, -1}}},
-      std::vector<TensorSpec>{score});
+  const std::vector<TensorSpec> inputs{{"node_features", ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, {-1, f}},
+                                       {"edge_index", ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, {2, -1}}};
+  model_ = std::make_unique<OnnxModel>(file, config_.onnx, inputs, std::vector<TensorSpec>{score});
+  if (config_.partitions > 1 && config_.whole_graph_threads > 1) {
+    OnnxConfig whole = config_.onnx;
+    whole.intra_op_threads = config_.whole_graph_threads;
+    whole_model_ = std::make_unique<OnnxModel>(file, whole, inputs, std::vector<TensorSpec>{score});
+    // A model capped to one intra-op thread (kMaxThreadsKey) gains nothing from it.
+    if (whole_model_->config().intra_op_threads <= 1) whole_model_.reset();
+  }
 }
 
 std::unique_ptr<EdgeClassifier::Workspace> EdgeClassifier::make_workspace() const {
@@ -136,6 +141,7 @@ void EdgeClassifier::classify_partitioned(const Matrix& features, const EdgeList
   auto& lanes = ws.lanes;
   while (lanes.size() < n_parts) lanes.push_back(make_workspace());
   tbb::task_arena arena(static_cast<int>(n_parts));
+  // 1. Every part's edges: the owned ones and the halo within halo_hops hops.
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, n_parts, [&](std::size_t k) {
       Workspace& lane = *lanes[k];
@@ -179,6 +185,27 @@ void EdgeClassifier::classify_partitioned(const Matrix& features, const EdgeList
           lane.part_edge_id.push_back(e);
         }
       }
+    });
+  });
+  std::size_t held = 0;
+  for (std::size_t k = 0; k < n_parts; ++k) held += lanes[k]->part_edge_id.size();
+  ws.part_edges = held;
+  // 2a. Halos covering most of the graph: one call on the whole graph, on the
+  // multi-threaded session, does less work than the parts together.
+  if (whole_model_ && static_cast<double>(held) > config_.max_part_overlap * static_cast<double>(n_edges)) {
+    if (!ws.whole) ws.whole = make_workspace();
+    classify_chunk(features, edges, 0, n_edges, true, *ws.whole, out, whole_model_.get());
+    ws.runs += std::exchange(ws.whole->runs, 0);
+    ws.nodes_fed += std::exchange(ws.whole->nodes_fed, 0);
+    if (config_.onnx.memory != OrtMemoryMode::kArena) release_buffers(*ws.whole);
+    for (std::size_t k = 0; k < n_parts; ++k) lanes[k]->part_edge_id.clear();
+    return;
+  }
+  // 2b. The parts at once; each edge takes its score from the part that owns it.
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, n_parts, [&](std::size_t k) {
+      Workspace& lane = *lanes[k];
+      if (lane.part_edge_id.empty()) return;
       lane.part.score.assign(lane.part.size(), 0.0F);
       classify_chunk(features, lane.part, 0, lane.part.size(), true, lane, lane.part);
       for (std::size_t j = 0; j < lane.part_edge_id.size(); ++j) {
@@ -190,7 +217,6 @@ void EdgeClassifier::classify_partitioned(const Matrix& features, const EdgeList
   for (std::size_t k = 0; k < n_parts; ++k) {
     auto& lane = lanes[k];
     if (!lane->part_edge_id.empty()) ++ws.parts;
-    ws.part_edges += lane->part_edge_id.size();
     ws.runs += std::exchange(lane->runs, 0);
     ws.nodes_fed += std::exchange(lane->nodes_fed, 0);
   }
@@ -204,14 +230,16 @@ void EdgeClassifier::release_buffers(Workspace& ws) {
 }
 
 void EdgeClassifier::classify_chunk(const Matrix& features, const EdgeList& edges, std::size_t start,
-                                    std::size_t n, bool last, Workspace& ws, EdgeList& out) const {
-  Ort::Session& session = model_->session();
-  const auto& mem = model_->cpu_memory();
+                                    std::size_t n, bool last, Workspace& ws, EdgeList& out,
+                                    const OnnxModel* model) const {
+  const OnnxModel& m = model != nullptr ? *model : *model_;
+  Ort::Session& session = m.session();
+  const auto& mem = m.cpu_memory();
   const auto n_cols = static_cast<std::int64_t>(n_features_);
   const bool compact = config_.compact_nodes;
   if (ws.edge_index.size() < 2 * n) ws.edge_index.resize(2 * n);  // grow-only
   if (compact && ws.node_slot.size() < features.rows) ws.node_slot.resize(features.rows, -1);
-  const bool rank2 = model_->output_rank(0) == 2;
+  const bool rank2 = m.output_rank(0) == 2;
   if (config_.onnx.io_binding && !ws.binding) ws.binding.emplace(session);
   std::int64_t* index = ws.edge_index.data();
   const float* node_data = features.data.data();
@@ -262,19 +290,19 @@ void EdgeClassifier::classify_chunk(const Matrix& features, const EdgeList& edge
         Ort::Value::CreateTensor<float>(mem, out.score.data() + start, n, score_shape.data(), rank2 ? 2 : 1);
     binding.ClearBoundInputs();
     binding.ClearBoundOutputs();
-    binding.BindInput(model_->input_names()[0], feature_tensor);
-    binding.BindInput(model_->input_names()[1], index_tensor);
-    binding.BindOutput(model_->output_names()[0], score_tensor);
-    session.Run(model_->run_options(last), binding);
+    binding.BindInput(m.input_names()[0], feature_tensor);
+    binding.BindInput(m.input_names()[1], index_tensor);
+    binding.BindOutput(m.output_names()[0], score_tensor);
+    session.Run(m.run_options(last), binding);
     binding.ClearBoundInputs();
     binding.ClearBoundOutputs();
   } else {
     std::array<Ort::Value, 2> inputs = {std::move(feature_tensor), std::move(index_tensor)};
-    auto outputs = session.Run(model_->run_options(last), model_->input_names().data(), inputs.data(), 2,
-                               model_->output_names().data(), 1);
+    auto outputs = session.Run(m.run_options(last), m.input_names().data(), inputs.data(), 2,
+                               m.output_names().data(), 1);
     const auto count = outputs[0].GetTensorTypeAndShapeInfo().GetElementCount();
     if (count != n) {
-      throw ModelError(model_->file().string() + ": output 'edge_score' has " + std::to_string(count) +
+      throw ModelError(m.file().string() + ": output 'edge_score' has " + std::to_string(count) +
                        " values for " + std::to_string(n) + " edges");
     }
     std::memcpy(out.score.data() + start, outputs[0].GetTensorData<float>(), n * sizeof(float));

@@ -6,6 +6,7 @@
 
 #include "trkx/core/Error.hpp"
 #include "trkx/core/Logging.hpp"
+#include "trkx/pipeline/OnnxCustomOps.hpp"
 
 namespace trkx {
 
@@ -157,13 +158,15 @@ OnnxModel::OnnxModel(const std::filesystem::path& file, const OnnxConfig& config
   } else {
     options.EnableCpuMemArena();
   }
+  add_trkx_custom_ops(options);
   options.AddConfigEntry("session.intra_op.allow_spinning", config.allow_spinning ? "1" : "0");
   if (!config.profile_prefix.empty()) options.EnableProfiling(config.profile_prefix.c_str());
   try {
     session_ = std::make_unique<Ort::Session>(ort_env(), file.c_str(), options);
     // A model may declare that it is only correct with at most k intra-op threads
     // (metadata kMaxThreadsKey, written by trkx_train.export: ONNX Runtime's CPU
-    // ScatterND with reduction="add" loses updates when several threads share it).
+    // ScatterND with reduction="add" loses updates when several threads share it; models
+    // exported since session 15 use ai.trkx.ScatterAddRows instead, OnnxCustomOps.hpp).
     const int cap = max_intra_op_threads(*session_);
     if (cap > 0 && (config_.intra_op_threads <= 0 || config_.intra_op_threads > cap)) {
       TRKX_LOG_DEBUG("{}: model allows at most {} intra-op thread(s) ({} requested)", file.string(), cap,

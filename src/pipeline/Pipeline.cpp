@@ -130,6 +130,7 @@ Pipeline::Pipeline(ModelSet models, Config config)
       gc.min_partition_edges = config_.gnn_min_partition_edges;
       gc.partition_column = HitFeatures::kPhiColumn;
       gc.onnx.intra_op_threads = 1;
+      gc.whole_graph_threads = threads;
     }
     gnn_ = std::make_unique<EdgeClassifier>(models_.gnn->file, n_features, gc);
     if (config_.stitch) stitcher_ = std::make_unique<TrackStitcher>(config_.stitching);

@@ -145,6 +145,56 @@ TEST(ShippedGnn, PartsWithAHaloOfReceptiveHopsGiveTheWholeGraphScores) {
   }
 }
 
+TEST(ShippedGnn, SeveralIntraOpThreadsGiveTheOneThreadScores) {
+  // The shipped GNNs aggregate with trkx's ai.trkx.ScatterAddRows (OnnxCustomOps.hpp), not
+  // ONNX Runtime's ScatterND(reduction=add), which loses updates on several threads: the
+  // session keeps its two intra-op threads and every run gives the one-thread scores.
+  const RealGraph g = real_graph(80, 20, 1);
+  ASSERT_GT(g.edges.size(), 30000U);  // big enough for the kernel's parallel path
+  EdgeClassifier::Config one;
+  one.onnx.intra_op_threads = 1;
+  const std::vector<float> expected =
+      EdgeClassifier(g.models.gnn->file, HitFeatures::n_features(), one).classify(g.features, g.edges).score;
+  EdgeClassifier::Config two;
+  two.onnx.intra_op_threads = 2;
+  const EdgeClassifier gnn(g.models.gnn->file, HitFeatures::n_features(), two);
+  EXPECT_EQ(gnn.intra_op_threads(), 2);
+  auto ws = gnn.make_workspace();
+  for (int run = 0; run < 3; ++run) {
+    const std::vector<float> scores = gnn.classify(g.features, g.edges, ws.get()).score;
+    ASSERT_EQ(scores.size(), expected.size());
+    for (std::size_t e = 0; e < scores.size(); ++e) ASSERT_NEAR(scores[e], expected[e], 1e-5F) << run << " " << e;
+  }
+}
+
+TEST(ShippedGnn, HalosCoveringTheGraphSwitchToTheWholeGraphSession) {
+  // Config::max_part_overlap: parts holding together more edges than that many times the
+  // graph are not run; the whole graph is classified in one call on the session with
+  // whole_graph_threads threads. Same scores either way.
+  const RealGraph g = real_graph(79, 5, 2);
+  const ModelSet& models = g.models;
+  const EdgeClassifier whole(models.gnn->file, HitFeatures::n_features(), {});
+  const std::vector<float> expected = whole.classify(g.features, g.edges).score;
+  EdgeClassifier::Config config;
+  config.partitions = 2;
+  config.halo_hops = models.gnn->receptive_hops;
+  config.partition_column = HitFeatures::kPhiColumn;
+  config.min_partition_edges = 0;
+  config.whole_graph_threads = 2;
+  for (const double overlap : {1.0, 2.0}) {
+    config.max_part_overlap = overlap;
+    const EdgeClassifier gnn(models.gnn->file, HitFeatures::n_features(), config);
+    EXPECT_EQ(gnn.whole_graph_threads(), 2);
+    auto ws = gnn.make_workspace();
+    const std::vector<float> scores = gnn.classify(g.features, g.edges, ws.get()).score;
+    ASSERT_EQ(scores.size(), expected.size());
+    for (std::size_t e = 0; e < scores.size(); ++e) ASSERT_NEAR(scores[e], expected[e], 1e-5F) << overlap << " " << e;
+    EXPECT_GT(ws->part_edges, g.edges.size());  // the halos overlap ...
+    // ... by more than 1.0x the graph: whole graph; by less than 2.0x: the parts
+    EXPECT_EQ(ws->parts, overlap < 1.5 ? 0U : 2U) << overlap;
+  }
+}
+
 TEST(ShippedPipeline, LanesGiveTheSameTracksAlsoFromConcurrentCallers) {
   // The default threading (filter chunks and GNN phi parts classified at once, one ONNX thread
   // each) against one call at a time, on a pile-up-40 event: the same GNN scores and tracks,

@@ -45,13 +45,21 @@ class EdgeClassifier {
     // at once (one ONNX call each, on its own thread). Each edge takes its score from the part
     // that owns its source hit: the same scores as one call on the whole graph (test), for
     // ~8% extra work at pile-up 200 (README). Lets a model that must run on one intra-op
-    // thread (ScatterND, kMaxThreadsKey) use several cores.
+    // thread (ScatterND, kMaxThreadsKey) use several cores. On a dense graph the halos cover
+    // most of it (all-pt: each part is nearly the whole graph); then, when
+    // whole_graph_threads > 1 and the model allows that many intra-op threads, the whole
+    // graph is classified in one call on a second session with that many threads instead.
     std::size_t partitions = 1;               ///< parts classified at once (1 = whole graph)
     std::size_t halo_hops = 0;                ///< the model's receptive field in hops (0 = unknown:
                                               ///< never partition). For an interaction network:
                                               ///< its number of message-passing steps.
     std::size_t partition_column = 1;         ///< feature column ordering the parts (HitFeatures: phi)
     std::size_t min_partition_edges = 50000;  ///< smaller graphs are classified whole
+    int whole_graph_threads = 0;              ///< partitions: intra-op threads of the whole-graph
+                                              ///< session (0 or 1: none, always the parts)
+    double max_part_overlap = 1.5;            ///< partitions: parts that together hold more than
+                                              ///< this many times the graph's edges are not run;
+                                              ///< the whole-graph session classifies it instead
   };
 
   /// Per-thread reusable state: IO binding and grow-only buffers.
@@ -66,7 +74,9 @@ class EdgeClassifier {
     std::vector<std::unique_ptr<Workspace>> lanes;  ///< chunk_threads / partitions > 1: one per
                                                     ///< concurrent call
     std::size_t parts = 0;       ///< partitions: parts classified in the last call (0 = whole graph)
-    std::size_t part_edges = 0;  ///< partitions: edges fed to the parts together (owned + halo)
+    std::size_t part_edges = 0;  ///< partitions: edges the parts hold together (owned + halo), also
+                                 ///< when they were too many and the whole graph was classified
+    std::unique_ptr<Workspace> whole;  ///< partitions: the whole-graph session's buffers and binding
     EdgeList part;               ///< partitions: this lane's part (original node ids)
     std::vector<std::size_t> part_edge_id;  ///< partitions: original edge index of each part edge
     std::vector<std::uint8_t> in_part;      ///< partitions: hit is within halo_hops of the owned edges
@@ -80,6 +90,10 @@ class EdgeClassifier {
   /// Intra-op threads the session really uses (config().onnx.intra_op_threads lowered
   /// to the model's kMaxThreadsKey metadata, if any).
   [[nodiscard]] int intra_op_threads() const { return model_->config().intra_op_threads; }
+  /// Intra-op threads of the whole-graph session (Config::whole_graph_threads), 0 when there is none.
+  [[nodiscard]] int whole_graph_threads() const {
+    return whole_model_ ? whole_model_->config().intra_op_threads : 0;
+  }
 
   [[nodiscard]] std::unique_ptr<Workspace> make_workspace() const;
   /// Returns `edges` with one score per edge (any previous scores replaced).
@@ -90,7 +104,7 @@ class EdgeClassifier {
  private:
   /// Scores edges [start, start + n) into out.score with one ONNX call.
   void classify_chunk(const Matrix& features, const EdgeList& edges, std::size_t start, std::size_t n,
-                      bool last, Workspace& ws, EdgeList& out) const;
+                      bool last, Workspace& ws, EdgeList& out, const OnnxModel* model = nullptr) const;
   /// Whole-graph model on several threads: see Config::partitions.
   void classify_partitioned(const Matrix& features, const EdgeList& edges, Workspace& ws,
                             EdgeList& out) const;
@@ -99,6 +113,7 @@ class EdgeClassifier {
   Config config_;
   std::size_t n_features_;
   std::unique_ptr<OnnxModel> model_;
+  std::unique_ptr<OnnxModel> whole_model_;  ///< partitions: the whole-graph session (may be null)
 };
 
 }  // namespace trkx

@@ -17,7 +17,8 @@ namespace trkx {
 
 /// Model metadata key: the most intra-op threads the model is correct with
 /// (e.g. "1" for a graph with ScatterND reduction="add", which ONNX Runtime's CPU
-/// kernel runs racily on several threads). OnnxModel lowers
+/// kernel runs racily on several threads; trkx's exporter writes its own
+/// ai.trkx.ScatterAddRows instead, OnnxCustomOps.hpp, which needs no cap). OnnxModel lowers
 /// OnnxConfig::intra_op_threads to it.
 inline constexpr const char* kMaxThreadsKey = "trkx_max_intra_op_threads";
 
