@@ -11,6 +11,7 @@
 
 #include "Lanes.hpp"
 #include "trkx/core/Error.hpp"
+#include "trkx/core/Logging.hpp"
 
 namespace trkx {
 
@@ -193,6 +194,11 @@ void EdgeClassifier::classify_partitioned(const Matrix& features, const EdgeList
   // 2a. Halos covering most of the graph: one call on the whole graph, on the
   // multi-threaded session, does less work than the parts together.
   if (whole_model_ && static_cast<double>(held) > config_.max_part_overlap * static_cast<double>(n_edges)) {
+    TRKX_LOG_DEBUG(
+        "{}: the {} parts' halos hold {:.2f}x the graph's {} edges: the whole graph in one call on {} "
+        "threads",
+        model_->file().filename().string(), n_parts, static_cast<double>(held) / static_cast<double>(n_edges),
+        n_edges, whole_model_->config().intra_op_threads);
     if (!ws.whole) ws.whole = make_workspace();
     classify_chunk(features, edges, 0, n_edges, true, *ws.whole, out, whole_model_.get());
     ws.runs += std::exchange(ws.whole->runs, 0);

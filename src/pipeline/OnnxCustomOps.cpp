@@ -48,8 +48,10 @@ std::size_t scatter_add_rows(float* out, std::size_t n_rows, std::size_t width, 
 
 namespace {
 
-Ort::Status scatter_add_rows_op(const Ort::Custom::Tensor<float>& data, const Ort::Custom::Tensor<std::int64_t>& indices,
-                                const Ort::Custom::Tensor<float>& updates, Ort::Custom::Tensor<float>& output) {
+Ort::Status scatter_add_rows_op(const Ort::Custom::Tensor<float>& data,
+                                const Ort::Custom::Tensor<std::int64_t>& indices,
+                                const Ort::Custom::Tensor<float>& updates,
+                                Ort::Custom::Tensor<float>& output) {
   const auto& ds = data.Shape();
   const auto& is = indices.Shape();
   const auto& us = updates.Shape();

@@ -163,7 +163,8 @@ TEST(ShippedGnn, SeveralIntraOpThreadsGiveTheOneThreadScores) {
   for (int run = 0; run < 3; ++run) {
     const std::vector<float> scores = gnn.classify(g.features, g.edges, ws.get()).score;
     ASSERT_EQ(scores.size(), expected.size());
-    for (std::size_t e = 0; e < scores.size(); ++e) ASSERT_NEAR(scores[e], expected[e], 1e-5F) << run << " " << e;
+    for (std::size_t e = 0; e < scores.size(); ++e)
+      ASSERT_NEAR(scores[e], expected[e], 1e-5F) << run << " " << e;
   }
 }
 
@@ -188,7 +189,8 @@ TEST(ShippedGnn, HalosCoveringTheGraphSwitchToTheWholeGraphSession) {
     auto ws = gnn.make_workspace();
     const std::vector<float> scores = gnn.classify(g.features, g.edges, ws.get()).score;
     ASSERT_EQ(scores.size(), expected.size());
-    for (std::size_t e = 0; e < scores.size(); ++e) ASSERT_NEAR(scores[e], expected[e], 1e-5F) << overlap << " " << e;
+    for (std::size_t e = 0; e < scores.size(); ++e)
+      ASSERT_NEAR(scores[e], expected[e], 1e-5F) << overlap << " " << e;
     EXPECT_GT(ws->part_edges, g.edges.size());  // the halos overlap ...
     // ... by more than 1.0x the graph: whole graph; by less than 2.0x: the parts
     EXPECT_EQ(ws->parts, overlap < 1.5 ? 0U : 2U) << overlap;

@@ -73,11 +73,11 @@ class EdgeClassifier {
     std::size_t nodes_fed = 0;              ///< node rows passed to the model, summed over calls
     std::vector<std::unique_ptr<Workspace>> lanes;  ///< chunk_threads / partitions > 1: one per
                                                     ///< concurrent call
-    std::size_t parts = 0;       ///< partitions: parts classified in the last call (0 = whole graph)
-    std::size_t part_edges = 0;  ///< partitions: edges the parts hold together (owned + halo), also
-                                 ///< when they were too many and the whole graph was classified
+    std::size_t parts = 0;             ///< partitions: parts classified in the last call (0 = whole graph)
+    std::size_t part_edges = 0;        ///< partitions: edges the parts hold together (owned + halo), also
+                                       ///< when they were too many and the whole graph was classified
     std::unique_ptr<Workspace> whole;  ///< partitions: the whole-graph session's buffers and binding
-    EdgeList part;               ///< partitions: this lane's part (original node ids)
+    EdgeList part;                     ///< partitions: this lane's part (original node ids)
     std::vector<std::size_t> part_edge_id;  ///< partitions: original edge index of each part edge
     std::vector<std::uint8_t> in_part;      ///< partitions: hit is within halo_hops of the owned edges
   };
