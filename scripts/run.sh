@@ -4,7 +4,7 @@
 # reconstruct it with the shipped models, evaluate, and print the physics and
 # timing summary. Outputs go to runs/demo/ (override with TRKX_RUN_DIR).
 #   scripts/run.sh [--pileup MU] [--seed S] [--events N] [--models DIR]
-# (--models models/all-pt: the set that reaches the TrackML score target, ~4 s per event)
+# (--models models/all-pt: the set that reaches the TrackML score target, ~3 s per event)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 pileup=200

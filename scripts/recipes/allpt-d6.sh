@@ -7,9 +7,9 @@
 # (the prep of allpt-fc.sh, shared: the same embedding, filter and cut), every true edge weighted 1.
 #   scripts/recipes/allpt-d6.sh  -> runs/allpt-d6/models (STEPS, THREADS, MINUTES, LR: 6, 2, 100, 0.0002)
 # Resumable: finished steps are skipped, the training resumes from its checkpoint.
-# Shipped in session 15 as models/all-pt/gnn.onnx (held-out score 0.8529 -> 0.8568): that set's
-# pipeline.json keeps its GNN cut 0.75 and session 14's track building (the export here writes the
-# training's 97.5% point, 0.767, into a copy of the session-13 set).
+# Evaluated in session 15 (held-out score 0.8529 -> 0.8568) and shipped only cut to 48 units
+# (allpt-d6n48.sh). The export here writes the training's 97.5% point, 0.767, into a copy of the
+# session-13 set; the shipped set keeps its GNN cut 0.75 and session 14's track building.
 source "$(dirname "$0")/lib.sh"
 steps=${STEPS:-6} data=runs/allpt-data prep=runs/allpt-fc0.06/prep
 run=runs/allpt-d$steps
