@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <numeric>
 #include <string>
 #include <utility>
 
@@ -142,7 +143,13 @@ void EdgeClassifier::classify_partitioned(const Matrix& features, const EdgeList
   auto& lanes = ws.lanes;
   while (lanes.size() < n_parts) lanes.push_back(make_workspace());
   tbb::task_arena arena(static_cast<int>(n_parts));
-  // 1. Every part's edges: the owned ones and the halo within halo_hops hops.
+  // 1. Every part's hits: those of its own edges and the halo within halo_hops hops; and how
+  // many edges the part holds (both ends marked). The edge lists are only built in 2b.
+  std::vector<std::size_t> held_by(n_parts, 0);
+  const auto in_part = [&](const Workspace& lane, std::size_t e) {
+    return lane.in_part[static_cast<std::size_t>(edges.src[e])] != 0 &&
+           lane.in_part[static_cast<std::size_t>(edges.dst[e])] != 0;
+  };
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, n_parts, [&](std::size_t k) {
       Workspace& lane = *lanes[k];
@@ -159,9 +166,6 @@ void EdgeClassifier::classify_partitioned(const Matrix& features, const EdgeList
           }
         }
       }
-      lane.part.src.clear();
-      lane.part.dst.clear();
-      lane.part_edge_id.clear();
       if (frontier.empty()) return;  // a part without edges (many equal keys)
       for (std::size_t hop = 0; hop < config_.halo_hops && !frontier.empty(); ++hop) {
         next.clear();
@@ -177,19 +181,10 @@ void EdgeClassifier::classify_partitioned(const Matrix& features, const EdgeList
         }
         std::swap(frontier, next);
       }
-      // The part: every edge between marked hits, in the original order.
-      for (std::size_t e = 0; e < n_edges; ++e) {
-        if (mark[static_cast<std::size_t>(edges.src[e])] != 0 &&
-            mark[static_cast<std::size_t>(edges.dst[e])] != 0) {
-          lane.part.src.push_back(edges.src[e]);
-          lane.part.dst.push_back(edges.dst[e]);
-          lane.part_edge_id.push_back(e);
-        }
-      }
+      for (std::size_t e = 0; e < n_edges; ++e) held_by[k] += in_part(lane, e) ? 1 : 0;
     });
   });
-  std::size_t held = 0;
-  for (std::size_t k = 0; k < n_parts; ++k) held += lanes[k]->part_edge_id.size();
+  const std::size_t held = std::accumulate(held_by.begin(), held_by.end(), std::size_t{0});
   ws.part_edges = held;
   // 2a. Halos covering most of the graph: one call on the whole graph, on the
   // multi-threaded session, does less work than the parts together.
@@ -204,14 +199,26 @@ void EdgeClassifier::classify_partitioned(const Matrix& features, const EdgeList
     ws.runs += std::exchange(ws.whole->runs, 0);
     ws.nodes_fed += std::exchange(ws.whole->nodes_fed, 0);
     if (config_.onnx.memory != OrtMemoryMode::kArena) release_buffers(*ws.whole);
-    for (std::size_t k = 0; k < n_parts; ++k) lanes[k]->part_edge_id.clear();
     return;
   }
   // 2b. The parts at once; each edge takes its score from the part that owns it.
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, n_parts, [&](std::size_t k) {
       Workspace& lane = *lanes[k];
-      if (lane.part_edge_id.empty()) return;
+      // The part: every edge between marked hits, in the original order.
+      lane.part.src.clear();
+      lane.part.dst.clear();
+      lane.part_edge_id.clear();
+      if (held_by[k] == 0) return;
+      lane.part.src.reserve(held_by[k]);
+      lane.part.dst.reserve(held_by[k]);
+      lane.part_edge_id.reserve(held_by[k]);
+      for (std::size_t e = 0; e < n_edges; ++e) {
+        if (!in_part(lane, e)) continue;
+        lane.part.src.push_back(edges.src[e]);
+        lane.part.dst.push_back(edges.dst[e]);
+        lane.part_edge_id.push_back(e);
+      }
       lane.part.score.assign(lane.part.size(), 0.0F);
       classify_chunk(features, lane.part, 0, lane.part.size(), true, lane, lane.part);
       for (std::size_t j = 0; j < lane.part_edge_id.size(); ++j) {
