@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include "HelixFit.hpp"
@@ -118,6 +119,106 @@ std::vector<std::pair<std::int64_t, std::int64_t>> TrackStitcher::gap_pairs(
   return out;
 }
 
+TrackStitcher::Candidates TrackStitcher::select_candidates(const EdgeList& edges, std::size_t n_hits) const {
+  if (n_hits > std::numeric_limits<std::uint32_t>::max()) {
+    throw Error("TrackStitcher: " + std::to_string(n_hits) + " hits; at most 2^32 - 1 are supported");
+  }
+  // Every pass reads only the candidate edges at or above min_score (links) or
+  // recover_min_score (recovery): about half of them. Kept once, in their order, by
+  // blocks in parallel (count, then fill); a block remembers its first bad edge.
+  const bool scored = !edges.score.empty();
+  const float floor =
+      config_.recover_hits ? std::min(config_.min_score, config_.recover_min_score) : config_.min_score;
+  const std::size_t n_edges = edges.size();
+  constexpr std::size_t kBlock = 1 << 14;
+  const std::size_t n_blocks = (n_edges + kBlock - 1) / kBlock;
+  std::vector<std::size_t> count(n_blocks + 1, 0);
+  std::vector<std::size_t> first_bad(n_blocks, n_edges);
+  const auto keep = [&](std::size_t e) { return !scored || edges.score[e] >= floor; };
+  tbb::parallel_for(std::size_t{0}, n_blocks, [&](std::size_t blk) {
+    std::size_t kept = 0;
+    for (std::size_t e = blk * kBlock, end = std::min(n_edges, e + kBlock); e < end; ++e) {
+      const std::int64_t u = edges.src[e];
+      const std::int64_t v = edges.dst[e];
+      if (u < 0 || v < 0 || static_cast<std::size_t>(u) >= n_hits || static_cast<std::size_t>(v) >= n_hits) {
+        first_bad[blk] = e;
+        return;
+      }
+      kept += keep(e) ? 1 : 0;
+    }
+    count[blk + 1] = kept;
+  });
+  const auto bad = std::min_element(first_bad.begin(), first_bad.end());
+  if (bad != first_bad.end() && *bad < n_edges) {
+    const std::size_t e = *bad;
+    throw Error("TrackStitcher: edge " + std::to_string(e) + " (" + std::to_string(edges.src[e]) + " -> " +
+                std::to_string(edges.dst[e]) + ") refers to a hit outside 0.." + std::to_string(n_hits - 1));
+  }
+  std::partial_sum(count.begin(), count.end(), count.begin());
+  Candidates out;
+  out.src.resize(count.back());
+  out.dst.resize(count.back());
+  if (scored) out.score.resize(count.back());
+  tbb::parallel_for(std::size_t{0}, n_blocks, [&](std::size_t blk) {
+    std::size_t k = count[blk];
+    for (std::size_t e = blk * kBlock, end = std::min(n_edges, e + kBlock); e < end; ++e) {
+      if (!keep(e)) continue;
+      out.src[k] = static_cast<std::uint32_t>(edges.src[e]);
+      out.dst[k] = static_cast<std::uint32_t>(edges.dst[e]);
+      if (scored) out.score[k] = edges.score[e];
+      ++k;
+    }
+  });
+  return out;
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> TrackStitcher::edge_pairs(
+    const TrackLabels& labels, const std::vector<std::vector<std::int64_t>>& members,
+    const Candidates& candidates) const {
+  // One word per hit: (1 + its candidate) << 2, bit 0 set when the hit is one of the
+  // candidate's last end_hits hits (an outer end), bit 1 when one of its first (an inner
+  // end) and the candidate has two hits or more (a link needs the outer piece's second hit:
+  // link_quality); 0 for a hit in no candidate. An edge then costs two loads.
+  constexpr std::uint64_t kOuterEnd = 1;
+  constexpr std::uint64_t kInnerEnd = 2;
+  std::vector<std::uint64_t> code(labels.size(), 0);
+  for (std::size_t a = 0; a < members.size(); ++a) {
+    const auto& m = members[a];
+    for (std::size_t k = 0; k < m.size(); ++k) {
+      code[static_cast<std::size_t>(m[k])] = ((static_cast<std::uint64_t>(a) + 1) << 2) |
+                                             (k + config_.end_hits >= m.size() ? kOuterEnd : 0) |
+                                             (k < config_.end_hits && m.size() >= 2 ? kInnerEnd : 0);
+    }
+  }
+  // Pairs as words (inner << 32 | outer; candidates < 2^32 as hits are): found by blocks of
+  // edges in parallel, then sorted and made unique (many edges join the same two ends).
+  const bool scored = !candidates.score.empty();
+  using Words = std::vector<std::uint64_t>;
+  tbb::enumerable_thread_specific<Words> found;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, candidates.size(), 1 << 12), [&](const auto& range) {
+    Words& local = found.local();
+    for (std::size_t e = range.begin(); e != range.end(); ++e) {
+      if (scored && !(candidates.score[e] >= config_.min_score)) continue;
+      const std::uint64_t cu = code[candidates.src[e]];
+      const std::uint64_t cv = code[candidates.dst[e]];
+      if ((cu >> 2) == (cv >> 2)) continue;  // same candidate, or both in none
+      const std::uint64_t a = (cu >> 2) - 1;
+      const std::uint64_t b = (cv >> 2) - 1;
+      if ((cu & kOuterEnd) != 0 && (cv & kInnerEnd) != 0) local.push_back(a << 32 | b);
+      if ((cv & kOuterEnd) != 0 && (cu & kInnerEnd) != 0) local.push_back(b << 32 | a);
+    }
+  });
+  Words words;
+  for (const Words& local : found) words.insert(words.end(), local.begin(), local.end());
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  std::vector<std::pair<std::int64_t, std::int64_t>> pairs(words.size());
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    pairs[i] = {static_cast<std::int64_t>(words[i] >> 32), static_cast<std::int64_t>(words[i] & 0xFFFFFFFFU)};
+  }
+  return pairs;
+}
+
 TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& labels,
                                   const EdgeList& candidates) const {
   const std::size_t n_hits = hits.size();
@@ -131,20 +232,7 @@ TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& label
                 " sources, " + std::to_string(candidates.dst.size()) + " targets and " +
                 std::to_string(candidates.score.size()) + " scores");
   }
-  // Every pass reads only the candidate edges at or above min_score (links) or
-  // recover_min_score (recovery): about a third of them. Keep those once.
-  EdgeList kept;
-  if (!candidates.score.empty()) {
-    const float floor =
-        config_.recover_hits ? std::min(config_.min_score, config_.recover_min_score) : config_.min_score;
-    for (std::size_t e = 0; e < candidates.src.size(); ++e) {
-      if (!(candidates.score[e] >= floor)) continue;
-      kept.src.push_back(candidates.src[e]);
-      kept.dst.push_back(candidates.dst[e]);
-      kept.score.push_back(candidates.score[e]);
-    }
-  }
-  const EdgeList& edges = candidates.score.empty() ? candidates : kept;
+  const Candidates edges = select_candidates(candidates, n_hits);
   const std::vector<double> dist = distances_from_origin(hits);
   TrackLabels out = labels;
   if (config_.trim_max_hits > 0) trim_ends(hits, dist, out);
@@ -157,44 +245,18 @@ TrackLabels TrackStitcher::stitch(const HitsView& hits, const TrackLabels& label
 }
 
 TrackLabels TrackStitcher::stitch_once(const HitsView& hits, const std::vector<double>& dist,
-                                       const TrackLabels& labels, const EdgeList& candidates) const {
+                                       const TrackLabels& labels, const Candidates& candidates) const {
   const std::size_t n_hits = hits.size();
   // Hits of each candidate, ordered by distance from the origin.
   const auto distance = [&](std::int64_t h) { return dist[static_cast<std::size_t>(h)]; };
   const std::vector<std::vector<std::int64_t>> members = members_by_distance(labels, dist);
   const auto n_tracks = static_cast<std::int64_t>(members.size());
-  std::vector<std::int32_t> position(n_hits, -1);
-  for (const auto& m : members) {
-    for (std::size_t k = 0; k < m.size(); ++k)
-      position[static_cast<std::size_t>(m[k])] = static_cast<std::int32_t>(k);
-  }
 
   // Links: a candidate edge from one of the last end_hits hits of candidate A to one of the
   // first end_hits hits of candidate B, with B beyond A (its second hit farther out than A's
   // last), and a helix through the joint. Several edges may join the same two candidates: the
   // pairs are collected first and each is fitted once.
-  std::vector<std::pair<std::int64_t, std::int64_t>> pairs;  // (inner, outer)
-  const auto n_edges = candidates.src.size();
-  for (std::size_t e = 0; e < n_edges; ++e) {
-    if (!candidates.score.empty() && !(candidates.score[e] >= config_.min_score)) continue;
-    std::int64_t u = candidates.src[e];
-    std::int64_t v = candidates.dst[e];
-    if (u < 0 || v < 0 || static_cast<std::size_t>(u) >= n_hits || static_cast<std::size_t>(v) >= n_hits) {
-      throw Error("TrackStitcher: edge " + std::to_string(e) + " (" + std::to_string(u) + " -> " +
-                  std::to_string(v) + ") refers to a hit outside 0.." + std::to_string(n_hits - 1));
-    }
-    const std::int64_t a = labels[static_cast<std::size_t>(u)];
-    const std::int64_t b = labels[static_cast<std::size_t>(v)];
-    if (a < 0 || b < 0 || a == b) continue;
-    const std::size_t size_a = members[static_cast<std::size_t>(a)].size();
-    const std::size_t size_b = members[static_cast<std::size_t>(b)].size();
-    const auto pu = static_cast<std::size_t>(position[static_cast<std::size_t>(u)]);
-    const auto pv = static_cast<std::size_t>(position[static_cast<std::size_t>(v)]);
-    if (pu + config_.end_hits >= size_a && pv < config_.end_hits) pairs.emplace_back(a, b);
-    if (pv + config_.end_hits >= size_b && pu < config_.end_hits) pairs.emplace_back(b, a);
-  }
-  std::sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  const std::vector<std::pair<std::int64_t, std::int64_t>> pairs = edge_pairs(labels, members, candidates);
   const std::vector<std::pair<std::int64_t, std::int64_t>> gaps = gap_pairs(hits, members, pairs);
 
   struct Link {
@@ -305,7 +367,7 @@ void TrackStitcher::trim_ends(const HitsView& hits, const std::vector<double>& d
 }
 
 void TrackStitcher::recover_hits(const HitsView& hits, const std::vector<double>& dist, TrackLabels& labels,
-                                 const EdgeList& candidates) const {
+                                 const Candidates& candidates) const {
   const std::size_t n_hits = hits.size();
   const auto distance = [&](std::int64_t h) { return dist[static_cast<std::size_t>(h)]; };
   const std::vector<std::vector<std::int64_t>> members = members_by_distance(labels, dist);
@@ -317,27 +379,35 @@ void TrackStitcher::recover_hits(const HitsView& hits, const std::vector<double>
     if (labels[h] >= 0 && members[static_cast<std::size_t>(labels[h])].size() >= min_track)
       long_label[h] = labels[h];
   }
-  // (hit, long track) candidates joined by a candidate edge, grouped by hit: a counting sort
-  // in two passes over the edges.
-  const auto for_each_candidate = [&](auto&& visit) {
-    for (std::size_t e = 0; e < candidates.src.size(); ++e) {
-      if (!candidates.score.empty() && !(candidates.score[e] >= config_.recover_min_score)) continue;
-      const std::int64_t u = candidates.src[e];
-      const std::int64_t v = candidates.dst[e];
-      const std::int64_t lu = long_label[static_cast<std::size_t>(u)];
-      const std::int64_t lv = long_label[static_cast<std::size_t>(v)];
-      if (lu < 0 && lv >= 0) visit(u, lv);
-      if (lv < 0 && lu >= 0) visit(v, lu);
+  // (hit, long track) candidates joined by a candidate edge, found by blocks of edges in
+  // parallel (a word each: hit << 32 | track), then grouped by hit (a counting sort).
+  using Found = std::vector<std::uint64_t>;
+  tbb::enumerable_thread_specific<Found> found;
+  const bool scored = !candidates.score.empty();
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, candidates.size(), 1 << 12), [&](const auto& range) {
+    Found& local = found.local();
+    for (std::size_t e = range.begin(); e != range.end(); ++e) {
+      if (scored && !(candidates.score[e] >= config_.recover_min_score)) continue;
+      const std::uint32_t u = candidates.src[e];
+      const std::uint32_t v = candidates.dst[e];
+      const std::int64_t lu = long_label[u];
+      const std::int64_t lv = long_label[v];
+      if (lu < 0 && lv >= 0) local.push_back(std::uint64_t{u} << 32 | static_cast<std::uint64_t>(lv));
+      if (lv < 0 && lu >= 0) local.push_back(std::uint64_t{v} << 32 | static_cast<std::uint64_t>(lu));
     }
-  };
+  });
   std::vector<std::size_t> offset(n_hits + 1, 0);
-  for_each_candidate([&](std::int64_t h, std::int64_t) { ++offset[static_cast<std::size_t>(h) + 1]; });
+  for (const Found& local : found) {
+    for (const std::uint64_t w : local) ++offset[(w >> 32) + 1];
+  }
   for (std::size_t h = 0; h < n_hits; ++h) offset[h + 1] += offset[h];
   std::vector<std::int64_t> tracks_of(offset.back());
   {
     std::vector<std::size_t> fill(offset.begin(), offset.end() - 1);
-    for_each_candidate(
-        [&](std::int64_t h, std::int64_t t) { tracks_of[fill[static_cast<std::size_t>(h)]++] = t; });
+    for (const Found& local : found) {
+      for (const std::uint64_t w : local)
+        tracks_of[fill[w >> 32]++] = static_cast<std::int64_t>(w & 0xFFFFFFFFU);
+    }
   }
   std::vector<std::int64_t> movable;  // hits with at least one candidate track
   for (std::size_t h = 0; h < n_hits; ++h) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <random>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "HelixHits.hpp"
@@ -320,6 +321,13 @@ TEST(TrackStitcher, RejectsInconsistentInput) {
   const TrackStitcher stitcher({});
   EXPECT_THROW((void)stitcher.stitch(hits.view(), TrackLabels{0, 0, 0}, EdgeList{}), Error);
   EXPECT_THROW((void)stitcher.stitch(hits.view(), TrackLabels{0, 0, 1, 1}, edges({{1, 9}})), Error);
+  try {  // the message names the first bad edge, by its index in the input
+    (void)stitcher.stitch(hits.view(), TrackLabels{0, 0, 1, 1}, edges({{0, 1}, {2, -1}, {1, 9}}));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("edge 1 (2 -> -1) refers to a hit outside 0..3"), std::string::npos)
+        << e.what();
+  }
   EdgeList bad = edges({{1, 2}});
   bad.score.push_back(0.5F);
   EXPECT_THROW((void)stitcher.stitch(hits.view(), TrackLabels{0, 0, 1, 1}, bad), Error);

@@ -104,12 +104,32 @@ class TrackStitcher {
                                    const EdgeList& candidates) const;
 
  private:
+  /// The candidate edges the passes read: those at or above the lower of min_score and
+  /// recover_min_score (every edge when there are no scores), hit indices checked against the
+  /// event and narrowed to 32 bits (the passes stream these arrays several times).
+  struct Candidates {
+    std::vector<std::uint32_t> src;
+    std::vector<std::uint32_t> dst;
+    std::vector<float> score;  ///< empty when the input has no scores
+    [[nodiscard]] std::size_t size() const { return src.size(); }
+  };
+
+  /// Candidates from `edges` (checked: throws trkx::Error on a hit outside 0..n_hits-1).
+  [[nodiscard]] Candidates select_candidates(const EdgeList& edges, std::size_t n_hits) const;
+
   /// (inner, outer) candidate pairs for gap links: the outer piece's first hit lies
   /// within max_gap beyond the inner piece's last hit and within gap_max_dphi /
   /// gap_max_dtheta of its direction from the origin; pairs in `edge_pairs` are left out.
   [[nodiscard]] std::vector<std::pair<std::int64_t, std::int64_t>> gap_pairs(
       const HitsView& hits, const std::vector<std::vector<std::int64_t>>& members,
       const std::vector<std::pair<std::int64_t, std::int64_t>>& edge_pairs) const;
+
+  /// (inner, outer) candidate pairs joined by a candidate edge at or above min_score from one
+  /// of the inner piece's last end_hits hits to one of the outer piece's first end_hits hits;
+  /// sorted, each once.
+  [[nodiscard]] std::vector<std::pair<std::int64_t, std::int64_t>> edge_pairs(
+      const TrackLabels& labels, const std::vector<std::vector<std::int64_t>>& members,
+      const Candidates& candidates) const;
 
   /// End trimming (Config::trim_*) on `labels`, in place; `dist`: every hit's distance
   /// from the origin.
@@ -118,12 +138,12 @@ class TrackStitcher {
   /// One pass on checked input: links, then hit recovery (Config::recover_hits); `dist`:
   /// every hit's distance from the origin.
   [[nodiscard]] TrackLabels stitch_once(const HitsView& hits, const std::vector<double>& dist,
-                                        const TrackLabels& labels, const EdgeList& candidates) const;
+                                        const TrackLabels& labels, const Candidates& candidates) const;
 
   /// Hit recovery (Config::recover_hits) on stitched labels, in place; `dist`: every
   /// hit's distance from the origin.
   void recover_hits(const HitsView& hits, const std::vector<double>& dist, TrackLabels& labels,
-                    const EdgeList& candidates) const;
+                    const Candidates& candidates) const;
 
   Config config_;
 };
