@@ -50,6 +50,7 @@ struct ReconstructOptions {
   std::string memory = "release";      // measured: same time as arena, ~40% lower peak RSS on PU200
   bool no_io_binding = false;
   int optimization = 99;
+  std::string onnx_profile;
   std::size_t filter_chunk = Pipeline::Config{}.filter_chunk_edges;
   std::size_t embedding_chunk = Pipeline::Config{}.embedding_chunk_rows;
   std::optional<float> filter_cut;  // default: the model set's pipeline.json
@@ -130,6 +131,7 @@ void run_reconstruct(const ReconstructOptions& opt, ModelSet models, const Resol
   config.onnx.memory = parse_memory_mode(opt.memory);
   config.onnx.io_binding = !opt.no_io_binding;
   config.onnx.optimization_level = opt.optimization;
+  config.onnx.profile_prefix = opt.onnx_profile;
   // No spinning: measured on the shipped filter with 2 threads on a shared machine
   // (bench_pipeline BM_ShippedFilter), spinning made it 2.3x slower; with several events
   // in flight idle intra-op threads must not spin on the shared cores either.
@@ -373,6 +375,9 @@ void add_reconstruct_command(CLI::App& app) {
   cmd->add_option("--optimization", opt->optimization, "ONNX graph optimisation level: 0, 1, 2 or 99 (all)")
       ->check(CLI::IsMember({0, 1, 2, 99}))
       ->capture_default_str();
+  cmd->add_option("--onnx-profile", opt->onnx_profile,
+                  "Diagnostics: ONNX Runtime per-op profiling; each network's session writes "
+                  "PREFIX-<stage>_<date>.json (chrome://tracing format) when the run ends");
   cmd->add_option("--filter-chunk", opt->filter_chunk, "Edges per filter call (0 = all at once)")
       ->capture_default_str();
   cmd->add_option("--embedding-chunk", opt->embedding_chunk, "Hits per embedding call (0 = all at once)")

@@ -27,6 +27,7 @@ EdgeClassifier::EdgeClassifier(const std::filesystem::path& file, std::size_t n_
   if (config_.partitions > 1 && config_.whole_graph_threads > 1) {
     OnnxConfig whole = config_.onnx;
     whole.intra_op_threads = config_.whole_graph_threads;
+    if (!whole.profile_prefix.empty()) whole.profile_prefix += "-whole";
     whole_model_ = std::make_unique<OnnxModel>(file, whole, inputs, std::vector<TensorSpec>{score});
     // A model capped to one intra-op thread (kMaxThreadsKey) gains nothing from it.
     if (whole_model_->config().intra_op_threads <= 1) whole_model_.reset();

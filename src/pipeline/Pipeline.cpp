@@ -98,6 +98,7 @@ Pipeline::Pipeline(ModelSet models, Config config)
   if (models_.embedding) {
     Embedding::Config ec;
     ec.onnx = config_.onnx;
+    if (!ec.onnx.profile_prefix.empty()) ec.onnx.profile_prefix += "-embedding";
     ec.chunk_rows = config_.embedding_chunk_rows;
     if (config_.embedding_parallel_chunks && ec.chunk_rows > 0) {
       ec.chunk_threads = static_cast<std::size_t>(threads);
@@ -113,6 +114,7 @@ Pipeline::Pipeline(ModelSet models, Config config)
   if (models_.filter && embedding_) {
     EdgeClassifier::Config fc;
     fc.onnx = config_.onnx;
+    if (!fc.onnx.profile_prefix.empty()) fc.onnx.profile_prefix += "-filter";
     fc.chunk_edges = config_.filter_chunk_edges;
     if (config_.filter_parallel_chunks && fc.chunk_edges > 0) {
       fc.chunk_threads = static_cast<std::size_t>(threads);
@@ -123,6 +125,7 @@ Pipeline::Pipeline(ModelSet models, Config config)
   if (models_.gnn && embedding_) {
     EdgeClassifier::Config gc;
     gc.onnx = config_.onnx;
+    if (!gc.onnx.profile_prefix.empty()) gc.onnx.profile_prefix += "-gnn";
     gc.chunk_edges = config_.gnn_chunk_edges;
     if (config_.gnn_partitions && gc.chunk_edges == 0 && models_.gnn->receptive_hops > 0) {
       gc.partitions = static_cast<std::size_t>(threads);

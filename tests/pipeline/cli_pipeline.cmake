@@ -10,6 +10,8 @@
 #                   sets nothing (report.json shows both), in trkx reconstruct and trkx bench;
 #                   models/all-pt's are accepted; an unknown name or a value the option refuses
 #                   fails naming pipeline.json's field
+# MODE profile:     --onnx-profile writes one ONNX Runtime profile per network (embedding,
+#                   filter, gnn), each holding the per-node kernel times
 # MODE bench:       trkx bench on event 1, two memory modes side by side (JSON checked);
 #                   on the malformed event 2 it fails with the file named
 cmake_minimum_required(VERSION 3.25)
@@ -96,6 +98,21 @@ elseif(MODE STREQUAL "resume")
   file(READ ${WORK}/out/report.json report)
   string(JSON skipped GET "${report}" skipped 0)
   check("report does not list event 1 as skipped" skipped EQUAL 1)
+elseif(MODE STREQUAL "profile")
+  file(REMOVE_RECURSE ${WORK}/profile)
+  file(MAKE_DIRECTORY ${WORK}/profile)
+  run_trkx(rc log reconstruct --input ${IN}/event000000001 --models ${MODELS} --output ${WORK}/profile/out
+           --onnx-profile ${WORK}/profile/p)
+  message(STATUS "${log}")
+  check("reconstruct with --onnx-profile failed (rc=${rc})" rc EQUAL 0)
+  foreach(stage embedding filter gnn)
+    file(GLOB files ${WORK}/profile/p-${stage}_*.json)
+    list(LENGTH files n)
+    check("--onnx-profile: ${n} profile(s) of the ${stage} (expected 1)" n EQUAL 1)
+    file(READ ${files} profile)
+    string(FIND "${profile}" "_kernel_time" at)
+    check("--onnx-profile: no node times in ${files}" at GREATER -1)
+  endforeach()
 elseif(MODE STREQUAL "prepare")
   file(REMOVE_RECURSE ${WORK}/prep)
   run_trkx(rc log prepare --input ${IN} --models ${MODELS} --output ${WORK}/prep)
