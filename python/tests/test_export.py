@@ -11,8 +11,9 @@ from onnx import TensorProto, helper
 
 from trkx_train.data import load_events
 from trkx_train.export import (ExportError, check_onnx, compare_torch_onnx, export_model, exportable,
-                               from_trkx_scatter, optimise_file, pipeline_entry, run_onnx, scatter_reductions,
-                               to_trkx_scatter, update_pipeline_json)
+                               from_trkx_gather_pair_add, from_trkx_scatter, optimise_file, pipeline_entry,
+                               run_onnx, scatter_reductions, to_trkx_gather_pair_add, to_trkx_scatter,
+                               update_pipeline_json)
 from trkx_train.models import (EdgeFilterNet, EmbeddingConfig, EmbeddingNet, FilterConfig, GNNConfig,
                                InteractionGNN)
 from trkx_train.synthetic import FEATURES
@@ -72,8 +73,15 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     assert from_trkx_scatter(std) == 8
     assert [n.op_type for n in std.graph.node].count("ScatterND") == 8
     assert {p.key: p.value for p in std.metadata_props}["trkx_max_intra_op_threads"] == "1"
+    # the end-hit sums of every edge network (encoder, 4 steps, decoder) are trkx's GatherPairAdd
+    pairs = ops.count(("ai.trkx", "GatherPairAdd"))
+    assert pairs == 6
+    assert from_trkx_gather_pair_add(std) == pairs
     assert not any(o.domain == "ai.trkx" for o in std.opset_import)
-    assert to_trkx_scatter(std) == 8 and std.graph == m.graph
+    assert not any(n.domain == "ai.trkx" for n in std.graph.node)
+    assert to_trkx_scatter(std) == 8 and to_trkx_gather_pair_add(std) == pairs
+    assert [(n.op_type, list(n.input), list(n.output)) for n in std.graph.node] == \
+        [(n.op_type, list(n.input), list(n.output)) for n in m.graph.node]
     plain = tmp_path / "plain.onnx"
     x, e = dense_graph(n=300, e=5000, hubs=30, seed=2)
     module = exportable("gnn", model).eval()
@@ -84,7 +92,8 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
                                                                      "edge_index": {1: "e"}, "edge_score": {0: "e"}})
     assert scatter_reductions(plain).count("add") == 8
     counts = optimise_file(plain, tmp_path / "opt.onnx")
-    assert counts == {"scatter_nd": 8, "identity_gather": 1, "split_concat_gemm": 4, "trkx_scatter": 8}
+    assert counts == {"scatter_nd": 8, "identity_gather": 1, "split_concat_gemm": 4, "trkx_scatter": 8,
+                      "trkx_gather_pair_add": 6}
     feeds = {"node_features": x.numpy(), "edge_index": e.numpy()}
     a, b = run_onnx(plain, feeds), run_onnx(tmp_path / "opt.onnx", feeds)
     assert np.abs(a - b).max() < 1e-5

@@ -46,7 +46,91 @@ std::size_t scatter_add_rows(float* out, std::size_t n_rows, std::size_t width, 
   return n_updates;
 }
 
+std::size_t gather_pair_add(float* out, const float* a, std::size_t n_a, const float* b, std::size_t n_b,
+                            std::size_t width, const std::int64_t* i, const std::int64_t* j,
+                            std::size_t n_edges) {
+  // ONNX Gather: an index k in [-n, n) selects row k (k >= 0) or n + k.
+  const auto row = [](std::int64_t k, std::size_t n) -> std::size_t {
+    const auto sn = static_cast<std::int64_t>(n);
+    if (k < -sn || k >= sn) return n;
+    return static_cast<std::size_t>(k < 0 ? k + sn : k);
+  };
+  const auto fill = [&](std::size_t first, std::size_t last) -> std::size_t {
+    for (std::size_t e = first; e < last; ++e) {
+      const std::size_t ra = row(i[e], n_a);
+      const std::size_t rb = row(j[e], n_b);
+      if (ra == n_a || rb == n_b) return e;
+      const float* __restrict pa = a + ra * width;
+      const float* __restrict pb = b + rb * width;
+      float* __restrict po = out + e * width;
+      for (std::size_t h = 0; h < width; ++h) po[h] = pa[h] + pb[h];
+    }
+    return last;
+  };
+  if (width == 0) {  // no rows to read: only the indices are checked
+    for (std::size_t e = 0; e < n_edges; ++e) {
+      if (row(i[e], n_a) == n_a || row(j[e], n_b) == n_b) return e;
+    }
+    return n_edges;
+  }
+  // Below ~256k output floats one thread is as fast.
+  constexpr std::size_t kParallelWork = std::size_t{1} << 18;
+  if (n_edges * width < kParallelWork) return fill(0, n_edges);
+  constexpr std::size_t kBlock = 2048;
+  const std::size_t blocks = (n_edges + kBlock - 1) / kBlock;
+  std::vector<std::size_t> bad(blocks, n_edges);
+  tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t blk) {
+    const std::size_t first = blk * kBlock;
+    const std::size_t last = std::min(n_edges, first + kBlock);
+    const std::size_t stop = fill(first, last);
+    if (stop != last) bad[blk] = stop;
+  });
+  return *std::min_element(bad.begin(), bad.end());
+}
+
 namespace {
+
+std::string shape_text(const std::vector<std::int64_t>& s) {
+  std::string t = "[";
+  for (std::size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
+  return t + "]";
+}
+
+Ort::Status gather_pair_add_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom::Tensor<float>& b,
+                               const Ort::Custom::Tensor<std::int64_t>& i,
+                               const Ort::Custom::Tensor<std::int64_t>& j,
+                               Ort::Custom::Tensor<float>& output) {
+  const auto& as = a.Shape();
+  const auto& bs = b.Shape();
+  const auto& is = i.Shape();
+  const auto& js = j.Shape();
+  if (as.size() != 2 || bs.size() != 2 || as[1] != bs[1] || is.size() != 1 || js.size() != 1 ||
+      is[0] != js[0]) {
+    return Ort::Status(
+        ("ai.trkx.GatherPairAdd: expected a [Na,H], b [Nb,H], i [E], j [E]; found " + shape_text(as) + ", " +
+         shape_text(bs) + ", " + shape_text(is) + ", " + shape_text(js))
+            .c_str(),
+        ORT_INVALID_ARGUMENT);
+  }
+  const auto n_edges = static_cast<std::size_t>(is[0]);
+  const auto width = static_cast<std::size_t>(as[1]);
+  float* out = output.Allocate({is[0], as[1]});
+  if (n_edges == 0) return Ort::Status{nullptr};
+  const float* pa = as[0] > 0 && width > 0 ? a.Data() : nullptr;
+  const float* pb = bs[0] > 0 && width > 0 ? b.Data() : nullptr;
+  const std::size_t bad =
+      gather_pair_add(out, pa, static_cast<std::size_t>(as[0]), pb, static_cast<std::size_t>(bs[0]), width,
+                      i.Data(), j.Data(), n_edges);
+  if (bad != n_edges) {
+    return Ort::Status(("ai.trkx.GatherPairAdd: edge " + std::to_string(bad) + " has indices (" +
+                        std::to_string(i.Data()[bad]) + ", " + std::to_string(j.Data()[bad]) +
+                        ") outside [-" + std::to_string(as[0]) + ", " + std::to_string(as[0]) + ") / [-" +
+                        std::to_string(bs[0]) + ", " + std::to_string(bs[0]) + ")")
+                           .c_str(),
+                       ORT_INVALID_ARGUMENT);
+  }
+  return Ort::Status{nullptr};
+}
 
 Ort::Status scatter_add_rows_op(const Ort::Custom::Tensor<float>& data,
                                 const Ort::Custom::Tensor<std::int64_t>& indices,
@@ -55,11 +139,6 @@ Ort::Status scatter_add_rows_op(const Ort::Custom::Tensor<float>& data,
   const auto& ds = data.Shape();
   const auto& is = indices.Shape();
   const auto& us = updates.Shape();
-  const auto shape_text = [](const std::vector<std::int64_t>& s) {
-    std::string t = "[";
-    for (std::size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
-    return t + "]";
-  };
   if (ds.size() != 2 || us.size() != 2 || is.size() != 2 || is[1] != 1 || is[0] != us[0] || us[1] != ds[1]) {
     return Ort::Status(("ai.trkx.ScatterAddRows: expected data [N,H], indices [E,1], updates [E,H]; found " +
                         shape_text(ds) + ", " + shape_text(is) + ", " + shape_text(us))
@@ -89,9 +168,12 @@ void add_trkx_custom_ops(Ort::SessionOptions& options) {
   // Created once, never destroyed before the sessions that use them (process lifetime).
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> scatter{
       Ort::Custom::CreateLiteCustomOp("ScatterAddRows", "CPUExecutionProvider", scatter_add_rows_op)};
+  static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> gather_pair_add_kernel{
+      Ort::Custom::CreateLiteCustomOp("GatherPairAdd", "CPUExecutionProvider", gather_pair_add_op)};
   static Ort::CustomOpDomain domain = [] {
     Ort::CustomOpDomain d(kTrkxOpDomain);
     d.Add(scatter.get());
+    d.Add(gather_pair_add_kernel.get());
     return d;
   }();
   options.Add(domain);
