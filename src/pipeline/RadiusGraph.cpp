@@ -28,10 +28,12 @@ using Index = std::int32_t;
 /// Points (and boxes) per batch of the distance kernels: two AVX-512 registers of floats.
 constexpr std::size_t kLanes = 32;
 
-/// A neighbour candidate: exact squared distance and point index.
+/// A neighbour candidate: exact squared distance (-1 while not computed), point index and
+/// the float squared distance of the search's filter (Thresholds::slack bounds its error).
 struct Neighbour {
   double d2;
   Index index;
+  float f2;
 };
 
 /// Strict weak order "nearer": by distance, then by smaller index.
@@ -434,6 +436,7 @@ struct Thresholds {
   double r2;
   float inside;
   float outside;
+  double slack;  ///< bound on |float - exact| / exact of a squared distance (with margin)
 };
 
 /// Scans one query leaf: finds its candidate leaves, then every query's
@@ -500,10 +503,10 @@ void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, con
             // Clear cases are decided in float; the exact distance is only
             // needed near the radius (here) and for capping (below).
             if (acc[l] < t.inside) {
-              state.found.push_back({-1.0, j});
+              state.found.push_back({-1.0, j, acc[l]});
             } else {
               const double d2 = exact_d2_strided(q, block + base + l, pc, dim);
-              if (d2 < t.r2) state.found.push_back({d2, j});
+              if (d2 < t.r2) state.found.push_back({d2, j, acc[l]});
             }
           }
         }
@@ -512,12 +515,24 @@ void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, con
     QueryResult& result = results[static_cast<std::size_t>(qi)];
     result.truncated = state.found.size() > cap;
     if (result.truncated) {
-      for (Neighbour& nb : state.found) {
-        if (nb.d2 < 0.0) nb.d2 = exact_d2(q, points.row(static_cast<std::size_t>(nb.index)), dim);
+      // The cap nearest by exact distance all have a float distance f <= f_cap (1 + s) / (1 - s),
+      // f_cap the cap-th smallest float distance and s the float error bound (relative): the cap
+      // candidates of smallest f lie within f_cap / (1 - s) exactly, so the cap-th exact
+      // distance does too, and a candidate within it has f <= that times (1 + s). Only those
+      // (about cap of the ~4x as many within the radius, models/all-pt) need the exact distance.
+      auto& found = state.found;
+      const auto cap_th = found.begin() + static_cast<std::ptrdiff_t>(cap - 1);
+      std::nth_element(found.begin(), cap_th, found.end(),
+                       [](const Neighbour& a, const Neighbour& b) { return a.f2 < b.f2; });
+      const double bound = t.slack < 0.5 ? static_cast<double>(cap_th->f2) * (1.0 + t.slack) / (1.0 - t.slack)
+                                         : std::numeric_limits<double>::infinity();
+      const auto near_end =
+          std::partition(found.begin(), found.end(), [&](const Neighbour& nb) { return nb.f2 <= bound; });
+      for (auto it = found.begin(); it != near_end; ++it) {
+        if (it->d2 < 0.0) it->d2 = exact_d2(q, points.row(static_cast<std::size_t>(it->index)), dim);
       }
-      std::nth_element(state.found.begin(), state.found.begin() + static_cast<std::ptrdiff_t>(cap),
-                       state.found.end(), nearer);
-      state.found.resize(cap);
+      std::nth_element(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(cap), near_end, nearer);
+      found.resize(cap);
     }
     Index* out = state.store.allocate(state.found.size());
     for (std::size_t k = 0; k < state.found.size(); ++k) out[k] = state.found[k].index;
@@ -533,6 +548,7 @@ Thresholds make_thresholds(float radius, std::size_t dim) {
   Thresholds t{};
   t.r2 = static_cast<double>(radius) * static_cast<double>(radius);
   const double slack = 8.0 * static_cast<double>(dim + 2) * std::ldexp(1.0, -24);
+  t.slack = slack;
   const double outside = t.r2 * (1.0 + slack);
   t.outside = outside >= static_cast<double>(std::numeric_limits<float>::max())
                   ? std::numeric_limits<float>::infinity()
@@ -662,7 +678,7 @@ EdgeList radius_graph_brute_force(const Matrix& points, float radius, std::size_
       for (std::size_t j = 0; j < n; ++j) {
         if (j == i) continue;
         const double d2 = exact_d2(points.row(i), points.row(j), dim);
-        if (d2 < r2) kept[i].push_back({d2, static_cast<Index>(j)});
+        if (d2 < r2) kept[i].push_back({d2, static_cast<Index>(j), 0.0F});
       }
       cap_and_sort(kept[i], cap);
     }

@@ -4,8 +4,10 @@
 #include <tbb/global_control.h>
 #include <nanoflann.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -84,6 +86,36 @@ TEST(RadiusGraph, EquidistantNeighboursPreferSmallerIndex) {
   Matrix m(3, 2);  // three identical points: every distance is 0
   EXPECT_EQ(pairs_of(build(m, 1.0F, 1)), (Pairs{{0, 1}, {0, 2}}));
   EXPECT_EQ(pairs_of(radius_graph_brute_force(m, 1.0F, 1)), (Pairs{{0, 1}, {0, 2}}));
+}
+
+TEST(RadiusGraph, CapDecidesNearTiesByTheExactDistance) {
+  // A query at the origin and 300 points in random directions at distances 1 +- 2e-7 from it
+  // (8 dimensions): float squared distances, summed with rounding, order many of them
+  // differently from the exact ones. Capped queries must keep the cap nearest by the exact
+  // distance (ties: smaller index) like the brute force, whichever candidates the float
+  // filter shortlists.
+  constexpr std::size_t kDim = 8;
+  constexpr std::size_t kPoints = 301;
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> gauss(0.0, 1.0);
+  std::uniform_real_distribution<double> jitter(-2e-7, 2e-7);
+  Matrix m(kPoints, kDim);
+  for (std::size_t k = 1; k < kPoints; ++k) {
+    std::vector<double> u(kDim);
+    double norm = 0.0;
+    for (double& x : u) {
+      x = gauss(rng);
+      norm += x * x;
+    }
+    const double scale = (1.0 + jitter(rng)) / std::sqrt(norm);
+    for (std::size_t d = 0; d < kDim; ++d) m(k, d) = static_cast<float>(u[d] * scale);
+  }
+  for (const std::size_t cap : {std::size_t{1}, std::size_t{10}, std::size_t{40}}) {
+    const Pairs expected = pairs_of(radius_graph_brute_force(m, 1.0005F, cap));
+    for (const std::size_t leaf : {std::size_t{1}, std::size_t{32}}) {
+      EXPECT_EQ(pairs_of(build(m, 1.0005F, cap, leaf)), expected) << "cap=" << cap << " leaf=" << leaf;
+    }
+  }
 }
 
 TEST(RadiusGraph, MatchesBruteForceOnUniformPoints) {
