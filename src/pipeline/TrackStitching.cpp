@@ -152,7 +152,8 @@ TrackStitcher::Candidates TrackStitcher::select_candidates(const EdgeList& edges
   if (bad != first_bad.end() && *bad < n_edges) {
     const std::size_t e = *bad;
     throw Error("TrackStitcher: edge " + std::to_string(e) + " (" + std::to_string(edges.src[e]) + " -> " +
-                std::to_string(edges.dst[e]) + ") refers to a hit outside 0.." + std::to_string(n_hits - 1));
+                std::to_string(edges.dst[e]) + ") refers to a hit outside [0, " + std::to_string(n_hits) +
+                ")");
   }
   std::partial_sum(count.begin(), count.end(), count.begin());
   Candidates out;

@@ -325,7 +325,8 @@ TEST(TrackStitcher, RejectsInconsistentInput) {
     (void)stitcher.stitch(hits.view(), TrackLabels{0, 0, 1, 1}, edges({{0, 1}, {2, -1}, {1, 9}}));
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("edge 1 (2 -> -1) refers to a hit outside 0..3"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("edge 1 (2 -> -1) refers to a hit outside [0, 4)"),
+              std::string::npos)
         << e.what();
   }
   EdgeList bad = edges({{1, 2}});
