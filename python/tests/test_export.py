@@ -76,6 +76,8 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     # the end-hit sums of every edge network (encoder, 4 steps, decoder) are trkx's GatherPairAdd
     pairs = ops.count(("ai.trkx", "GatherPairAdd"))
     assert pairs == 6
+    # ... each with the edge's own [E, H] term added in the same pass (the optional fifth input)
+    assert [len(n.input) for n in m.graph.node if n.op_type == "GatherPairAdd"] == [5] * pairs
     assert from_trkx_gather_pair_add(std) == pairs
     assert not any(o.domain == "ai.trkx" for o in std.opset_import)
     assert not any(n.domain == "ai.trkx" for n in std.graph.node)

@@ -204,6 +204,8 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
     # fused kernel saves ~10% of the GNN's time (models/all-pt, session 17); on the filter's
     # 4096-edge chunks, whose intermediates stay in cache, it measured no gain.
     gnn = counts["trkx_scatter"] > 0 or any(n.op_type == TRKX_SCATTER for n in m.graph.node)
+    if gnn:
+        from_trkx_gather_pair_add(m)  # a file written by an older exporter gets today's fusion
     counts["trkx_gather_pair_add"] = to_trkx_gather_pair_add(m) if gnn else 0
     if any(n.op_type == "ScatterND" and _attr(n, "reduction", b"none") not in (b"none", "none")
            for n in m.graph.node):
@@ -274,16 +276,19 @@ def to_trkx_gather_pair_add(m: onnx.ModelProto) -> int:
     """``Add(Gather(a, i), Gather(b, j))`` (axis 0, rank-2 a and b of one static width, rank-1
     indices, each Gather read by that Add only) becomes ``ai.trkx.GatherPairAdd(a, b, i, j)``:
     an edge network's first layer on the two end hits of every edge, computed by trkx's own
-    kernel in one pass instead of three kernels and two [E, H] intermediates. Every output
-    element is the same single float addition, so the scores do not change. Returns the number
-    of Add nodes rewritten; :func:`from_trkx_gather_pair_add` puts the subgraphs back."""
+    kernel in one pass instead of three kernels and two [E, H] intermediates; an Add that then
+    adds a tensor of the same [E, H] shape to that sum (the edge's own term) becomes the
+    kernel's optional fifth input c. The same float additions in the same order, so the
+    scores do not change. Returns the number of GatherPairAdd nodes written;
+    :func:`from_trkx_gather_pair_add` puts the subgraphs back."""
     standard = onnx.ModelProto()
     standard.CopyFrom(m)
     from_trkx_scatter(standard)  # shape inference knows ScatterND, not trkx's kernel
     inferred = onnx.shape_inference.infer_shapes(standard)
     shapes = {}
     for vi in list(inferred.graph.value_info) + list(inferred.graph.input) + list(inferred.graph.output):
-        shapes[vi.name] = [d.dim_value if d.HasField("dim_value") else None for d in vi.type.tensor_type.shape.dim] \
+        shapes[vi.name] = [d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
+                           for d in vi.type.tensor_type.shape.dim] \
             if vi.type.tensor_type.HasField("shape") else None
     for init in m.graph.initializer:
         shapes[init.name] = list(init.dims)
@@ -301,7 +306,7 @@ def to_trkx_gather_pair_add(m: onnx.ModelProto) -> int:
             return None
         data, index = shapes.get(g.input[0]), shapes.get(g.input[1])
         if readers.get(g.output[0]) != 1 or data is None or index is None or len(data) != 2 or len(index) != 1 \
-                or data[1] is None:
+                or not isinstance(data[1], int):
             return None
         return g
 
@@ -320,6 +325,30 @@ def to_trkx_gather_pair_add(m: onnx.ModelProto) -> int:
         for old in (node, ga, gb):
             m.graph.node.remove(old)
         n += 1
+        fused = next(x for x in m.graph.node if x.name == fused.name and x.domain == TRKX_DOMAIN)
+        # The Add that reads only this sum and a tensor of exactly its shape ([E, H], no
+        # broadcasting) is taken in too (its optional input c): (a[i] + b[j]) + c.
+        out = fused.output[0]
+        after = [x for x in m.graph.node if out in x.input]
+        if readers.get(out) != 1 or len(after) != 1:
+            continue
+        add = after[0]
+        if add.op_type != "Add" or add.domain not in ("", "ai.onnx") or len(add.input) != 2 \
+                or add.input[0] == add.input[1]:
+            continue
+        c = add.input[1] if add.input[0] == out else add.input[0]
+        want, got = shapes.get(out), shapes.get(c)
+        if want is None or got is None or want != got or len(want) != 2 or any(d is None for d in want):
+            continue
+        moved = onnx.NodeProto()
+        moved.CopyFrom(fused)
+        moved.input.append(c)
+        moved.output[0] = add.output[0]
+        nodes = list(m.graph.node)
+        at = nodes.index(add)  # after c's producer: the fused node moves there
+        del m.graph.node[at]
+        m.graph.node.insert(at, moved)
+        del m.graph.node[nodes.index(fused)]
     if n and not any(o.domain == TRKX_DOMAIN for o in m.opset_import):
         m.opset_import.append(onnx.helper.make_opsetid(TRKX_DOMAIN, 1))
     return n
@@ -332,17 +361,18 @@ def from_trkx_gather_pair_add(m: onnx.ModelProto) -> int:
     for node in list(m.graph.node):
         if node.op_type != TRKX_GATHER_PAIR_ADD or node.domain != TRKX_DOMAIN:
             continue
-        a, b, i, j = node.input
+        a, b, i, j = node.input[:4]
         out = node.output[0]
+        pair = out + "_pair" if len(node.input) > 4 else out
         base = node.name[:-len("_trkx")] if node.name.endswith("_trkx") else (node.name or out)
         pos = list(m.graph.node).index(node)
         m.graph.node.remove(node)
-        for k, new in enumerate([onnx.helper.make_node("Gather", [a, i], [out + "_gather_a"], name=base + "_gather_a",
-                                                       axis=0),
-                                 onnx.helper.make_node("Gather", [b, j], [out + "_gather_b"], name=base + "_gather_b",
-                                                       axis=0),
-                                 onnx.helper.make_node("Add", [out + "_gather_a", out + "_gather_b"], [out],
-                                                       name=base)]):
+        nodes = [onnx.helper.make_node("Gather", [a, i], [out + "_gather_a"], name=base + "_gather_a", axis=0),
+                 onnx.helper.make_node("Gather", [b, j], [out + "_gather_b"], name=base + "_gather_b", axis=0),
+                 onnx.helper.make_node("Add", [out + "_gather_a", out + "_gather_b"], [pair], name=base)]
+        if len(node.input) > 4:
+            nodes.append(onnx.helper.make_node("Add", [pair, node.input[4]], [out], name=base + "_c"))
+        for k, new in enumerate(nodes):
             m.graph.node.insert(pos + k, new)
         n += 1
     if n:

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,7 @@ std::size_t scatter_add_rows(float* out, std::size_t n_rows, std::size_t width, 
 
 std::size_t gather_pair_add(float* out, const float* a, std::size_t n_a, const float* b, std::size_t n_b,
                             std::size_t width, const std::int64_t* i, const std::int64_t* j,
-                            std::size_t n_edges) {
+                            std::size_t n_edges, const float* c) {
   // ONNX Gather: an index k in [-n, n) selects row k (k >= 0) or n + k.
   const auto row = [](std::int64_t k, std::size_t n) -> std::size_t {
     const auto sn = static_cast<std::int64_t>(n);
@@ -63,7 +64,12 @@ std::size_t gather_pair_add(float* out, const float* a, std::size_t n_a, const f
       const float* __restrict pa = a + ra * width;
       const float* __restrict pb = b + rb * width;
       float* __restrict po = out + e * width;
-      for (std::size_t h = 0; h < width; ++h) po[h] = pa[h] + pb[h];
+      if (c == nullptr) {
+        for (std::size_t h = 0; h < width; ++h) po[h] = pa[h] + pb[h];
+      } else {
+        const float* __restrict pc = c + e * width;
+        for (std::size_t h = 0; h < width; ++h) po[h] = (pa[h] + pb[h]) + pc[h];
+      }
     }
     return last;
   };
@@ -99,18 +105,21 @@ std::string shape_text(const std::vector<std::int64_t>& s) {
 Ort::Status gather_pair_add_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom::Tensor<float>& b,
                                const Ort::Custom::Tensor<std::int64_t>& i,
                                const Ort::Custom::Tensor<std::int64_t>& j,
+                               std::optional<const Ort::Custom::Tensor<float>*> c,
                                Ort::Custom::Tensor<float>& output) {
   const auto& as = a.Shape();
   const auto& bs = b.Shape();
   const auto& is = i.Shape();
   const auto& js = j.Shape();
+  const std::vector<std::int64_t> cs = c.has_value() ? (*c)->Shape() : std::vector<std::int64_t>{};
   if (as.size() != 2 || bs.size() != 2 || as[1] != bs[1] || is.size() != 1 || js.size() != 1 ||
-      is[0] != js[0]) {
-    return Ort::Status(
-        ("ai.trkx.GatherPairAdd: expected a [Na,H], b [Nb,H], i [E], j [E]; found " + shape_text(as) + ", " +
-         shape_text(bs) + ", " + shape_text(is) + ", " + shape_text(js))
-            .c_str(),
-        ORT_INVALID_ARGUMENT);
+      is[0] != js[0] || (c.has_value() && cs != std::vector<std::int64_t>{is[0], as[1]})) {
+    return Ort::Status(("ai.trkx.GatherPairAdd: expected a [Na,H], b [Nb,H], i [E], j [E] (and c [E,H]); "
+                        "found " +
+                        shape_text(as) + ", " + shape_text(bs) + ", " + shape_text(is) + ", " +
+                        shape_text(js) + (c.has_value() ? ", " + shape_text(cs) : std::string{}))
+                           .c_str(),
+                       ORT_INVALID_ARGUMENT);
   }
   const auto n_edges = static_cast<std::size_t>(is[0]);
   const auto width = static_cast<std::size_t>(as[1]);
@@ -120,7 +129,7 @@ Ort::Status gather_pair_add_op(const Ort::Custom::Tensor<float>& a, const Ort::C
   const float* pb = bs[0] > 0 && width > 0 ? b.Data() : nullptr;
   const std::size_t bad =
       gather_pair_add(out, pa, static_cast<std::size_t>(as[0]), pb, static_cast<std::size_t>(bs[0]), width,
-                      i.Data(), j.Data(), n_edges);
+                      i.Data(), j.Data(), n_edges, c.has_value() && width > 0 ? (*c)->Data() : nullptr);
   if (bad != n_edges) {
     return Ort::Status(("ai.trkx.GatherPairAdd: edge " + std::to_string(bad) + " has indices (" +
                         std::to_string(i.Data()[bad]) + ", " + std::to_string(j.Data()[bad]) +

@@ -130,6 +130,24 @@ TEST(GatherPairAdd, EqualsAPlainLoopOnOneAndOnSeveralThreads) {
     EXPECT_EQ(done, p.i.size());
     EXPECT_EQ(out, expected) << threads << " threads";  // one float addition per element
   }
+  // With the optional c [E,H]: (a[i] + b[j]) + c, in that order.
+  std::vector<float> c(expected.size());
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> value(-1.0F, 1.0F);
+  for (float& x : c) x = value(rng);
+  std::vector<float> expected_c = expected;
+  for (std::size_t k = 0; k < c.size(); ++k) expected_c[k] = expected[k] + c[k];
+  for (const int threads : {1, 2}) {
+    tbb::task_arena arena(threads);
+    std::vector<float> out(expected.size());
+    std::size_t done = 0;
+    arena.execute([&] {
+      done = gather_pair_add(out.data(), p.a.data(), p.n_a, p.b.data(), p.n_b, p.width, p.i.data(),
+                             p.j.data(), p.i.size(), c.data());
+    });
+    EXPECT_EQ(done, p.i.size());
+    EXPECT_EQ(out, expected_c) << threads << " threads";
+  }
 }
 
 TEST(GatherPairAdd, NegativeIndicesCountFromTheEndAsInOnnxGather) {
