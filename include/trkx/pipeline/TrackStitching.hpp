@@ -114,7 +114,8 @@ class TrackStitcher {
     [[nodiscard]] std::size_t size() const { return src.size(); }
   };
 
-  /// Candidates from `edges` (checked: throws trkx::Error on a hit outside 0..n_hits-1).
+  /// Candidates from `edges` (checked: throws trkx::Error naming the first edge with a hit outside
+  /// [0, n_hits)).
   [[nodiscard]] Candidates select_candidates(const EdgeList& edges, std::size_t n_hits) const;
 
   /// (inner, outer) candidate pairs for gap links: the outer piece's first hit lies
