@@ -11,8 +11,9 @@ from onnx import TensorProto, helper
 
 from trkx_train.data import load_events
 from trkx_train.export import (ExportError, check_onnx, compare_torch_onnx, export_model, exportable,
-                               from_trkx_gather_pair_add, from_trkx_scatter, optimise_file, pipeline_entry,
-                               run_onnx, scatter_reductions, to_trkx_gather_pair_add, to_trkx_scatter,
+                               from_trkx_edge_geometry, from_trkx_gather_pair_add, from_trkx_scatter,
+                               optimise_file, pipeline_entry, run_onnx, scatter_reductions,
+                               to_trkx_edge_geometry, to_trkx_gather_pair_add, to_trkx_scatter,
                                update_pipeline_json)
 from trkx_train.models import (EdgeFilterNet, EmbeddingConfig, EmbeddingNet, FilterConfig, GNNConfig,
                                InteractionGNN)
@@ -79,11 +80,14 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     # ... each with the edge's own [E, H] term added in the same pass (the optional fifth input)
     assert [len(n.input) for n in m.graph.node if n.op_type == "GatherPairAdd"] == [5] * pairs
     assert from_trkx_gather_pair_add(std) == pairs
+    # the edge encoder's geometric inputs are trkx's EdgeGeometry
+    assert ops.count(("ai.trkx", "EdgeGeometry")) == 1 and from_trkx_edge_geometry(std) == 1
     assert not any(o.domain == "ai.trkx" for o in std.opset_import)
     assert not any(n.domain == "ai.trkx" for n in std.graph.node)
+    assert to_trkx_edge_geometry(std) == 1
     assert to_trkx_scatter(std) == 8 and to_trkx_gather_pair_add(std) == pairs
-    assert [(n.op_type, list(n.input), list(n.output)) for n in std.graph.node] == \
-        [(n.op_type, list(n.input), list(n.output)) for n in m.graph.node]
+    assert sorted((n.op_type, tuple(n.input), tuple(n.output)) for n in std.graph.node) == \
+        sorted((n.op_type, tuple(n.input), tuple(n.output)) for n in m.graph.node)
     plain = tmp_path / "plain.onnx"
     x, e = dense_graph(n=300, e=5000, hubs=30, seed=2)
     module = exportable("gnn", model).eval()
@@ -95,11 +99,59 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     assert scatter_reductions(plain).count("add") == 8
     counts = optimise_file(plain, tmp_path / "opt.onnx")
     assert counts == {"scatter_nd": 8, "identity_gather": 1, "split_concat_gemm": 4, "trkx_scatter": 8,
-                      "trkx_gather_pair_add": 6}
+                      "trkx_edge_geometry": 1, "trkx_gather_pair_add": 6}
     feeds = {"node_features": x.numpy(), "edge_index": e.numpy()}
     a, b = run_onnx(plain, feeds), run_onnx(tmp_path / "opt.onnx", feeds)
     assert np.abs(a - b).max() < 1e-5
     check_onnx(tmp_path / "opt.onnx", "gnn", len(FEATURES))
+
+
+def _plain_export(stage, model, x, e, path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(exportable(stage, model).eval(), (x, e), str(path), opset_version=17,
+                          input_names=["node_features", "edge_index"], output_names=["edge_score"],
+                          dynamic_axes={"node_features": {0: "n"}, "edge_index": {1: "e"}, "edge_score": {0: "e"}})
+
+
+def test_filter_geometry_is_one_trkx_node_with_the_plain_exports_scores(synthetic_data, tmp_path):
+    """The filter's geometric edge inputs (~40 nodes) become trkx's ai.trkx.EdgeGeometry; the
+    standard form put back (from_trkx_edge_geometry) gives the plain torch export's scores bit for
+    bit, on edges of both orientations and edges within one radius; a subgraph that differs from
+    the exported expression (another clamp) is left alone."""
+    train, _ = synthetic_data
+    ev = load_events(train, "candidate", limit=1)[0]
+    model = trained_like(EdgeFilterNet(FEATURES, FilterConfig(hidden=16, n_layers=2)), ev.x)
+    model.norm.set_edge_stats(ev.x, ev.edges)
+    assert model.norm.edge_std.min() > 0 and model.norm.edge_mean.abs().max() > 0
+    f = export_model("filter", model, FEATURES, tmp_path / "filter.onnx")
+    m = onnx.load(str(f))
+    ops = [(n.domain, n.op_type) for n in m.graph.node]
+    assert ops.count(("ai.trkx", "EdgeGeometry")) == 1
+    assert ("", "Where") not in ops and ("", "Clip") in ops  # Clip: only the per-hit r for eta
+    std = onnx.load(str(f))
+    assert from_trkx_edge_geometry(std) == 1
+    assert not any(n.op_type == "EdgeGeometry" for n in std.graph.node)
+    assert to_trkx_edge_geometry(std) == 1
+    assert sorted((n.op_type, tuple(n.input), tuple(n.output)) for n in std.graph.node) == \
+        sorted((n.op_type, tuple(n.input), tuple(n.output)) for n in m.graph.node)
+    edges = torch.cat([ev.edges, ev.edges.flip(0), torch.stack([ev.edges[0], ev.edges[0]])], dim=1)
+    plain = tmp_path / "plain.onnx"
+    _plain_export("filter", model, ev.x, edges, plain)
+    counts = optimise_file(plain, tmp_path / "opt.onnx")
+    assert counts["trkx_edge_geometry"] == 1 and counts["trkx_gather_pair_add"] == 1
+    feeds = {"node_features": ev.x.numpy(), "edge_index": edges.numpy()}
+    a, b = run_onnx(plain, feeds), run_onnx(tmp_path / "opt.onnx", feeds)  # b: the standard form put back
+    assert np.array_equal(a, b)
+    # another clamp of phi_slope than the kernel's 50: not the expression, not rewritten
+    other = onnx.load(str(plain))
+    changed = 0
+    for n in other.graph.node:
+        if n.op_type == "Constant" and onnx.numpy_helper.to_array(n.attribute[0].t).reshape(-1).tolist() == [50.0]:
+            n.attribute[0].t.CopyFrom(onnx.numpy_helper.from_array(np.array(40.0, dtype=np.float32)))
+            changed += 1
+    assert changed == 1
+    assert to_trkx_edge_geometry(other) == 0
 
 
 def test_gnn_onnx_matches_torch_with_many_edges_per_node(gnn_file):

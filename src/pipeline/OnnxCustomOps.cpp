@@ -47,19 +47,42 @@ std::size_t scatter_add_rows(float* out, std::size_t n_rows, std::size_t width, 
   return n_updates;
 }
 
+namespace {
+
+// ONNX Gather: an index k in [-n, n) selects row k (k >= 0) or n + k; n for any other k.
+std::size_t gather_row(std::int64_t k, std::size_t n) {
+  const auto sn = static_cast<std::int64_t>(n);
+  if (k < -sn || k >= sn) return n;
+  return static_cast<std::size_t>(k < 0 ? k + sn : k);
+}
+
+// Runs fill(first, last) -> first bad edge or last over [0, n_edges): in one call when
+// parallel is false, else in blocks of edges in parallel (TBB). Returns the first bad edge
+// of all, or n_edges.
+template <typename Fill>
+std::size_t fill_edge_blocks(std::size_t n_edges, bool parallel, const Fill& fill) {
+  if (!parallel) return fill(std::size_t{0}, n_edges);
+  constexpr std::size_t kBlock = 2048;
+  const std::size_t blocks = (n_edges + kBlock - 1) / kBlock;
+  std::vector<std::size_t> bad(blocks, n_edges);
+  tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t blk) {
+    const std::size_t first = blk * kBlock;
+    const std::size_t last = std::min(n_edges, first + kBlock);
+    const std::size_t stop = fill(first, last);
+    if (stop != last) bad[blk] = stop;
+  });
+  return *std::min_element(bad.begin(), bad.end());
+}
+
+}  // namespace
+
 std::size_t gather_pair_add(float* out, const float* a, std::size_t n_a, const float* b, std::size_t n_b,
                             std::size_t width, const std::int64_t* i, const std::int64_t* j,
                             std::size_t n_edges, const float* c) {
-  // ONNX Gather: an index k in [-n, n) selects row k (k >= 0) or n + k.
-  const auto row = [](std::int64_t k, std::size_t n) -> std::size_t {
-    const auto sn = static_cast<std::int64_t>(n);
-    if (k < -sn || k >= sn) return n;
-    return static_cast<std::size_t>(k < 0 ? k + sn : k);
-  };
   const auto fill = [&](std::size_t first, std::size_t last) -> std::size_t {
     for (std::size_t e = first; e < last; ++e) {
-      const std::size_t ra = row(i[e], n_a);
-      const std::size_t rb = row(j[e], n_b);
+      const std::size_t ra = gather_row(i[e], n_a);
+      const std::size_t rb = gather_row(j[e], n_b);
       if (ra == n_a || rb == n_b) return e;
       const float* __restrict pa = a + ra * width;
       const float* __restrict pb = b + rb * width;
@@ -75,23 +98,50 @@ std::size_t gather_pair_add(float* out, const float* a, std::size_t n_a, const f
   };
   if (width == 0) {  // no rows to read: only the indices are checked
     for (std::size_t e = 0; e < n_edges; ++e) {
-      if (row(i[e], n_a) == n_a || row(j[e], n_b) == n_b) return e;
+      if (gather_row(i[e], n_a) == n_a || gather_row(j[e], n_b) == n_b) return e;
     }
     return n_edges;
   }
   // Below ~256k output floats one thread is as fast.
   constexpr std::size_t kParallelWork = std::size_t{1} << 18;
-  if (n_edges * width < kParallelWork) return fill(0, n_edges);
-  constexpr std::size_t kBlock = 2048;
-  const std::size_t blocks = (n_edges + kBlock - 1) / kBlock;
-  std::vector<std::size_t> bad(blocks, n_edges);
-  tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t blk) {
-    const std::size_t first = blk * kBlock;
-    const std::size_t last = std::min(n_edges, first + kBlock);
-    const std::size_t stop = fill(first, last);
-    if (stop != last) bad[blk] = stop;
-  });
-  return *std::min_element(bad.begin(), bad.end());
+  return fill_edge_blocks(n_edges, n_edges * width >= kParallelWork, fill);
+}
+
+std::size_t edge_geometry(float* pair, float* geometry, const EdgeGeometryInputs& hits,
+                          const std::int64_t* src, const std::int64_t* dst, const float* dphi,
+                          std::size_t n_edges) {
+  const std::size_t n = hits.n_hits;
+  const auto fill = [&](std::size_t first, std::size_t last) -> std::size_t {
+    for (std::size_t e = first; e < last; ++e) {
+      const std::size_t s = gather_row(src[e], n);
+      const std::size_t d = gather_row(dst[e], n);
+      if (s == n || d == n) return e;
+      // The exported subgraph's operations, one rounding each, in its order.
+      const float cs = hits.cos_a[s], ss = hits.sin_a[s], cd = hits.cos_a[d], sd = hits.sin_a[d];
+      const float m0 = sd * cs;
+      const float m1 = cd * ss;
+      const float m2 = cd * cs;
+      const float m3 = sd * ss;
+      pair[2 * e] = m0 - m1;
+      pair[2 * e + 1] = m2 + m3;
+      const float r_src = hits.r[s];
+      const float z_src = hits.z[s];
+      const float dr = hits.r[d] - r_src;
+      const float dz = hits.z[d] - z_src;
+      const float deta = hits.eta[d] - hits.eta[s];
+      const float w = dr >= 0.0F ? std::max(dr, 1e-3F) : std::min(dr, -1e-3F);
+      const float slope = std::clamp(dphi[e] / w, -50.0F, 50.0F);
+      const float r_dz = r_src * dz;
+      const float zint = std::clamp(z_src - r_dz / w, -5.0F, 5.0F);
+      const float g[6] = {dr, dphi[e], dz, deta, slope, zint};
+      float* __restrict out = geometry + 6 * e;
+      for (std::size_t k = 0; k < 6; ++k) out[k] = (g[k] - hits.mean[k]) / hits.std[k];
+    }
+    return last;
+  };
+  // Below ~32k edges one thread is as fast.
+  constexpr std::size_t kParallelEdges = std::size_t{1} << 15;
+  return fill_edge_blocks(n_edges, n_edges >= kParallelEdges, fill);
 }
 
 namespace {
@@ -141,6 +191,67 @@ Ort::Status gather_pair_add_op(const Ort::Custom::Tensor<float>& a, const Ort::C
   return Ort::Status{nullptr};
 }
 
+// An error text for a column of EdgeGeometry that is not [n,1] (or [n]); empty when it is.
+std::string column_error(const char* name, const std::vector<std::int64_t>& s, std::int64_t n) {
+  if ((s.size() == 2 && s[1] == 1 && s[0] == n) || (s.size() == 1 && s[0] == n)) return {};
+  return std::string(name) + " " + shape_text(s) + " (expected [" + std::to_string(n) + ",1])";
+}
+
+Ort::Status edge_geometry_op(const Ort::Custom::Tensor<std::int64_t>& edge_index,
+                             const Ort::Custom::Tensor<float>& r, const Ort::Custom::Tensor<float>& z,
+                             const Ort::Custom::Tensor<float>& eta, const Ort::Custom::Tensor<float>& cos_a,
+                             const Ort::Custom::Tensor<float>& sin_a, const Ort::Custom::Tensor<float>& dphi,
+                             const Ort::Custom::Tensor<float>& mean,
+                             const Ort::Custom::Tensor<float>& std_dev, Ort::Custom::Tensor<float>& pair,
+                             Ort::Custom::Tensor<float>& geometry) {
+  const auto& es = edge_index.Shape();
+  if (es.size() != 2 || es[0] != 2) {
+    return Ort::Status(("ai.trkx.EdgeGeometry: edge_index " + shape_text(es) + " (expected [2,E])").c_str(),
+                       ORT_INVALID_ARGUMENT);
+  }
+  const std::int64_t n_edges = es[1];
+  const std::int64_t n_hits = r.Shape().empty() ? 0 : r.Shape()[0];
+  std::string bad_shapes;
+  const auto add = [&](const std::string& err) {
+    if (!err.empty()) bad_shapes += (bad_shapes.empty() ? "" : ", ") + err;
+  };
+  for (const auto& [name, t] : {std::pair<const char*, const Ort::Custom::Tensor<float>*>{"r", &r},
+                                {"z", &z},
+                                {"eta", &eta},
+                                {"cos_a", &cos_a},
+                                {"sin_a", &sin_a}}) {
+    add(column_error(name, t->Shape(), n_hits));
+  }
+  add(column_error("dphi", dphi.Shape(), n_edges));
+  if (mean.Shape() != std::vector<std::int64_t>{6} || std_dev.Shape() != std::vector<std::int64_t>{6}) {
+    add("mean " + shape_text(mean.Shape()) + " and std " + shape_text(std_dev.Shape()) + " (expected [6])");
+  }
+  if (!bad_shapes.empty()) {
+    return Ort::Status(("ai.trkx.EdgeGeometry: " + bad_shapes).c_str(), ORT_INVALID_ARGUMENT);
+  }
+  float* out_pair = pair.Allocate({n_edges, 2});
+  float* out_geometry = geometry.Allocate({n_edges, 6});
+  if (n_edges == 0) return Ort::Status{nullptr};
+  if (n_hits == 0) {
+    return Ort::Status("ai.trkx.EdgeGeometry: edges given but no hits", ORT_INVALID_ARGUMENT);
+  }
+  const EdgeGeometryInputs hits{r.Data(),     z.Data(),      eta.Data(),
+                                cos_a.Data(), sin_a.Data(),  static_cast<std::size_t>(n_hits),
+                                mean.Data(),  std_dev.Data()};
+  const std::int64_t* src = edge_index.Data();
+  const std::int64_t* dst = src + n_edges;
+  const auto n = static_cast<std::size_t>(n_edges);
+  const std::size_t bad = edge_geometry(out_pair, out_geometry, hits, src, dst, dphi.Data(), n);
+  if (bad != n) {
+    return Ort::Status(("ai.trkx.EdgeGeometry: edge " + std::to_string(bad) + " has hits (" +
+                        std::to_string(src[bad]) + ", " + std::to_string(dst[bad]) + ") outside [-" +
+                        std::to_string(n_hits) + ", " + std::to_string(n_hits) + ")")
+                           .c_str(),
+                       ORT_INVALID_ARGUMENT);
+  }
+  return Ort::Status{nullptr};
+}
+
 Ort::Status scatter_add_rows_op(const Ort::Custom::Tensor<float>& data,
                                 const Ort::Custom::Tensor<std::int64_t>& indices,
                                 const Ort::Custom::Tensor<float>& updates,
@@ -179,10 +290,13 @@ void add_trkx_custom_ops(Ort::SessionOptions& options) {
       Ort::Custom::CreateLiteCustomOp("ScatterAddRows", "CPUExecutionProvider", scatter_add_rows_op)};
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> gather_pair_add_kernel{
       Ort::Custom::CreateLiteCustomOp("GatherPairAdd", "CPUExecutionProvider", gather_pair_add_op)};
+  static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_geometry_kernel{
+      Ort::Custom::CreateLiteCustomOp("EdgeGeometry", "CPUExecutionProvider", edge_geometry_op)};
   static Ort::CustomOpDomain domain = [] {
     Ort::CustomOpDomain d(kTrkxOpDomain);
     d.Add(scatter.get());
     d.Add(gather_pair_add_kernel.get());
+    d.Add(edge_geometry_kernel.get());
     return d;
   }();
   options.Add(domain);

@@ -2,12 +2,17 @@
 // loop, on one and on several threads (its result must not depend on the thread count),
 // and its refusal of an index outside the output rows. ai.trkx.GatherPairAdd: the kernel
 // against a plain loop (bit-identical), ONNX Gather's negative indices, and the first edge
-// with an index outside its rows reported on any thread count.
+// with an index outside its rows reported on any thread count. ai.trkx.EdgeGeometry: hand-worked
+// edges (both signs of dr, dr = 0, the clamps), negative indices, the same outputs on one and on
+// several threads, and the first edge with a hit outside the table. Its agreement with the ONNX
+// subgraph it replaces, bit for bit, is in ShippedModelsTest (ShippedFilter).
 #include "trkx/pipeline/OnnxCustomOps.hpp"
 
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
 
+#include <array>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -180,6 +185,102 @@ TEST(GatherPairAdd, ReportsTheFirstEdgeWithAnIndexOutsideItsRows) {
   PairAdd no_width = random_pair_add(3, 3, 0, 5, 8);
   no_width.i[2] = 3;
   EXPECT_EQ(run(no_width, out), 2U);  // indices are checked even when there is nothing to add
+}
+
+/// Hits for EdgeGeometry: columns r, z, eta, cos, sin (azimuth a) and identity standardisation.
+struct GeometryHits {
+  std::vector<float> r, z, eta, cos_a, sin_a;
+  std::array<float, 6> mean{}, std{1, 1, 1, 1, 1, 1};
+  void add(float hr, float hz, float heta, float a) {
+    r.push_back(hr);
+    z.push_back(hz);
+    eta.push_back(heta);
+    cos_a.push_back(std::cos(a));
+    sin_a.push_back(std::sin(a));
+  }
+  [[nodiscard]] EdgeGeometryInputs inputs() const {
+    return {r.data(), z.data(), eta.data(), cos_a.data(), sin_a.data(), r.size(), mean.data(), std.data()};
+  }
+};
+
+TEST(EdgeGeometry, HandWorkedEdges) {
+  GeometryHits h;
+  h.add(30.0F, 10.0F, 0.5F, 0.25F);                  // 0
+  h.add(70.0F, 30.0F, 0.75F, 0.5F);                  // 1
+  h.add(30.0F, -20.0F, -1.0F, 1.0F);                 // 2: same r as hit 0
+  const std::vector<std::int64_t> src{0, 1, 0, -3};  // -3: hit 0
+  const std::vector<std::int64_t> dst{1, 0, 2, 1};
+  const std::vector<float> dphi{0.1F, -0.1F, 0.5F, 0.2F};
+  h.mean = {1, 0, 0, 0, 0, 0};
+  h.std = {2, 1, 1, 1, 1, 4};
+  std::vector<float> pair(2 * src.size()), geometry(6 * src.size());
+  ASSERT_EQ(edge_geometry(pair.data(), geometry.data(), h.inputs(), src.data(), dst.data(), dphi.data(), 4),
+            4U);
+  // Edge 0: dr = 40, dz = 20, deta = 0.25; slope 0.1 / 40; zint = 10 - 30 * 20 / 40 = -5 (at the clamp).
+  EXPECT_EQ(geometry[0], (40.0F - 1.0F) / 2.0F);
+  EXPECT_EQ(geometry[1], 0.1F);
+  EXPECT_EQ(geometry[2], 20.0F);
+  EXPECT_EQ(geometry[3], 0.25F);
+  EXPECT_EQ(geometry[4], 0.1F / 40.0F);
+  EXPECT_EQ(geometry[5], -5.0F / 4.0F);
+  EXPECT_NEAR(pair[0], std::sin(0.25F), 1e-6F);  // sin(a_dst - a_src)
+  EXPECT_NEAR(pair[1], std::cos(0.25F), 1e-6F);
+  // Edge 1, reversed: dr = -40 divides as it is; zint = 30 - 70 * -20 / -40 = -5.
+  EXPECT_EQ(geometry[6], (-40.0F - 1.0F) / 2.0F);
+  EXPECT_EQ(geometry[6 + 4], -0.1F / -40.0F);
+  EXPECT_EQ(geometry[6 + 5], -5.0F / 4.0F);
+  EXPECT_NEAR(pair[2], std::sin(-0.25F), 1e-6F);
+  // Edge 2: dr = 0 becomes 1e-3, so slope 0.5 / 1e-3 = 500 is clamped to 50 and zint
+  // 10 - 30 * -30 / 1e-3 to 5.
+  EXPECT_EQ(geometry[12], -1.0F / 2.0F);
+  EXPECT_EQ(geometry[12 + 4], 50.0F);
+  EXPECT_EQ(geometry[12 + 5], 5.0F / 4.0F);
+  // Edge 3 (src -3 = hit 0) is edge 0 with another dphi.
+  EXPECT_EQ(geometry[18], geometry[0]);
+  EXPECT_EQ(geometry[18 + 4], 0.2F / 40.0F);
+  EXPECT_EQ(pair[6], pair[0]);
+  EXPECT_EQ(pair[7], pair[1]);
+}
+
+TEST(EdgeGeometry, SameOutputsOnOneAndSeveralThreadsAndTheFirstBadEdge) {
+  GeometryHits h;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> radius(30.0F, 1000.0F), zpos(-3000.0F, 3000.0F), angle(-3.1F, 3.1F);
+  for (int k = 0; k < 5000; ++k) h.add(radius(rng), zpos(rng), zpos(rng) / 1000.0F, angle(rng));
+  std::uniform_int_distribution<std::int64_t> hit(0, 4999);
+  const std::size_t n = 100000;  // parallel path
+  std::vector<std::int64_t> src(n), dst(n);
+  std::vector<float> dphi(n);
+  for (std::size_t e = 0; e < n; ++e) {
+    src[e] = hit(rng);
+    dst[e] = hit(rng);
+    dphi[e] = angle(rng) / 4.0F;
+  }
+  std::vector<float> pair1(2 * n), geometry1(6 * n);
+  tbb::task_arena one(1);
+  std::size_t done = 0;
+  one.execute([&] {
+    done = edge_geometry(pair1.data(), geometry1.data(), h.inputs(), src.data(), dst.data(), dphi.data(), n);
+  });
+  ASSERT_EQ(done, n);
+  for (std::size_t e = 0; e < n; ++e) {  // the clamps hold
+    ASSERT_LE(std::abs(geometry1[6 * e + 4]), 50.0F);
+    ASSERT_LE(std::abs(geometry1[6 * e + 5]), 5.0F);
+  }
+  std::vector<float> pair2(2 * n), geometry2(6 * n);
+  tbb::task_arena two(2);
+  two.execute([&] {
+    done = edge_geometry(pair2.data(), geometry2.data(), h.inputs(), src.data(), dst.data(), dphi.data(), n);
+  });
+  EXPECT_EQ(done, n);
+  EXPECT_EQ(pair2, pair1);
+  EXPECT_EQ(geometry2, geometry1);
+  src[n - 5] = 5000;  // one past the last hit
+  dst[n / 3] = -5001;
+  two.execute([&] {
+    done = edge_geometry(pair2.data(), geometry2.data(), h.inputs(), src.data(), dst.data(), dphi.data(), n);
+  });
+  EXPECT_EQ(done, n / 3);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -143,6 +145,43 @@ TEST(ShippedGnn, PartsWithAHaloOfReceptiveHopsGiveTheWholeGraphScores) {
     for (std::size_t e = 0; e < edges.size(); ++e) differ += std::abs(wrong[e] - expected[e]) > 1e-4F ? 1 : 0;
     EXPECT_GT(differ, 0U) << parts;
   }
+}
+
+TEST(ShippedFilter, EdgeGeometryKernelGivesTheStandardSubgraphsScoresBitForBit) {
+  // models/filter.onnx computes its geometric edge inputs with trkx's ai.trkx.EdgeGeometry
+  // kernel; tests/pipeline/data/filter_standard.onnx is the same file with the standard ONNX
+  // subgraph put back (python -m trkx_train.export --standard models/filter.onnx ...). On a
+  // real radius graph, plus reversed edges (dr < 0) and edges within one layer's radius
+  // (dr = 0, divided as 1e-3), the scores are the same floats.
+  const fs::path fused = fs::path(TRKX_SOURCE_DIR) / "models" / "filter.onnx";
+  const fs::path standard =
+      fs::path(TRKX_SOURCE_DIR) / "tests" / "pipeline" / "data" / "filter_standard.onnx";
+  const auto file_has = [](const fs::path& f, const std::string& text) {
+    std::ifstream in(f, std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    return bytes.find(text) != std::string::npos;
+  };
+  ASSERT_TRUE(file_has(fused, "EdgeGeometry"));
+  ASSERT_FALSE(file_has(standard, "EdgeGeometry"));
+  const RealGraph g = real_graph(80, 20, 1);
+  EdgeList edges = g.edges;
+  for (std::size_t e = 0; e < 5000 && e < g.edges.size(); ++e) {
+    edges.src.push_back(g.edges.dst[e]);
+    edges.dst.push_back(g.edges.src[e]);
+  }
+  for (std::int64_t h = 0; h + 1 < 2000; h += 2) {  // a hit with itself and with its neighbour
+    edges.src.push_back(h);
+    edges.dst.push_back(h);
+    edges.src.push_back(h);
+    edges.dst.push_back(h + 1);
+  }
+  ASSERT_GT(edges.size(), 30000U);  // the kernel's parallel path
+  const auto scores = [&](const fs::path& f) {
+    return EdgeClassifier(f, HitFeatures::n_features(), {}).classify(g.features, edges).score;
+  };
+  const std::vector<float> expected = scores(standard);
+  ASSERT_EQ(expected.size(), edges.size());
+  EXPECT_EQ(scores(fused), expected);
 }
 
 TEST(ShippedGnn, SeveralIntraOpThreadsGiveTheOneThreadScores) {

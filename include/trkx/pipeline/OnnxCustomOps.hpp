@@ -21,6 +21,22 @@
 /// intermediates; this kernel writes the output once. Parallel over blocks of edges
 /// (TBB); the same float additions in the same order, so the result equals the
 /// subgraph's exactly.
+///
+/// ai.trkx.EdgeGeometry(edge_index [2,E] int64, r, z, eta, cos_a, sin_a [N,1] float,
+/// dphi [E,1] float, mean [6], std [6]) -> (pair [E,2], geometry [E,6]): the edge
+/// networks' geometric inputs (trkx_train.models.InputTransform.pair_periodic and
+/// edge_geometry) from per-hit columns, for src = edge_index[0], dst = edge_index[1]:
+///   pair     = (sin_a[dst] cos_a[src] - cos_a[dst] sin_a[src],
+///               cos_a[dst] cos_a[src] + sin_a[dst] sin_a[src]),
+///   geometry = ((dr, dphi, dz, deta, clip(dphi / w, -50, 50),
+///                clip(z[src] - r[src] dz / w, -5, 5)) - mean) / std
+/// with dr = r[dst] - r[src], dz and deta alike and w = dr >= 0 ? max(dr, 1e-3) :
+/// min(dr, -1e-3). The exported subgraph is ~40 ONNX kernels, each a pass over the
+/// edges (Gather, Sub, Mul, Clip, Where, Div, Concat); this kernel is one pass with
+/// the same float operations in the same order (each product rounded on its own:
+/// the file is built without floating-point contraction), so it equals the subgraph
+/// exactly. dphi (the sine of the azimuth difference) stays an ONNX Sin upstream, so
+/// the transcendental function is ONNX Runtime's own. Parallel over blocks of edges.
 
 #include <onnxruntime_cxx_api.h>
 
@@ -53,5 +69,25 @@ std::size_t scatter_add_rows(float* out, std::size_t n_rows, std::size_t width, 
 std::size_t gather_pair_add(float* out, const float* a, std::size_t n_a, const float* b, std::size_t n_b,
                             std::size_t width, const std::int64_t* i, const std::int64_t* j,
                             std::size_t n_edges, const float* c = nullptr);
+
+/// Per-hit columns and standardisation constants of the EdgeGeometry kernel.
+struct EdgeGeometryInputs {
+  const float* r = nullptr;
+  const float* z = nullptr;
+  const float* eta = nullptr;
+  const float* cos_a = nullptr;
+  const float* sin_a = nullptr;
+  std::size_t n_hits = 0;
+  const float* mean = nullptr;  ///< [6]
+  const float* std = nullptr;   ///< [6]
+};
+
+/// The EdgeGeometry kernel on plain arrays: pair [n_edges, 2] and geometry [n_edges, 6]
+/// of the edges (src[e], dst[e]) with dphi[e], indices in [-n_hits, n_hits) as ONNX Gather
+/// takes them. Returns the first edge with an index outside that range, or n_edges when
+/// all are valid (then both outputs are filled; otherwise they are unspecified).
+std::size_t edge_geometry(float* pair, float* geometry, const EdgeGeometryInputs& hits,
+                          const std::int64_t* src, const std::int64_t* dst, const float* dphi,
+                          std::size_t n_edges);
 
 }  // namespace trkx
