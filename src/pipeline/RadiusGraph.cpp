@@ -294,7 +294,11 @@ struct ThreadState {
   std::vector<std::size_t> candidates;  ///< candidate leaves of the current query leaf
   std::vector<float> box_lo, box_hi;    ///< their boxes, SoA [d * padded + c]
   std::vector<std::size_t> stack;
+  std::vector<float> leaf_d2;  ///< box distance of each candidate leaf to the query leaf
 };
+
+/// Caps up to this size prune the search (2 * cap must not overflow).
+constexpr std::size_t kMaxPrunedCap = std::size_t{1} << 30;
 
 /// Query i's kept neighbour list, sorted by index.
 struct QueryResult {
@@ -466,6 +470,19 @@ void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, con
       state.stack.push_back(2 * node + 1);
     }
   }
+  const bool capped = cap <= kMaxPrunedCap;
+  if (capped) {
+    // Nearest leaves first, so that a capped query's limit (below) shrinks early.
+    state.leaf_d2.resize(tree.n_leaves);
+    for (const std::size_t c : state.candidates) {
+      const std::size_t cnode = tree.first_leaf + c;
+      state.leaf_d2[c] =
+          box_box_d2(qlo, qhi, tree.lo.data() + cnode * dim, tree.hi.data() + cnode * dim, dim);
+    }
+    std::sort(state.candidates.begin(), state.candidates.end(), [&](std::size_t a, std::size_t b) {
+      return state.leaf_d2[a] < state.leaf_d2[b] || (state.leaf_d2[a] == state.leaf_d2[b] && a < b);
+    });
+  }
   // Their boxes as SoA, padded with empty boxes that are infinitely far.
   const std::size_t n_cand = state.candidates.size();
   const std::size_t cpad = (n_cand + kLanes - 1) / kLanes * kLanes;
@@ -484,9 +501,40 @@ void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, con
     const Index qi = tree.order[static_cast<std::size_t>(p)];
     const float* q = points.row(static_cast<std::size_t>(qi));
     state.found.clear();
+    // Capped queries keep only candidates that can still be among the cap nearest. Once `found`
+    // holds at least cap points within the radius, let g be the cap-th smallest float distance
+    // among them and s the float error bound (|f - d| <= s d): those cap points lie within
+    // g / (1 - s) exactly, so the cap-th nearest of all does too, and a point with float distance
+    // f > g (1 + s) / (1 - s) is exactly farther (d >= f / (1 + s)): never kept. Such points are
+    // dropped, and a leaf is skipped when its box's float lower bound b exceeds
+    // g (1 + s)^2 / (1 - s)^2 (its points have f >= b (1 - s) / (1 + s)). The kept list is the
+    // same; fewer distances are computed and stored.
+    float point_limit = t.outside;
+    float box_limit = t.outside;
+    bool pruned = false;
+    std::size_t next_check = capped ? 2 * cap : std::numeric_limits<std::size_t>::max();
+    const auto shrink = [&] {
+      auto& found = state.found;
+      const auto cap_th = found.begin() + static_cast<std::ptrdiff_t>(cap - 1);
+      std::nth_element(found.begin(), cap_th, found.end(),
+                       [](const Neighbour& a, const Neighbour& b) { return a.f2 < b.f2; });
+      const double grow = (1.0 + t.slack) / (1.0 - t.slack);
+      const auto up = [](double v) {  // a float >= v
+        const auto f = static_cast<float>(v);
+        return static_cast<double>(f) >= v ? f : std::nextafter(f, std::numeric_limits<float>::infinity());
+      };
+      const double g = static_cast<double>(cap_th->f2);
+      point_limit = std::min(point_limit, up(g * grow));
+      box_limit = std::min(box_limit, up(g * grow * grow));
+      const auto keep_end = std::partition(found.begin(), found.end(),
+                                           [&](const Neighbour& nb) { return nb.f2 <= point_limit; });
+      pruned = pruned || keep_end != found.end();
+      found.erase(keep_end, found.end());
+      next_check = std::max(found.size() + cap, 2 * cap);
+    };
     for (std::size_t cbase = 0; cbase < cpad; cbase += kLanes) {
       std::uint32_t leaves =
-          box_distances(state.box_lo.data() + cbase, state.box_hi.data() + cbase, cpad, q, dim, t.outside);
+          box_distances(state.box_lo.data() + cbase, state.box_hi.data() + cbase, cpad, q, dim, box_limit);
       while (leaves != 0) {
         const std::size_t c = state.candidates[cbase + static_cast<std::size_t>(std::countr_zero(leaves))];
         leaves &= leaves - 1;
@@ -494,7 +542,7 @@ void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, con
         const float* block = tree.coords.data() + tree.slot_offset[c] * dim;
         const Index* slot_index = tree.slot_index.data() + tree.slot_offset[c];
         for (std::size_t base = 0; base < pc; base += kLanes) {
-          std::uint32_t mask = point_distances(block + base, pc, q, dim, t.outside, acc);
+          std::uint32_t mask = point_distances(block + base, pc, q, dim, point_limit, acc);
           while (mask != 0) {
             const auto l = static_cast<std::size_t>(std::countr_zero(mask));
             mask &= mask - 1;
@@ -510,10 +558,11 @@ void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, con
             }
           }
         }
+        if (state.found.size() >= next_check) shrink();
       }
     }
     QueryResult& result = results[static_cast<std::size_t>(qi)];
-    result.truncated = state.found.size() > cap;
+    result.truncated = pruned || state.found.size() > cap;
     if (result.truncated) {
       // The cap nearest by exact distance all have a float distance f <= f_cap (1 + s) / (1 - s),
       // f_cap the cap-th smallest float distance and s the float error bound (relative): the cap

@@ -27,6 +27,9 @@ namespace trkx {
 /// distance, then each query checks candidate leaves by point-to-box distance
 /// and scans their points with a SIMD-friendly float kernel; pairs that pass a
 /// slightly widened float test are confirmed with the exact double distance.
+/// A capped query visits its candidate leaves nearest first and, once it holds
+/// 2 x max_neighbours points, narrows its float limits to what can still be
+/// among the nearest (like a k-nearest-neighbour search; same result).
 /// Query leaves run in parallel (TBB).
 class RadiusGraphBuilder {
  public:
