@@ -264,6 +264,14 @@ def from_trkx_scatter(m: onnx.ModelProto) -> int:
     return n
 
 
+def _replace_node(m: onnx.ModelProto, node: onnx.NodeProto, nodes: list[onnx.NodeProto]) -> None:
+    """Puts ``nodes`` (in order) where ``node`` was."""
+    pos = list(m.graph.node).index(node)
+    m.graph.node.remove(node)
+    for k, new in enumerate(nodes):
+        m.graph.node.insert(pos + k, new)
+
+
 def _drop_unused_trkx_domain(m: onnx.ModelProto) -> None:
     """Removes the ai.trkx opset import when no node uses the domain any more."""
     if not any(nd.domain == TRKX_DOMAIN for nd in m.graph.node):
@@ -366,15 +374,12 @@ def from_trkx_gather_pair_add(m: onnx.ModelProto) -> int:
         out = node.output[0]
         pair = out + "_pair" if len(node.input) > 4 else out
         base = node.name[:-len("_trkx")] if node.name.endswith("_trkx") else (node.name or out)
-        pos = list(m.graph.node).index(node)
-        m.graph.node.remove(node)
         nodes = [onnx.helper.make_node("Gather", [a, i], [out + "_gather_a"], name=base + "_gather_a", axis=0),
                  onnx.helper.make_node("Gather", [b, j], [out + "_gather_b"], name=base + "_gather_b", axis=0),
                  onnx.helper.make_node("Add", [out + "_gather_a", out + "_gather_b"], [pair], name=base)]
         if len(node.input) > 4:
             nodes.append(onnx.helper.make_node("Add", [pair, node.input[4]], [out], name=base + "_c"))
-        for k, new in enumerate(nodes):
-            m.graph.node.insert(pos + k, new)
+        _replace_node(m, node, nodes)
         n += 1
     if n:
         _drop_unused_trkx_domain(m)
@@ -623,10 +628,7 @@ def from_trkx_edge_geometry(m: onnx.ModelProto) -> int:
                            const(-b["zint"]), const(b["zint"])])
         g = op("Concat", [dr, dphi, dz, deta, slope, zint], axis=1)
         new.append(onnx.helper.make_node("Div", [op("Sub", [g, mean]), std], [geometry_out], name=p + "geometry"))
-        pos = list(m.graph.node).index(node)
-        m.graph.node.remove(node)
-        for k, x in enumerate(new):
-            m.graph.node.insert(pos + k, x)
+        _replace_node(m, node, new)
         n += 1
     if n:
         _drop_unused_trkx_domain(m)

@@ -35,18 +35,9 @@ json.dump(emb, open(f"{run}/models-emb/pipeline.json", "w"), indent=2)
 PY
 fi
 prep=$run/prep-candidates
-train_events=()
-for id in $(seq 1000 1023); do train_events+=("$data/events/train/event00000$id"); done
-[ -f $prep/train/meta.json ] || { rm -rf $prep/train; $trkx prepare --input "${train_events[@]}" --output $prep/train --models $run/models-emb --threads 2; }
-prepare_once $data/events/val $prep/val $run/models-emb 2
+prepare_allpt24 $prep $run/models-emb
 [ -f $run/from64/checkpoint.pt ] || $py -m trkx_train.onnx_import $run/base/filter.onnx --stage filter \
   --model '{"hidden": 64, "n_layers": 3, "layer_norm": false}' --out $run/from64
 narrow_init $run $run/from64 "$hidden"
-$py -m trkx_train train filter --train $prep/train --val $prep/val --out $run/filter --epochs 300 \
-  --max-minutes "${MINUTES:-50}" --threads "${THREADS:-2}" \
-  --model "{\"hidden\": $hidden, \"n_layers\": 3, \"layer_norm\": false}" --lr "${LR:-0.001}" \
-  --steps-per-event 4 --signal-pt-min 0 --cut-pt-min 0.5 --pt-weight-max 4 --max-edges 60000 \
-  --init-from $run/init
-start_models $run $run/base
-$py -m trkx_train export $run/filter --models $run/models --check-data $prep/val
-echo done
+train_allpt_stage $run filter $prep "{\"hidden\": $hidden, \"n_layers\": 3, \"layer_norm\": false}" 0.001 50 \
+  --max-edges 60000

@@ -101,3 +101,30 @@ import_allpt_gnn() {
   [ -f "$2/checkpoint.pt" ] || $py -m trkx_train.onnx_import "$1" --stage gnn \
     --model '{"hidden": 64, "n_steps": 4, "layer_norm": true, "shared_weights": false}' --out "$2"
 }
+
+# prepare_allpt24 OUT [MODELS]: `trkx prepare` of the 24 training events of seed 1001 (allpt_events)
+# into OUT/train and the 5 validation events into OUT/val, with the model set MODELS (candidate
+# edges when it holds an embedding) or without models (hit features and truth only), unless done.
+prepare_allpt24() {
+  local out=$1 data=runs/allpt-data models=() events=() id
+  [ -n "${2:-}" ] && models=(--models "$2")
+  for id in $(seq 1000 1023); do events+=("$data/events/train/event00000$id"); done
+  [ -f "$out/train/meta.json" ] || { rm -rf "$out/train"; $trkx prepare --input "${events[@]}" --output "$out/train" "${models[@]}" --threads 2; }
+  [ -f "$out/val/meta.json" ] || { rm -rf "$out/val"; $trkx prepare --input $data/events/val --output "$out/val" "${models[@]}" --threads 2; }
+}
+
+# train_allpt_stage RUN STAGE PREP MODEL_JSON DEFAULT_LR DEFAULT_MINUTES [ARGS...] (session 18): STAGE
+# (embedding or filter) trained from RUN/init on PREP/{train,val} with all-pt's loss settings (every
+# particle is signal, pT weight up to 4, the 97.5% point taken above 0.5 GeV), exported into
+# RUN/models, a copy of RUN/base. MINUTES, THREADS, LR and EPOCHS (300) in the environment override
+# the defaults.
+train_allpt_stage() {
+  local run=$1 stage=$2 prep=$3 model=$4 lr=$5 minutes=$6
+  shift 6
+  $py -m trkx_train train "$stage" --train $prep/train --val $prep/val --out $run/$stage --epochs "${EPOCHS:-300}" \
+    --max-minutes "${MINUTES:-$minutes}" --threads "${THREADS:-2}" --model "$model" --lr "${LR:-$lr}" \
+    --steps-per-event 4 --signal-pt-min 0 --cut-pt-min 0.5 --pt-weight-max 4 --init-from $run/init "$@"
+  start_models $run $run/base
+  $py -m trkx_train export $run/$stage --models $run/models --check-data $prep/val
+  echo done
+}
