@@ -143,6 +143,13 @@ def test_filter_geometry_is_one_trkx_node_with_the_plain_exports_scores(syntheti
     feeds = {"node_features": ev.x.numpy(), "edge_index": edges.numpy()}
     a, b = run_onnx(plain, feeds), run_onnx(tmp_path / "opt.onnx", feeds)  # b: the standard form put back
     assert np.array_equal(a, b)
+    # python -m trkx_train.export --standard: every trkx operator put back, the same scores
+    from trkx_train.export import _main as export_main
+    assert export_main(["--standard", str(tmp_path / "opt.onnx"), str(tmp_path / "standard.onnx")]) == 0
+    standard = onnx.load(str(tmp_path / "standard.onnx"))
+    assert not any(n.domain == "ai.trkx" for n in standard.graph.node)
+    assert not any(o.domain == "ai.trkx" for o in standard.opset_import)
+    assert np.array_equal(run_onnx(tmp_path / "standard.onnx", feeds), a)
     # another clamp of phi_slope than the kernel's 50: not the expression, not rewritten
     other = onnx.load(str(plain))
     changed = 0
