@@ -470,7 +470,7 @@ void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, con
       state.stack.push_back(2 * node + 1);
     }
   }
-  const bool capped = cap <= kMaxPrunedCap;
+  const bool capped = cap <= kMaxPrunedCap && t.slack < 0.5;  // (the bound needs s < 1)
   if (capped) {
     // Nearest leaves first, so that a capped query's limit (below) shrinks early.
     state.leaf_d2.resize(tree.n_leaves);
