@@ -294,7 +294,7 @@ struct ThreadState {
   std::vector<std::size_t> candidates;  ///< candidate leaves of the current query leaf
   std::vector<float> box_lo, box_hi;    ///< their boxes, SoA [d * padded + c]
   std::vector<std::size_t> stack;
-  std::vector<float> leaf_d2;  ///< box distance of each candidate leaf to the query leaf
+  std::vector<std::uint64_t> leaf_keys;  ///< candidate leaves by box distance to the query leaf
 };
 
 /// Caps up to this size prune the search (2 * cap must not overflow).
@@ -473,15 +473,17 @@ void search_leaf(const KdTree& tree, const Matrix& points, std::size_t leaf, con
   const bool capped = cap <= kMaxPrunedCap && t.slack < 0.5;  // (the bound needs s < 1)
   if (capped) {
     // Nearest leaves first, so that a capped query's limit (below) shrinks early.
-    state.leaf_d2.resize(tree.n_leaves);
+    // Sorted as 64-bit words (the distance's bits, then the leaf): a non-negative float's bits
+    // order as the float does.
+    state.leaf_keys.clear();
     for (const std::size_t c : state.candidates) {
       const std::size_t cnode = tree.first_leaf + c;
-      state.leaf_d2[c] =
-          box_box_d2(qlo, qhi, tree.lo.data() + cnode * dim, tree.hi.data() + cnode * dim, dim);
+      const float d2 = box_box_d2(qlo, qhi, tree.lo.data() + cnode * dim, tree.hi.data() + cnode * dim, dim);
+      state.leaf_keys.push_back(std::uint64_t{std::bit_cast<std::uint32_t>(d2 + 0.0F)} << 32 | c);
     }
-    std::sort(state.candidates.begin(), state.candidates.end(), [&](std::size_t a, std::size_t b) {
-      return state.leaf_d2[a] < state.leaf_d2[b] || (state.leaf_d2[a] == state.leaf_d2[b] && a < b);
-    });
+    std::sort(state.leaf_keys.begin(), state.leaf_keys.end());
+    for (std::size_t k = 0; k < state.leaf_keys.size(); ++k)
+      state.candidates[k] = state.leaf_keys[k] & 0xFFFFFFFFU;
   }
   // Their boxes as SoA, padded with empty boxes that are infinitely far.
   const std::size_t n_cand = state.candidates.size();
