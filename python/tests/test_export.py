@@ -11,9 +11,11 @@ from onnx import TensorProto, helper
 
 from trkx_train.data import load_events
 from trkx_train.export import (ExportError, check_onnx, compare_torch_onnx, export_model, exportable,
-                               from_trkx_edge_geometry, from_trkx_gather_pair_add, from_trkx_scatter,
+                               from_trkx_edge_geometry, from_trkx_edge_update, from_trkx_gather_pair_add,
+                               from_trkx_scatter,
                                optimise_file, pipeline_entry, run_onnx, scatter_reductions,
-                               to_trkx_edge_geometry, to_trkx_gather_pair_add, to_trkx_scatter,
+                               to_trkx_edge_geometry, to_trkx_edge_update, to_trkx_gather_pair_add,
+                               to_trkx_scatter,
                                update_pipeline_json)
 from trkx_train.models import (EdgeFilterNet, EmbeddingConfig, EmbeddingNet, FilterConfig, GNNConfig,
                                InteractionGNN)
@@ -74,18 +76,25 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     assert from_trkx_scatter(std) == 8
     assert [n.op_type for n in std.graph.node].count("ScatterND") == 8
     assert {p.key: p.value for p in std.metadata_props}["trkx_max_intra_op_threads"] == "1"
-    # the end-hit sums of every edge network (encoder, 4 steps, decoder) are trkx's GatherPairAdd
-    pairs = ops.count(("ai.trkx", "GatherPairAdd"))
-    assert pairs == 6
-    # ... each with the edge's own [E, H] term added in the same pass (the optional fifth input)
-    assert [len(n.input) for n in m.graph.node if n.op_type == "GatherPairAdd"] == [5] * pairs
+    # the edge networks of the 4 steps and the decoder are each one trkx EdgeUpdate (with the
+    # residual sum in the steps, not in the decoder) ...
+    updates = [n for n in m.graph.node if n.op_type == "EdgeUpdate"]
+    assert len(updates) == 5 and all(n.domain == "ai.trkx" for n in updates)
+    assert [next(a.i for a in n.attribute if a.name == "residual") for n in updates] == [1, 1, 1, 1, 0]
+    assert {len(n.input) for n in updates} == {10}  # with the LayerNorm's scale and bias
+    assert from_trkx_edge_update(std) == 5
+    # ... and the end-hit sums of every edge network (encoder, 4 steps, decoder) trkx's GatherPairAdd,
+    # each with the edge's own [E, H] term added in the same pass (the optional fifth input)
+    pairs = 6
+    assert ops.count(("ai.trkx", "GatherPairAdd")) == 1
+    assert [len(n.input) for n in std.graph.node if n.op_type == "GatherPairAdd"] == [5] * pairs
     assert from_trkx_gather_pair_add(std) == pairs
     # the edge encoder's geometric inputs are trkx's EdgeGeometry
     assert ops.count(("ai.trkx", "EdgeGeometry")) == 1 and from_trkx_edge_geometry(std) == 1
     assert not any(o.domain == "ai.trkx" for o in std.opset_import)
     assert not any(n.domain == "ai.trkx" for n in std.graph.node)
     assert to_trkx_edge_geometry(std) == 1
-    assert to_trkx_scatter(std) == 8 and to_trkx_gather_pair_add(std) == pairs
+    assert to_trkx_scatter(std) == 8 and to_trkx_gather_pair_add(std) == pairs and to_trkx_edge_update(std) == 5
     assert sorted((n.op_type, tuple(n.input), tuple(n.output)) for n in std.graph.node) == \
         sorted((n.op_type, tuple(n.input), tuple(n.output)) for n in m.graph.node)
     plain = tmp_path / "plain.onnx"
@@ -99,7 +108,7 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     assert scatter_reductions(plain).count("add") == 8
     counts = optimise_file(plain, tmp_path / "opt.onnx")
     assert counts == {"scatter_nd": 8, "identity_gather": 1, "split_concat_gemm": 4, "trkx_scatter": 8,
-                      "trkx_edge_geometry": 1, "trkx_gather_pair_add": 6}
+                      "trkx_edge_geometry": 1, "trkx_gather_pair_add": 6, "trkx_edge_update": 5}
     feeds = {"node_features": x.numpy(), "edge_index": e.numpy()}
     a, b = run_onnx(plain, feeds), run_onnx(tmp_path / "opt.onnx", feeds)
     assert np.abs(a - b).max() < 1e-5

@@ -1,11 +1,15 @@
 #include "trkx/pipeline/OnnxCustomOps.hpp"
 
 #include <onnxruntime_lite_custom_op.h>
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -146,6 +150,274 @@ std::size_t edge_geometry(float* pair, float* geometry, const EdgeGeometryInputs
 
 namespace {
 
+// rows x H products of x [rows, H] (row stride H) with w [H, H] (row k = input k) into
+// acc: each output a chain of fused multiply-adds over k in order, starting from 0 (MLAS's
+// SGEMM order). kH > 0: the width known at compile time; 0: `width`.
+template <std::size_t kH>
+void fma_rows_portable(float* __restrict acc, const float* __restrict x, const float* __restrict w,
+                       std::size_t rows, std::size_t width) {
+  const std::size_t h = kH > 0 ? kH : width;
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* __restrict o = acc + r * h;
+    const float* __restrict xr = x + r * h;
+    for (std::size_t c = 0; c < h; ++c) o[c] = 0.0F;
+    for (std::size_t k = 0; k < h; ++k) {
+      const float xk = xr[k];
+      const float* __restrict wk = w + k * h;
+      for (std::size_t c = 0; c < h; ++c) o[c] = std::fma(xk, wk[c], o[c]);
+    }
+  }
+}
+
+#if defined(__AVX512F__)
+// The same products with AVX-512: kRowBlock rows at once, the H outputs of a row in kVectors
+// registers of 16 (the last one masked when 16 does not divide H); the same fused
+// multiply-adds in the same order, so the same results.
+template <std::size_t kVectors, std::size_t kRowBlock>
+void fma_row_block_avx512(float* acc, const float* x, const float* w, std::size_t h, __mmask16 tail) {
+  __m512 a[kRowBlock][kVectors];
+  for (std::size_t i = 0; i < kRowBlock; ++i) {
+    for (std::size_t v = 0; v < kVectors; ++v) a[i][v] = _mm512_setzero_ps();
+  }
+  for (std::size_t k = 0; k < h; ++k) {
+    __m512 wv[kVectors];
+    for (std::size_t v = 0; v < kVectors; ++v) {
+      wv[v] = v + 1 < kVectors ? _mm512_loadu_ps(w + k * h + 16 * v)
+                               : _mm512_maskz_loadu_ps(tail, w + k * h + 16 * v);
+    }
+    for (std::size_t i = 0; i < kRowBlock; ++i) {
+      const __m512 xb = _mm512_set1_ps(x[i * h + k]);
+      for (std::size_t v = 0; v < kVectors; ++v) a[i][v] = _mm512_fmadd_ps(xb, wv[v], a[i][v]);
+    }
+  }
+  for (std::size_t i = 0; i < kRowBlock; ++i) {
+    for (std::size_t v = 0; v < kVectors; ++v) {
+      if (v + 1 < kVectors) {
+        _mm512_storeu_ps(acc + i * h + 16 * v, a[i][v]);
+      } else {
+        _mm512_mask_storeu_ps(acc + i * h + 16 * v, tail, a[i][v]);
+      }
+    }
+  }
+}
+
+template <std::size_t kVectors>
+void fma_rows_avx512(float* acc, const float* x, const float* w, std::size_t rows, std::size_t h) {
+  const std::size_t rest = h % 16;
+  const auto tail = static_cast<__mmask16>(rest == 0 ? 0xFFFFU : (1U << rest) - 1U);
+  constexpr std::size_t kBlock = kVectors <= 2 ? 6 : 4;  // accumulators: <= 16 of the 32 registers
+  std::size_t r = 0;
+  for (; r + kBlock <= rows; r += kBlock)
+    fma_row_block_avx512<kVectors, kBlock>(acc + r * h, x + r * h, w, h, tail);
+  for (; r < rows; ++r) fma_row_block_avx512<kVectors, 1>(acc + r * h, x + r * h, w, h, tail);
+}
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+// The same products with AVX2 + FMA: kRowBlock rows at once, the H outputs of a row in kVectors
+// registers of 8 (the last one masked when 8 does not divide H).
+template <std::size_t kVectors, std::size_t kRowBlock>
+void fma_row_block_avx2(float* acc, const float* x, const float* w, std::size_t h, __m256i tail) {
+  __m256 a[kRowBlock][kVectors];
+  for (std::size_t i = 0; i < kRowBlock; ++i) {
+    for (std::size_t v = 0; v < kVectors; ++v) a[i][v] = _mm256_setzero_ps();
+  }
+  for (std::size_t k = 0; k < h; ++k) {
+    const float* wk = w + k * h;
+    for (std::size_t v = 0; v < kVectors; ++v) {
+      const __m256 wv = v + 1 < kVectors ? _mm256_loadu_ps(wk + 8 * v) : _mm256_maskload_ps(wk + 8 * v, tail);
+      for (std::size_t i = 0; i < kRowBlock; ++i) {
+        a[i][v] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + i * h + k), wv, a[i][v]);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < kRowBlock; ++i) {
+    for (std::size_t v = 0; v < kVectors; ++v) {
+      if (v + 1 < kVectors) {
+        _mm256_storeu_ps(acc + i * h + 8 * v, a[i][v]);
+      } else {
+        _mm256_maskstore_ps(acc + i * h + 8 * v, tail, a[i][v]);
+      }
+    }
+  }
+}
+
+template <std::size_t kVectors>
+void fma_rows_avx2(float* acc, const float* x, const float* w, std::size_t rows, std::size_t h) {
+  const std::size_t rest = h % 8;
+  alignas(32) std::int32_t lanes[8];
+  for (std::size_t l = 0; l < 8; ++l) lanes[l] = rest == 0 || l < rest ? -1 : 0;
+  const __m256i tail = _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes));
+  constexpr std::size_t kBlock = std::max<std::size_t>(1, 12 / kVectors);  // accumulators: <= 12 of 16
+  std::size_t r = 0;
+  for (; r + kBlock <= rows; r += kBlock)
+    fma_row_block_avx2<kVectors, kBlock>(acc + r * h, x + r * h, w, h, tail);
+  for (; r < rows; ++r) fma_row_block_avx2<kVectors, 1>(acc + r * h, x + r * h, w, h, tail);
+}
+#endif
+
+template <std::size_t kH>
+void fma_rows(float* acc, const float* x, const float* w, std::size_t rows, std::size_t width) {
+#if defined(__AVX512F__)
+  const std::size_t h = kH > 0 ? kH : width;
+  switch ((h + 15) / 16) {
+    case 1:
+      return fma_rows_avx512<1>(acc, x, w, rows, h);
+    case 2:
+      return fma_rows_avx512<2>(acc, x, w, rows, h);
+    case 3:
+      return fma_rows_avx512<3>(acc, x, w, rows, h);
+    case 4:
+      return fma_rows_avx512<4>(acc, x, w, rows, h);
+    default:
+      break;
+  }
+#elif defined(__AVX2__) && defined(__FMA__)
+  const std::size_t h = kH > 0 ? kH : width;
+  switch ((h + 7) / 8) {
+    case 1:
+      return fma_rows_avx2<1>(acc, x, w, rows, h);
+    case 2:
+      return fma_rows_avx2<2>(acc, x, w, rows, h);
+    case 3:
+      return fma_rows_avx2<3>(acc, x, w, rows, h);
+    case 4:
+      return fma_rows_avx2<4>(acc, x, w, rows, h);
+    case 5:
+      return fma_rows_avx2<5>(acc, x, w, rows, h);
+    case 6:
+      return fma_rows_avx2<6>(acc, x, w, rows, h);
+    case 7:
+      return fma_rows_avx2<7>(acc, x, w, rows, h);
+    case 8:
+      return fma_rows_avx2<8>(acc, x, w, rows, h);
+    default:
+      break;
+  }
+#endif
+  fma_rows_portable<kH>(acc, x, w, rows, width);
+}
+
+// Sum of v[0..n) in kLanes partial sums (lane l: the elements l, l + kLanes, ... in order),
+// then the lanes added pairwise (l + kLanes/2, then l + kLanes/4, ...): a fixed order, the
+// same on every instruction set (vectorised where there are vectors).
+constexpr std::size_t kLanes = 8;
+float lane_sum(const float* __restrict v, std::size_t n) {
+  float p[kLanes] = {};
+  std::size_t c = 0;
+  for (; c + kLanes <= n; c += kLanes) {
+    for (std::size_t l = 0; l < kLanes; ++l) p[l] += v[c + l];
+  }
+  for (std::size_t l = 0; c < n; ++c, ++l) p[l] += v[c];
+  for (std::size_t half = kLanes / 2; half > 0; half /= 2) {
+    for (std::size_t l = 0; l < half; ++l) p[l] += p[l + half];
+  }
+  return p[0];
+}
+
+// LayerNormalization (ONNX, last axis, float) of one row in place: mean, then the mean of the
+// squared deviations (two passes: no cancellation), y = (x - mean) * (1 / sqrt(var + eps)) *
+// scale + bias.
+void layer_norm_row(float* __restrict x, std::size_t h, const EdgeUpdateWeights& w) {
+  const auto n = static_cast<float>(h);
+  const float mean = lane_sum(x, h) / n;
+  float dev[256];
+  float var = 0.0F;
+  for (std::size_t start = 0; start < h; start += 256) {  // h <= 256 in one pass
+    const std::size_t m = std::min<std::size_t>(256, h - start);
+    for (std::size_t c = 0; c < m; ++c) {
+      const float d = x[start + c] - mean;
+      dev[c] = d * d;
+    }
+    var += lane_sum(dev, m);
+  }
+  var = var / n;
+  const float inv = 1.0F / std::sqrt(var + w.ln_epsilon);
+  for (std::size_t c = 0; c < h; ++c) {
+    const float scaled = (x[c] - mean) * inv * w.ln_scale[c];
+    x[c] = scaled + w.ln_bias[c];
+  }
+}
+
+template <std::size_t kH>
+std::size_t edge_update_blocks(float* out, const float* a, std::size_t n_a, const float* b, std::size_t n_b,
+                               const std::int64_t* i, const std::int64_t* j, const float* e,
+                               std::size_t n_edges, const EdgeUpdateWeights& w, const float* w_out_t,
+                               const float* residual) {
+  const std::size_t h = kH > 0 ? kH : w.width;
+  const auto fill = [&](std::size_t first, std::size_t last) -> std::size_t {
+    constexpr std::size_t kRows = 16;  // edges per step: the block's tensors stay in L1
+    std::vector<float> g(kRows * h);
+    std::vector<float> u(kRows * h);
+    for (std::size_t start = first; start < last; start += kRows) {
+      const std::size_t rows = std::min(kRows, last - start);
+      for (std::size_t r = 0; r < rows; ++r) {
+        if (gather_row(i[start + r], n_a) == n_a || gather_row(j[start + r], n_b) == n_b) return start + r;
+      }
+      // g = (a[i] + b[j]) + e w_edge
+      fma_rows<kH>(u.data(), e + start * h, w.w_edge, rows, h);
+      for (std::size_t r = 0; r < rows; ++r) {
+        const float* __restrict pa = a + gather_row(i[start + r], n_a) * h;
+        const float* __restrict pb = b + gather_row(j[start + r], n_b) * h;
+        const float* __restrict pt = u.data() + r * h;
+        float* __restrict pg = g.data() + r * h;
+        for (std::size_t c = 0; c < h; ++c) pg[c] = (pa[c] + pb[c]) + pt[c];
+        if (w.ln_scale != nullptr) layer_norm_row(pg, h, w);
+        for (std::size_t c = 0; c < h; ++c) pg[c] = std::max(pg[c], 0.0F);
+      }
+      // out = residual + (y w_out^T + b_out)
+      fma_rows<kH>(u.data(), g.data(), w_out_t, rows, h);
+      for (std::size_t r = 0; r < rows; ++r) {
+        const float* __restrict pu = u.data() + r * h;
+        float* __restrict po = out + (start + r) * h;
+        if (residual == nullptr) {
+          for (std::size_t c = 0; c < h; ++c) po[c] = pu[c] + w.b_out[c];
+        } else {
+          const float* __restrict pr = residual + (start + r) * h;
+          for (std::size_t c = 0; c < h; ++c) po[c] = pr[c] + (pu[c] + w.b_out[c]);
+        }
+      }
+    }
+    return last;
+  };
+  // Below ~4k edges one thread is as fast.
+  constexpr std::size_t kParallelEdges = std::size_t{1} << 12;
+  return fill_edge_blocks(n_edges, n_edges >= kParallelEdges, fill);
+}
+
+}  // namespace
+
+std::size_t edge_update(float* out, const float* a, std::size_t n_a, const float* b, std::size_t n_b,
+                        const std::int64_t* i, const std::int64_t* j, const float* e, std::size_t n_edges,
+                        const EdgeUpdateWeights& w, const float* residual) {
+  const std::size_t h = w.width;
+  if (h == 0) {  // nothing to compute: only the indices are checked
+    for (std::size_t k = 0; k < n_edges; ++k) {
+      if (gather_row(i[k], n_a) == n_a || gather_row(j[k], n_b) == n_b) return k;
+    }
+    return n_edges;
+  }
+  // w_out in MatMul layout (row k = input k), as the products read it.
+  std::vector<float> w_out_t(h * h);
+  for (std::size_t r = 0; r < h; ++r) {
+    for (std::size_t c = 0; c < h; ++c) w_out_t[c * h + r] = w.w_out[r * h + c];
+  }
+  switch (h) {
+    case 32:
+      return edge_update_blocks<32>(out, a, n_a, b, n_b, i, j, e, n_edges, w, w_out_t.data(), residual);
+    case 40:
+      return edge_update_blocks<40>(out, a, n_a, b, n_b, i, j, e, n_edges, w, w_out_t.data(), residual);
+    case 48:
+      return edge_update_blocks<48>(out, a, n_a, b, n_b, i, j, e, n_edges, w, w_out_t.data(), residual);
+    case 64:
+      return edge_update_blocks<64>(out, a, n_a, b, n_b, i, j, e, n_edges, w, w_out_t.data(), residual);
+    default:
+      return edge_update_blocks<0>(out, a, n_a, b, n_b, i, j, e, n_edges, w, w_out_t.data(), residual);
+  }
+}
+
+namespace {
+
 std::string shape_text(const std::vector<std::int64_t>& s) {
   std::string t = "[";
   for (std::size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
@@ -252,6 +524,92 @@ Ort::Status edge_geometry_op(const Ort::Custom::Tensor<std::int64_t>& edge_index
   return Ort::Status{nullptr};
 }
 
+// ai.trkx.EdgeUpdate: attributes residual (int, 0 or 1: add e to the output) and epsilon
+// (float, LayerNormalization's) are read once, when ONNX Runtime creates the kernel.
+struct EdgeUpdateOp {
+  EdgeUpdateOp(const OrtApi* /*api*/, const OrtKernelInfo* info) {
+    const Ort::ConstKernelInfo ki(info);
+    // Absent attributes keep their defaults (no residual, epsilon 1e-5).
+    try {
+      residual = ki.GetAttribute<std::int64_t>("residual") != 0;
+    } catch (const Ort::Exception&) {
+    }
+    try {
+      epsilon = ki.GetAttribute<float>("epsilon");
+    } catch (const Ort::Exception&) {
+    }
+  }
+
+  // Not const: ONNX Runtime's lite custom-op struct calls a non-const Compute.
+  Ort::Status Compute(const Ort::Custom::Tensor<float>& a, const Ort::Custom::Tensor<float>& b,
+                      const Ort::Custom::Tensor<std::int64_t>& i, const Ort::Custom::Tensor<std::int64_t>& j,
+                      const Ort::Custom::Tensor<float>& e, const Ort::Custom::Tensor<float>& w_edge,
+                      const Ort::Custom::Tensor<float>& w_out, const Ort::Custom::Tensor<float>& b_out,
+                      std::optional<const Ort::Custom::Tensor<float>*> ln_scale,
+                      std::optional<const Ort::Custom::Tensor<float>*> ln_bias,
+                      Ort::Custom::Tensor<float>& output) {
+    using Shape = std::vector<std::int64_t>;
+    const Shape& as = a.Shape();
+    const Shape& bs = b.Shape();
+    const Shape& es = e.Shape();
+    const std::int64_t hh = as.size() == 2 ? as[1] : -1;
+    const std::int64_t ne = es.size() == 2 ? es[0] : -1;
+    const Shape square{hh, hh};
+    const Shape row{hh};
+    const Shape edges{ne, hh};
+    const bool ln = ln_scale.has_value();
+    const bool ok = as.size() == 2 && bs.size() == 2 && bs[1] == hh && es == edges &&
+                    i.Shape() == Shape{ne} && j.Shape() == Shape{ne} && w_edge.Shape() == square &&
+                    w_out.Shape() == square && b_out.Shape() == row && ln == ln_bias.has_value() &&
+                    (!ln || ((*ln_scale)->Shape() == row && (*ln_bias)->Shape() == row));
+    if (!ok) {
+      std::string found = shape_text(as) + ", " + shape_text(bs) + ", " + shape_text(i.Shape()) + ", " +
+                          shape_text(j.Shape()) + ", " + shape_text(es) + ", " + shape_text(w_edge.Shape()) +
+                          ", " + shape_text(w_out.Shape()) + ", " + shape_text(b_out.Shape());
+      if (ln) found += ", " + shape_text((*ln_scale)->Shape());
+      if (ln_bias.has_value()) found += ", " + shape_text((*ln_bias)->Shape());
+      return Ort::Status(("ai.trkx.EdgeUpdate: expected a [Na,H], b [Nb,H], i [E], j [E], e [E,H], w_edge "
+                          "[H,H], w_out [H,H], b_out [H] and optionally ln_scale [H], ln_bias [H]; found " +
+                          found)
+                             .c_str(),
+                         ORT_INVALID_ARGUMENT);
+    }
+    float* out = output.Allocate(edges);
+    const auto n_edges = static_cast<std::size_t>(ne);
+    if (n_edges == 0) return Ort::Status{nullptr};
+    EdgeUpdateWeights w;
+    w.width = static_cast<std::size_t>(hh);
+    w.ln_epsilon = epsilon;
+    if (w.width > 0) {
+      w.w_edge = w_edge.Data();
+      w.w_out = w_out.Data();
+      w.b_out = b_out.Data();
+      if (ln) {
+        w.ln_scale = (*ln_scale)->Data();
+        w.ln_bias = (*ln_bias)->Data();
+      }
+    }
+    const float* pa = as[0] > 0 && w.width > 0 ? a.Data() : nullptr;
+    const float* pb = bs[0] > 0 && w.width > 0 ? b.Data() : nullptr;
+    const float* pe = w.width > 0 ? e.Data() : nullptr;
+    const std::size_t bad =
+        edge_update(out, pa, static_cast<std::size_t>(as[0]), pb, static_cast<std::size_t>(bs[0]), i.Data(),
+                    j.Data(), pe, n_edges, w, residual ? pe : nullptr);
+    if (bad != n_edges) {
+      return Ort::Status(("ai.trkx.EdgeUpdate: edge " + std::to_string(bad) + " has indices (" +
+                          std::to_string(i.Data()[bad]) + ", " + std::to_string(j.Data()[bad]) +
+                          ") outside [-" + std::to_string(as[0]) + ", " + std::to_string(as[0]) + ") / [-" +
+                          std::to_string(bs[0]) + ", " + std::to_string(bs[0]) + ")")
+                             .c_str(),
+                         ORT_INVALID_ARGUMENT);
+    }
+    return Ort::Status{nullptr};
+  }
+
+  bool residual = false;
+  float epsilon = 1e-5F;
+};
+
 Ort::Status scatter_add_rows_op(const Ort::Custom::Tensor<float>& data,
                                 const Ort::Custom::Tensor<std::int64_t>& indices,
                                 const Ort::Custom::Tensor<float>& updates,
@@ -292,11 +650,14 @@ void add_trkx_custom_ops(Ort::SessionOptions& options) {
       Ort::Custom::CreateLiteCustomOp("GatherPairAdd", "CPUExecutionProvider", gather_pair_add_op)};
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_geometry_kernel{
       Ort::Custom::CreateLiteCustomOp("EdgeGeometry", "CPUExecutionProvider", edge_geometry_op)};
+  static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_update_kernel{
+      Ort::Custom::CreateLiteCustomOp<EdgeUpdateOp>("EdgeUpdate", "CPUExecutionProvider")};
   static Ort::CustomOpDomain domain = [] {
     Ort::CustomOpDomain d(kTrkxOpDomain);
     d.Add(scatter.get());
     d.Add(gather_pair_add_kernel.get());
     d.Add(edge_geometry_kernel.get());
+    d.Add(edge_update_kernel.get());
     return d;
   }();
   options.Add(domain);

@@ -283,5 +283,140 @@ TEST(EdgeGeometry, SameOutputsOnOneAndSeveralThreadsAndTheFirstBadEdge) {
   EXPECT_EQ(done, n / 3);
 }
 
+// ---------------------------------------------------------------- EdgeUpdate
+/// Random inputs of the EdgeUpdate kernel of width h (LayerNorm when layer_norm).
+struct UpdateInputs {
+  std::size_t h, n_a = 300, n_b = 200, n;
+  std::vector<float> a, b, e, w_edge, w_out, b_out, scale, bias;
+  std::vector<std::int64_t> i, j;
+  EdgeUpdateWeights weights;
+
+  UpdateInputs(std::size_t width, std::size_t n_edges, bool layer_norm, unsigned seed)
+      : h(width), n(n_edges) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0F, 1.0F);
+    const auto fill = [&](std::vector<float>& v, std::size_t size, float sigma, float mean = 0.0F) {
+      v.resize(size);
+      for (auto& x : v) x = mean + sigma * normal(rng);
+    };
+    fill(a, n_a * h, 1.0F);
+    fill(b, n_b * h, 1.0F);
+    fill(e, n * h, 1.0F);
+    fill(w_edge, h * h, 1.0F / std::sqrt(static_cast<float>(h)));
+    fill(w_out, h * h, 1.0F / std::sqrt(static_cast<float>(h)));
+    fill(b_out, h, 0.1F);
+    fill(scale, h, 0.2F, 1.0F);
+    fill(bias, h, 0.1F);
+    std::uniform_int_distribution<std::int64_t> ra(0, static_cast<std::int64_t>(n_a) - 1);
+    std::uniform_int_distribution<std::int64_t> rb(0, static_cast<std::int64_t>(n_b) - 1);
+    for (std::size_t k = 0; k < n; ++k) {
+      i.push_back(ra(rng));
+      j.push_back(rb(rng));
+    }
+    weights.width = h;
+    weights.w_edge = w_edge.data();
+    weights.w_out = w_out.data();
+    weights.b_out = b_out.data();
+    if (layer_norm) {
+      weights.ln_scale = scale.data();
+      weights.ln_bias = bias.data();
+    }
+  }
+  std::size_t run(std::vector<float>& out, bool residual) const {
+    out.assign(n * h, -1.0F);
+    return edge_update(out.data(), a.data(), n_a, b.data(), n_b, i.data(), j.data(), e.data(), n, weights,
+                       residual ? e.data() : nullptr);
+  }
+  /// The definition in double precision.
+  std::vector<double> reference(bool residual) const {
+    std::vector<double> out(n * h);
+    std::vector<double> g(h);
+    for (std::size_t k = 0; k < n; ++k) {
+      for (std::size_t c = 0; c < h; ++c) {
+        double t = 0.0;
+        for (std::size_t q = 0; q < h; ++q) t += double{e[k * h + q]} * w_edge[q * h + c];
+        g[c] =
+            double{a[static_cast<std::size_t>(i[k]) * h + c]} + b[static_cast<std::size_t>(j[k]) * h + c] + t;
+      }
+      if (weights.ln_scale != nullptr) {
+        double mean = 0.0;
+        for (double x : g) mean += x;
+        mean /= static_cast<double>(h);
+        double var = 0.0;
+        for (double x : g) var += (x - mean) * (x - mean);
+        var /= static_cast<double>(h);
+        for (std::size_t c = 0; c < h; ++c) g[c] = (g[c] - mean) / std::sqrt(var + 1e-5) * scale[c] + bias[c];
+      }
+      for (std::size_t c = 0; c < h; ++c) {
+        double u = b_out[c];
+        for (std::size_t q = 0; q < h; ++q) u += std::max(g[q], 0.0) * w_out[c * h + q];
+        out[k * h + c] = u + (residual ? e[k * h + c] : 0.0);
+      }
+    }
+    return out;
+  }
+};
+
+TEST(EdgeUpdate, HandWorkedEdge) {
+  // h = 2: e w_edge = (1, 2) [[1, 0], [1, 1]] = (3, 2); g = (a + b) + that = (1 + 0, 0 + 2) + (3, 2) =
+  // (4, 4) -> relu (4, 4) -> w_out^T rows (1, -1), (0.5, 0.5): (0, 4) + b_out (1, 1) = (1, 5);
+  // with the residual (1, 2): (2, 7).
+  const std::vector<float> a{1.0F, 0.0F}, b{0.0F, 2.0F}, e{1.0F, 2.0F};
+  const std::vector<float> w_edge{1.0F, 0.0F, 1.0F, 1.0F}, w_out{1.0F, -1.0F, 0.5F, 0.5F}, b_out{1.0F, 1.0F};
+  const std::vector<std::int64_t> i{0}, j{-1};  // -1: the last row, as ONNX Gather
+  EdgeUpdateWeights w;
+  w.width = 2;
+  w.w_edge = w_edge.data();
+  w.w_out = w_out.data();
+  w.b_out = b_out.data();
+  std::vector<float> out(2);
+  ASSERT_EQ(edge_update(out.data(), a.data(), 1, b.data(), 1, i.data(), j.data(), e.data(), 1, w), 1U);
+  EXPECT_EQ(out, (std::vector<float>{1.0F, 5.0F}));
+  ASSERT_EQ(edge_update(out.data(), a.data(), 1, b.data(), 1, i.data(), j.data(), e.data(), 1, w, e.data()),
+            1U);
+  EXPECT_EQ(out, (std::vector<float>{2.0F, 7.0F}));
+  // LayerNorm of g = (4, 4) is (0, 0) (+ bias (3, -3) -> relu (3, 0)) -> (3, 1.5) + b_out = (4, 2.5)
+  const std::vector<float> scale{2.0F, 2.0F}, bias{3.0F, -3.0F};
+  w.ln_scale = scale.data();
+  w.ln_bias = bias.data();
+  ASSERT_EQ(edge_update(out.data(), a.data(), 1, b.data(), 1, i.data(), j.data(), e.data(), 1, w), 1U);
+  EXPECT_EQ(out, (std::vector<float>{4.0F, 2.5F}));
+}
+
+TEST(EdgeUpdate, EqualsTheDefinitionInDoublePrecisionForEveryWidth) {
+  // 12 and 20: masked vector tails; 40, 48: the shipped GNNs; 70: the portable path.
+  for (const std::size_t h : {1U, 3U, 12U, 20U, 32U, 40U, 48U, 64U, 70U}) {
+    for (const bool layer_norm : {false, true}) {
+      for (const bool residual : {false, true}) {
+        const UpdateInputs in(h, 37, layer_norm, static_cast<unsigned>(h));
+        std::vector<float> out;
+        ASSERT_EQ(in.run(out, residual), in.n);
+        const std::vector<double> ref = in.reference(residual);
+        for (std::size_t k = 0; k < out.size(); ++k) {
+          ASSERT_NEAR(out[k], ref[k], 2e-5 * (1.0 + std::abs(ref[k])))
+              << "h " << h << " layer_norm " << layer_norm << " residual " << residual << " at " << k;
+        }
+      }
+    }
+  }
+}
+
+TEST(EdgeUpdate, SameOutputsOnOneAndSeveralThreadsAndTheFirstBadEdge) {
+  UpdateInputs in(48, 20000, true, 5);  // parallel path
+  std::vector<float> one_thread, two_threads;
+  tbb::task_arena one(1);
+  tbb::task_arena two(2);
+  std::size_t done = 0;
+  one.execute([&] { done = in.run(one_thread, true); });
+  ASSERT_EQ(done, in.n);
+  two.execute([&] { done = in.run(two_threads, true); });
+  ASSERT_EQ(done, in.n);
+  EXPECT_EQ(two_threads, one_thread);
+  in.i[in.n - 3] = static_cast<std::int64_t>(in.n_a);  // one past the last row
+  in.j[in.n / 2] = -static_cast<std::int64_t>(in.n_b) - 1;
+  two.execute([&] { done = in.run(two_threads, true); });
+  EXPECT_EQ(done, in.n / 2);
+}
+
 }  // namespace
 }  // namespace trkx

@@ -184,6 +184,40 @@ TEST(ShippedFilter, EdgeGeometryKernelGivesTheStandardSubgraphsScoresBitForBit) 
   EXPECT_EQ(scores(fused), expected);
 }
 
+TEST(EdgeUpdateModels, KernelGivesTheStandardSubgraphsScores) {
+  // tests/pipeline/data/gnn_update_{plain,ln}.onnx: one-step GNNs whose edge networks are trkx's
+  // ai.trkx.EdgeUpdate, and their standard forms (make_edge_update_models.py). On a real radius
+  // graph: without LayerNorm (as models/gnn.onnx) the same floats; with LayerNorm (as
+  // models/all-pt/gnn.onnx) within float rounding of ONNX Runtime's own LayerNormalization.
+  const fs::path data = fs::path(TRKX_SOURCE_DIR) / "tests" / "pipeline" / "data";
+  const auto file_has = [](const fs::path& f, const std::string& text) {
+    std::ifstream in(f, std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    return bytes.find(text) != std::string::npos;
+  };
+  for (const char* name : {"gnn_update_plain", "gnn_update_ln"}) {
+    ASSERT_TRUE(file_has(data / (std::string(name) + ".onnx"), "EdgeUpdate"));
+    ASSERT_FALSE(file_has(data / (std::string(name) + "_standard.onnx"), "EdgeUpdate"));
+  }
+  const RealGraph g = real_graph(81, 20, 2);
+  ASSERT_GT(g.edges.size(), 5000U);  // the kernel's parallel path
+  const auto scores = [&](const std::string& name) {
+    return EdgeClassifier(data / name, HitFeatures::n_features(), {}).classify(g.features, g.edges).score;
+  };
+  EXPECT_EQ(scores("gnn_update_plain.onnx"), scores("gnn_update_plain_standard.onnx"));
+  const std::vector<float> fused = scores("gnn_update_ln.onnx");
+  const std::vector<float> standard = scores("gnn_update_ln_standard.onnx");
+  ASSERT_EQ(fused.size(), standard.size());
+  float max_diff = 0.0F;
+  std::size_t spread = 0;  // scores away from 0 and 1: the test sees the network's values
+  for (std::size_t e = 0; e < fused.size(); ++e) {
+    max_diff = std::max(max_diff, std::abs(fused[e] - standard[e]));
+    spread += standard[e] > 0.01F && standard[e] < 0.99F ? 1 : 0;
+  }
+  EXPECT_LT(max_diff, 1e-5F);
+  EXPECT_GT(spread, fused.size() / 10);
+}
+
 TEST(ShippedGnn, SeveralIntraOpThreadsGiveTheOneThreadScores) {
   // The shipped GNNs aggregate with trkx's ai.trkx.ScatterAddRows (OnnxCustomOps.hpp), not
   // ONNX Runtime's ScatterND(reduction=add), which loses updates on several threads: the

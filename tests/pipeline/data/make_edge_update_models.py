@@ -1,0 +1,46 @@
+"""Small interaction GNNs with random weights, for the test of trkx's ai.trkx.EdgeUpdate kernel
+(OnnxCustomOpsTest). Writes, next to this script:
+
+  gnn_update_ln.onnx             1 step, 20 wide, LayerNorm: exported by trkx_train (optimise_graph:
+                                 every edge network one EdgeUpdate)
+  gnn_update_ln_standard.onnx    the same file with the EdgeUpdate nodes put back as the ONNX
+                                 subgraphs (MatMul, GatherPairAdd, LayerNormalization, Relu, Gemm, Add)
+  gnn_update_plain.onnx          1 step, 12 wide, no LayerNorm (as models/gnn.onnx)
+  gnn_update_plain_standard.onnx its standard form
+
+20 and 12 are no multiple of 8 or 16: the kernels' masked vector tails (AVX2, AVX-512).
+
+Run from the repository: PYTHONPATH=python .deps/venv/bin/python tests/pipeline/data/make_edge_update_models.py
+"""
+import pathlib
+
+import onnx
+import torch
+
+from trkx_train.export import export_model, from_trkx_edge_update
+from trkx_train.models import GNNConfig, InteractionGNN
+
+FEATURES = ["r", "phi", "z", "cell_count", "cell_charge", "cell_extent_ch0", "cell_extent_ch1"]
+
+
+def write(out: pathlib.Path, name: str, hidden: int, layer_norm: bool, seed: int) -> None:
+    torch.manual_seed(seed)
+    model = InteractionGNN(FEATURES, GNNConfig(hidden=hidden, n_steps=1, layer_norm=layer_norm))
+    # hit features of TrackML size (r, z in mm): standardised like a trained network's
+    model.norm.set_stats(torch.tensor([[30.0, -3.0, -1000.0, 1, 0.1, 1, 1], [1000.0, 3.0, 1000.0, 10, 1.0, 5, 5]]))
+    fused = out / f"{name}.onnx"
+    export_model("gnn", model, FEATURES, fused)
+    m = onnx.load(str(fused))
+    assert sum(n.op_type == "EdgeUpdate" for n in m.graph.node) == 2  # the step and the decoder
+    from_trkx_edge_update(m)
+    onnx.save(m, str(out / f"{name}_standard.onnx"))
+
+
+def main() -> None:
+    out = pathlib.Path(__file__).resolve().parent
+    write(out, "gnn_update_ln", 20, True, 1)
+    write(out, "gnn_update_plain", 12, False, 2)
+
+
+if __name__ == "__main__":
+    main()
