@@ -176,7 +176,9 @@ void fma_rows_portable(float* __restrict acc, const float* __restrict x, const f
 template <std::size_t kVectors, std::size_t kRowBlock>
 void fma_row_block_avx512(float* acc, const float* x, const float* w, std::size_t h, __mmask16 tail) {
   __m512 a[kRowBlock][kVectors];
+#pragma GCC unroll 8
   for (std::size_t i = 0; i < kRowBlock; ++i) {
+#pragma GCC unroll 8
     for (std::size_t v = 0; v < kVectors; ++v) a[i][v] = _mm512_setzero_ps();
   }
   for (std::size_t k = 0; k < h; ++k) {
@@ -185,12 +187,15 @@ void fma_row_block_avx512(float* acc, const float* x, const float* w, std::size_
       wv[v] = v + 1 < kVectors ? _mm512_loadu_ps(w + k * h + 16 * v)
                                : _mm512_maskz_loadu_ps(tail, w + k * h + 16 * v);
     }
+#pragma GCC unroll 8
     for (std::size_t i = 0; i < kRowBlock; ++i) {
       const __m512 xb = _mm512_set1_ps(x[i * h + k]);
       for (std::size_t v = 0; v < kVectors; ++v) a[i][v] = _mm512_fmadd_ps(xb, wv[v], a[i][v]);
     }
   }
+#pragma GCC unroll 8
   for (std::size_t i = 0; i < kRowBlock; ++i) {
+#pragma GCC unroll 8
     for (std::size_t v = 0; v < kVectors; ++v) {
       if (v + 1 < kVectors) {
         _mm512_storeu_ps(acc + i * h + 16 * v, a[i][v]);
@@ -217,21 +222,29 @@ void fma_rows_avx512(float* acc, const float* x, const float* w, std::size_t row
 // The same products with AVX2 + FMA: kRowBlock rows at once, the H outputs of a row in kVectors
 // registers of 8 (the last one masked when 8 does not divide H).
 template <std::size_t kVectors, std::size_t kRowBlock>
-void fma_row_block_avx2(float* acc, const float* x, const float* w, std::size_t h, __m256i tail) {
+void fma_row_block_avx2(float* __restrict acc, const float* __restrict x, const float* __restrict w,
+                        std::size_t h, __m256i tail) {
   __m256 a[kRowBlock][kVectors];
+#pragma GCC unroll 8
   for (std::size_t i = 0; i < kRowBlock; ++i) {
+#pragma GCC unroll 8
     for (std::size_t v = 0; v < kVectors; ++v) a[i][v] = _mm256_setzero_ps();
   }
   for (std::size_t k = 0; k < h; ++k) {
-    const float* wk = w + k * h;
+    const float* __restrict wk = w + k * h;
+    __m256 xb[kRowBlock];
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < kRowBlock; ++i) xb[i] = _mm256_broadcast_ss(x + i * h + k);
+#pragma GCC unroll 8
     for (std::size_t v = 0; v < kVectors; ++v) {
       const __m256 wv = v + 1 < kVectors ? _mm256_loadu_ps(wk + 8 * v) : _mm256_maskload_ps(wk + 8 * v, tail);
-      for (std::size_t i = 0; i < kRowBlock; ++i) {
-        a[i][v] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + i * h + k), wv, a[i][v]);
-      }
+#pragma GCC unroll 8
+      for (std::size_t i = 0; i < kRowBlock; ++i) a[i][v] = _mm256_fmadd_ps(xb[i], wv, a[i][v]);
     }
   }
+#pragma GCC unroll 8
   for (std::size_t i = 0; i < kRowBlock; ++i) {
+#pragma GCC unroll 8
     for (std::size_t v = 0; v < kVectors; ++v) {
       if (v + 1 < kVectors) {
         _mm256_storeu_ps(acc + i * h + 8 * v, a[i][v]);
@@ -298,40 +311,36 @@ void fma_rows(float* acc, const float* x, const float* w, std::size_t rows, std:
   fma_rows_portable<kH>(acc, x, w, rows, width);
 }
 
-// Sum of v[0..n) in kLanes partial sums (lane l: the elements l, l + kLanes, ... in order),
-// then the lanes added pairwise (l + kLanes/2, then l + kLanes/4, ...): a fixed order, the
-// same on every instruction set (vectorised where there are vectors).
+// Sum of f(v[c]) for c in [0, n) in kLanes partial sums (lane l: the elements l, l + kLanes,
+// ... in order), then the lanes added pairwise (l + kLanes/2, then l + kLanes/4, ...): a fixed
+// order, the same on every instruction set (vectorised where there are vectors).
 constexpr std::size_t kLanes = 8;
-float lane_sum(const float* __restrict v, std::size_t n) {
+template <typename F>
+float lane_sum(const float* __restrict v, std::size_t n, const F& f) {
   float p[kLanes] = {};
   std::size_t c = 0;
   for (; c + kLanes <= n; c += kLanes) {
-    for (std::size_t l = 0; l < kLanes; ++l) p[l] += v[c + l];
+    for (std::size_t l = 0; l < kLanes; ++l) p[l] += f(v[c + l]);
   }
-  for (std::size_t l = 0; c < n; ++c, ++l) p[l] += v[c];
+  for (std::size_t l = 0; c < n; ++c, ++l) p[l] += f(v[c]);
   for (std::size_t half = kLanes / 2; half > 0; half /= 2) {
     for (std::size_t l = 0; l < half; ++l) p[l] += p[l + half];
   }
   return p[0];
 }
 
-// LayerNormalization (ONNX, last axis, float) of one row in place: mean, then the mean of the
-// squared deviations (two passes: no cancellation), y = (x - mean) * (1 / sqrt(var + eps)) *
-// scale + bias.
+// LayerNormalization (ONNX, last axis, float) of one row in place: the mean, then the mean of
+// the squared deviations (two passes: no cancellation), y = (x - mean) * (1 / sqrt(var + eps))
+// * scale + bias.
 void layer_norm_row(float* __restrict x, std::size_t h, const EdgeUpdateWeights& w) {
   const auto n = static_cast<float>(h);
-  const float mean = lane_sum(x, h) / n;
-  float dev[256];
-  float var = 0.0F;
-  for (std::size_t start = 0; start < h; start += 256) {  // h <= 256 in one pass
-    const std::size_t m = std::min<std::size_t>(256, h - start);
-    for (std::size_t c = 0; c < m; ++c) {
-      const float d = x[start + c] - mean;
-      dev[c] = d * d;
-    }
-    var += lane_sum(dev, m);
-  }
-  var = var / n;
+  const float mean = lane_sum(x, h, [](float v) { return v; }) / n;
+  const float var = lane_sum(x, h,
+                             [mean](float v) {
+                               const float d = v - mean;
+                               return d * d;
+                             }) /
+                    n;
   const float inv = 1.0F / std::sqrt(var + w.ln_epsilon);
   for (std::size_t c = 0; c < h; ++c) {
     const float scaled = (x[c] - mean) * inv * w.ln_scale[c];
@@ -353,6 +362,15 @@ std::size_t edge_update_blocks(float* out, const float* a, std::size_t n_a, cons
       const std::size_t rows = std::min(kRows, last - start);
       for (std::size_t r = 0; r < rows; ++r) {
         if (gather_row(i[start + r], n_a) == n_a || gather_row(j[start + r], n_b) == n_b) return start + r;
+      }
+      // The next block's end-hit rows are fetched while this block's products run.
+      for (std::size_t r = start + kRows; r < std::min(last, start + 2 * kRows); ++r) {
+        const std::size_t ra = gather_row(i[r], n_a);
+        const std::size_t rb = gather_row(j[r], n_b);
+        for (std::size_t line = 0; line < h; line += 16) {
+          if (ra < n_a) __builtin_prefetch(a + ra * h + line);
+          if (rb < n_b) __builtin_prefetch(b + rb * h + line);
+        }
       }
       // g = (a[i] + b[j]) + e w_edge
       fma_rows<kH>(u.data(), e + start * h, w.w_edge, rows, h);
