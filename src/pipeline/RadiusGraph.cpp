@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
 #endif
 
@@ -348,6 +348,40 @@ inline std::uint32_t point_distances(const float* col, std::size_t stride, const
   const __m512 lim = _mm512_set1_ps(limit);
   return static_cast<std::uint32_t>(_mm512_cmple_ps_mask(a, lim)) |
          (static_cast<std::uint32_t>(_mm512_cmple_ps_mask(b, lim)) << 16);
+#elif defined(__AVX2__) && defined(__FMA__)
+  // The AVX-512 path's arithmetic in four 8-lane registers per accumulator: the same sums.
+  static_assert(kLanes == 32);
+  __m256 a0[4];
+  __m256 a1[4];
+  for (std::size_t v = 0; v < 4; ++v) a0[v] = a1[v] = _mm256_setzero_ps();
+  std::size_t d = 0;
+  for (; d + 1 < dim; d += 2) {
+    const __m256 q0 = _mm256_set1_ps(q[d]);
+    const __m256 q1 = _mm256_set1_ps(q[d + 1]);
+    const float* c0 = col + d * stride;
+    const float* c1 = c0 + stride;
+    for (std::size_t v = 0; v < 4; ++v) {
+      const __m256 x0 = _mm256_sub_ps(_mm256_loadu_ps(c0 + 8 * v), q0);
+      const __m256 x1 = _mm256_sub_ps(_mm256_loadu_ps(c1 + 8 * v), q1);
+      a0[v] = _mm256_fmadd_ps(x0, x0, a0[v]);
+      a1[v] = _mm256_fmadd_ps(x1, x1, a1[v]);
+    }
+  }
+  if (d < dim) {
+    const __m256 q0 = _mm256_set1_ps(q[d]);
+    for (std::size_t v = 0; v < 4; ++v) {
+      const __m256 x0 = _mm256_sub_ps(_mm256_loadu_ps(col + d * stride + 8 * v), q0);
+      a0[v] = _mm256_fmadd_ps(x0, x0, a0[v]);
+    }
+  }
+  const __m256 lim = _mm256_set1_ps(limit);
+  std::uint32_t mask = 0;
+  for (std::size_t v = 0; v < 4; ++v) {
+    const __m256 sum = _mm256_add_ps(a0[v], a1[v]);
+    _mm256_storeu_ps(acc + 8 * v, sum);
+    mask |= static_cast<std::uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(sum, lim, _CMP_LE_OQ))) << (8 * v);
+  }
+  return mask;
 #else
   float sum[kLanes] = {};
   for (std::size_t d = 0; d < dim; ++d) {
@@ -394,6 +428,26 @@ inline std::uint32_t box_distances(const float* lo, const float* hi, std::size_t
   const __m512 lim = _mm512_set1_ps(limit);
   return static_cast<std::uint32_t>(_mm512_cmple_ps_mask(a, lim)) |
          (static_cast<std::uint32_t>(_mm512_cmple_ps_mask(b, lim)) << 16);
+#elif defined(__AVX2__) && defined(__FMA__)
+  const __m256 zero = _mm256_setzero_ps();
+  __m256 a[4] = {zero, zero, zero, zero};
+  for (std::size_t d = 0; d < dim; ++d) {
+    const __m256 qd = _mm256_set1_ps(q[d]);
+    const float* l0 = lo + d * stride;
+    const float* h0 = hi + d * stride;
+    for (std::size_t v = 0; v < 4; ++v) {
+      const __m256 g = _mm256_max_ps(_mm256_max_ps(_mm256_sub_ps(_mm256_loadu_ps(l0 + 8 * v), qd),
+                                                   _mm256_sub_ps(qd, _mm256_loadu_ps(h0 + 8 * v))),
+                                     zero);
+      a[v] = _mm256_fmadd_ps(g, g, a[v]);
+    }
+  }
+  const __m256 lim = _mm256_set1_ps(limit);
+  std::uint32_t mask = 0;
+  for (std::size_t v = 0; v < 4; ++v) {
+    mask |= static_cast<std::uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(a[v], lim, _CMP_LE_OQ))) << (8 * v);
+  }
+  return mask;
 #else
   float sum[kLanes] = {};
   for (std::size_t d = 0; d < dim; ++d) {
