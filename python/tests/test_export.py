@@ -11,10 +11,12 @@ from onnx import TensorProto, helper
 
 from trkx_train.data import load_events
 from trkx_train.export import (ExportError, check_onnx, compare_torch_onnx, export_model, exportable,
-                               from_trkx_edge_geometry, from_trkx_edge_update, from_trkx_gather_pair_add,
+                               from_trkx_edge_encoder, from_trkx_edge_geometry, from_trkx_edge_update,
+                               from_trkx_gather_pair_add,
                                from_trkx_scatter,
                                optimise_file, pipeline_entry, run_onnx, scatter_reductions,
-                               to_trkx_edge_geometry, to_trkx_edge_update, to_trkx_gather_pair_add,
+                               to_trkx_edge_encoder, to_trkx_edge_geometry, to_trkx_edge_update,
+                               to_trkx_gather_pair_add,
                                to_trkx_scatter,
                                update_pipeline_json)
 from trkx_train.models import (EdgeFilterNet, EmbeddingConfig, EmbeddingNet, FilterConfig, GNNConfig,
@@ -83,10 +85,14 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     assert [next(a.i for a in n.attribute if a.name == "residual") for n in updates] == [1, 1, 1, 1, 0]
     assert {len(n.input) for n in updates} == {10}  # with the LayerNorm's scale and bias
     assert from_trkx_edge_update(std) == 5
-    # ... and the end-hit sums of every edge network (encoder, 4 steps, decoder) trkx's GatherPairAdd,
-    # each with the edge's own [E, H] term added in the same pass (the optional fifth input)
+    # ... the edge encoder one trkx EdgeEncoder (with its two LayerNorms) ...
+    encoders = [n for n in m.graph.node if n.op_type == "EdgeEncoder"]
+    assert len(encoders) == 1 and len(encoders[0].input) == 14
+    assert from_trkx_edge_encoder(std) == 1
+    # ... and inside them the end-hit sums of every edge network (encoder, 4 steps, decoder) trkx's
+    # GatherPairAdd, each with the edge's own [E, H] term added in the same pass (the fifth input)
     pairs = 6
-    assert ops.count(("ai.trkx", "GatherPairAdd")) == 1
+    assert ops.count(("ai.trkx", "GatherPairAdd")) == 0
     assert [len(n.input) for n in std.graph.node if n.op_type == "GatherPairAdd"] == [5] * pairs
     assert from_trkx_gather_pair_add(std) == pairs
     # the edge encoder's geometric inputs are trkx's EdgeGeometry
@@ -95,6 +101,7 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     assert not any(n.domain == "ai.trkx" for n in std.graph.node)
     assert to_trkx_edge_geometry(std) == 1
     assert to_trkx_scatter(std) == 8 and to_trkx_gather_pair_add(std) == pairs and to_trkx_edge_update(std) == 5
+    assert to_trkx_edge_encoder(std) == 1
     assert sorted((n.op_type, tuple(n.input), tuple(n.output)) for n in std.graph.node) == \
         sorted((n.op_type, tuple(n.input), tuple(n.output)) for n in m.graph.node)
     plain = tmp_path / "plain.onnx"
@@ -108,7 +115,8 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     assert scatter_reductions(plain).count("add") == 8
     counts = optimise_file(plain, tmp_path / "opt.onnx")
     assert counts == {"scatter_nd": 8, "identity_gather": 1, "split_concat_gemm": 4, "trkx_scatter": 8,
-                      "trkx_edge_geometry": 1, "trkx_gather_pair_add": 6, "trkx_edge_update": 5}
+                      "trkx_edge_geometry": 1, "trkx_gather_pair_add": 6, "trkx_edge_update": 5,
+                      "trkx_edge_encoder": 1}
     feeds = {"node_features": x.numpy(), "edge_index": e.numpy()}
     a, b = run_onnx(plain, feeds), run_onnx(tmp_path / "opt.onnx", feeds)
     assert np.abs(a - b).max() < 1e-5

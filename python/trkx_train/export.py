@@ -206,10 +206,12 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
     # The filter's geometric edge inputs in one pass: session 18, before the end-hit sums.
     counts["trkx_edge_geometry"] = to_trkx_edge_geometry(m)
     from_trkx_edge_update(m)  # a file written by an older exporter gets today's fusions
+    from_trkx_edge_encoder(m)
     from_trkx_gather_pair_add(m)
     counts["trkx_gather_pair_add"] = to_trkx_gather_pair_add(m)
     # A GNN's edge networks in one pass each (session 19), after the end-hit sums they contain.
     counts["trkx_edge_update"] = to_trkx_edge_update(m)
+    counts["trkx_edge_encoder"] = to_trkx_edge_encoder(m)
     if any(n.op_type == "ScatterND" and _attr(n, "reduction", b"none") not in (b"none", "none")
            for n in m.graph.node):
         # ONNX Runtime's CPU ScatterND with a reduction races on several intra-op threads
@@ -761,6 +763,156 @@ def from_trkx_edge_update(m: onnx.ModelProto) -> int:
     return n
 
 
+TRKX_EDGE_ENCODER = "EdgeEncoder"
+
+
+def to_trkx_edge_encoder(m: onnx.ModelProto) -> int:
+    """An interaction GNN's edge encoder (models.InteractionGNN: HitPairInput, the hidden block,
+    a Linear, the hidden block; after :func:`to_trkx_gather_pair_add`):
+
+        Add(GatherPairAdd(a, b, i, j, MatMul(pair, W_pair)), MatMul(geometry, W_geometry))
+            -> [LayerNormalization] -> Relu -> Gemm(., W, b, transB=1) -> [LayerNormalization] -> Relu
+
+    with constant weights (W and b of the network's width H), both LayerNorms or neither, and
+    every intermediate read only by the next node, becomes one ``ai.trkx.EdgeEncoder(a, b, i, j,
+    pair, W_pair, geometry, W_geometry, W, b [, scale1, bias1, scale2, bias2])`` (attribute
+    epsilon): trkx's kernel in blocks of edges in cache (products as ONNX Runtime's; LayerNorm
+    as EdgeUpdate's). A filter (a Relu -> Gemm chain without the GNN's node aggregation) is left
+    alone: it runs in cache-sized chunks already. Returns the number of nodes written;
+    :func:`from_trkx_edge_encoder` puts the subgraphs back."""
+    if not any(n.op_type == TRKX_SCATTER or n.op_type in ("ScatterND", "ScatterElements") for n in m.graph.node):
+        return 0  # not a GNN
+    producer = {o: n for n in m.graph.node for o in n.output}
+    inits = {i.name: i for i in m.graph.initializer}
+    graph_outputs = {o.name for o in m.graph.output}
+
+    def only_reader(name: str) -> onnx.NodeProto | None:
+        if name in graph_outputs:
+            return None
+        readers = [x for x in m.graph.node if name in x.input]
+        return readers[0] if len(readers) == 1 else None
+
+    def dims(name: str) -> list[int] | None:
+        while name not in inits and name in producer and producer[name].op_type == "Identity":
+            name = producer[name].input[0]
+        return list(inits[name].dims) if name in inits else None
+
+    def plain(node: onnx.NodeProto | None, op: str) -> bool:
+        return node is not None and node.op_type == op and node.domain in ("", "ai.onnx")
+
+    def layer_norm(node: onnx.NodeProto | None, h: int) -> bool:
+        return plain(node, "LayerNormalization") and len(node.input) == 3 and len(node.output) == 1 \
+            and _attr(node, "axis", -1) in (-1, 1) and _attr(node, "stash_type", 1) == 1 \
+            and dims(node.input[1]) == [h] and dims(node.input[2]) == [h]
+
+    n = 0
+    for gpa in [x for x in m.graph.node if x.op_type == TRKX_GATHER_PAIR_ADD and x.domain == TRKX_DOMAIN]:
+        if len(gpa.input) != 5:
+            continue
+        mp = producer.get(gpa.input[4])
+        if not plain(mp, "MatMul") or only_reader(mp.output[0]) is not gpa:
+            continue
+        pd = dims(mp.input[1])
+        if pd is None or len(pd) != 2:
+            continue
+        h = pd[1]
+        add = only_reader(gpa.output[0])
+        if not plain(add, "Add") or len(add.input) != 2:
+            continue
+        other = add.input[1] if add.input[0] == gpa.output[0] else add.input[0]
+        mg = producer.get(other)
+        if not plain(mg, "MatMul") or only_reader(mg.output[0]) is not add:
+            continue
+        gd = dims(mg.input[1])
+        if gd is None or len(gd) != 2 or gd[1] != h:
+            continue
+        chain = [mp, gpa, mg, add]
+        nxt = only_reader(add.output[0])
+        ln1 = nxt if layer_norm(nxt, h) else None
+        if ln1 is not None:
+            chain.append(ln1)
+            nxt = only_reader(ln1.output[0])
+        if not plain(nxt, "Relu"):
+            continue
+        chain.append(nxt)
+        gemm = only_reader(nxt.output[0])
+        if not plain(gemm, "Gemm") or len(gemm.input) != 3 or gemm.input[0] != nxt.output[0] \
+                or _attr(gemm, "transA", 0) != 0 or _attr(gemm, "transB", 0) != 1 \
+                or _attr(gemm, "alpha", 1.0) != 1.0 or _attr(gemm, "beta", 1.0) != 1.0 \
+                or dims(gemm.input[1]) != [h, h] or dims(gemm.input[2]) != [h]:
+            continue
+        chain.append(gemm)
+        nxt = only_reader(gemm.output[0])
+        ln2 = nxt if layer_norm(nxt, h) else None
+        if (ln1 is None) != (ln2 is None):
+            continue
+        if ln2 is not None:
+            if _attr(ln2, "epsilon", 1e-5) != _attr(ln1, "epsilon", 1e-5):
+                continue
+            chain.append(ln2)
+            nxt = only_reader(ln2.output[0])
+        if not plain(nxt, "Relu"):
+            continue
+        chain.append(nxt)
+        inputs = list(gpa.input[:4]) + [mp.input[0], mp.input[1], mg.input[0], mg.input[1], gemm.input[1],
+                                        gemm.input[2]]
+        if ln1 is not None:
+            inputs += [ln1.input[1], ln1.input[2], ln2.input[1], ln2.input[2]]
+        epsilon = float(_attr(ln1, "epsilon", 1e-5)) if ln1 is not None else 1e-5
+        # named after the pair MatMul, whose name (the module path) the standard form gives back
+        fused = onnx.helper.make_node(TRKX_EDGE_ENCODER, inputs, [nxt.output[0]], name=(mp.name or "encoder") + "_trkx",
+                                      domain=TRKX_DOMAIN, epsilon=epsilon)
+        pos = list(m.graph.node).index(chain[-1])
+        m.graph.node.insert(pos, fused)
+        for old in chain:
+            m.graph.node.remove(old)
+        n += 1
+    if n:
+        _topological_sort(m)
+        if not any(o.domain == TRKX_DOMAIN for o in m.opset_import):
+            m.opset_import.append(onnx.helper.make_opsetid(TRKX_DOMAIN, 1))
+    return n
+
+
+def from_trkx_edge_encoder(m: onnx.ModelProto) -> int:
+    """The inverse of :func:`to_trkx_edge_encoder`; returns the number of nodes rewritten."""
+    n = 0
+    for node in list(m.graph.node):
+        if node.op_type != TRKX_EDGE_ENCODER or node.domain != TRKX_DOMAIN:
+            continue
+        a, b, i, j, pair, w_pair, geometry, w_geometry, w_hidden, b_hidden = node.input[:10]
+        norms = list(node.input[10:14])
+        out = node.output[0]
+        base = node.name[:-len("_trkx")] if node.name.endswith("_trkx") else node.name or out
+        p = base + "/"
+        eps = _attr(node, "epsilon", 1e-5)
+        new = [onnx.helper.make_node("MatMul", [pair, w_pair], [p + "pair"], name=base),
+               onnx.helper.make_node(TRKX_GATHER_PAIR_ADD, [a, b, i, j, p + "pair"], [p + "sum"], name=p + "sum",
+                                     domain=TRKX_DOMAIN),
+               # HitPairInput's two small products are exported as .../angle/MatMul and .../geometry/MatMul
+               onnx.helper.make_node("MatMul", [geometry, w_geometry], [p + "geometry"],
+                                     name=base[:-len("angle/MatMul")] + "geometry/MatMul"
+                                     if base.endswith("/angle/MatMul") else p + "geometry"),
+               onnx.helper.make_node("Add", [p + "sum", p + "geometry"], [p + "first"], name=p + "first")]
+        x = p + "first"
+        if norms:
+            new.append(onnx.helper.make_node("LayerNormalization", [x, norms[0], norms[1]], [p + "norm1"],
+                                             name=p + "norm1", axis=-1, epsilon=eps))
+            x = p + "norm1"
+        new.append(onnx.helper.make_node("Relu", [x], [p + "relu1"], name=p + "relu1"))
+        new.append(onnx.helper.make_node("Gemm", [p + "relu1", w_hidden, b_hidden], [p + "hidden"], name=p + "hidden",
+                                         transB=1))
+        x = p + "hidden"
+        if norms:
+            new.append(onnx.helper.make_node("LayerNormalization", [x, norms[2], norms[3]], [p + "norm2"],
+                                             name=p + "norm2", axis=-1, epsilon=eps))
+            x = p + "norm2"
+        new.append(onnx.helper.make_node("Relu", [x], [out], name=p + "relu2"))
+        _replace_node(m, node, new)
+        n += 1
+    return n
+
+
 MAX_THREADS_KEY = "trkx_max_intra_op_threads"  # read by trkx::OnnxModel (OnnxRuntime.hpp)
 
 
@@ -905,6 +1057,7 @@ def ort_session(model_file: Path, threads: int = 2):
     m = onnx.load(str(model_file))
     from_trkx_scatter(m)
     from_trkx_edge_update(m)
+    from_trkx_edge_encoder(m)
     from_trkx_gather_pair_add(m)
     from_trkx_edge_geometry(m)
     meta = {p.key: p.value for p in m.metadata_props}
@@ -1009,6 +1162,7 @@ def _main(argv: list[str] | None = None) -> int:
         return 0
     m = onnx.load(str(a.input))
     counts = {"scatter": from_trkx_scatter(m), "edge_update": from_trkx_edge_update(m),
+              "edge_encoder": from_trkx_edge_encoder(m),
               "gather_pair_add": from_trkx_gather_pair_add(m),
               "edge_geometry": from_trkx_edge_geometry(m)}
     onnx.checker.check_model(m)

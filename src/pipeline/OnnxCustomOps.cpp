@@ -332,7 +332,8 @@ float lane_sum(const float* __restrict v, std::size_t n, const F& f) {
 // LayerNormalization (ONNX, last axis, float) of one row in place: the mean, then the mean of
 // the squared deviations (two passes: no cancellation), y = (x - mean) * (1 / sqrt(var + eps))
 // * scale + bias.
-void layer_norm_row(float* __restrict x, std::size_t h, const EdgeUpdateWeights& w) {
+void layer_norm_row(float* __restrict x, std::size_t h, const float* scale, const float* bias,
+                    float epsilon) {
   const auto n = static_cast<float>(h);
   const float mean = lane_sum(x, h, [](float v) { return v; }) / n;
   const float var = lane_sum(x, h,
@@ -341,10 +342,10 @@ void layer_norm_row(float* __restrict x, std::size_t h, const EdgeUpdateWeights&
                                return d * d;
                              }) /
                     n;
-  const float inv = 1.0F / std::sqrt(var + w.ln_epsilon);
+  const float inv = 1.0F / std::sqrt(var + epsilon);
   for (std::size_t c = 0; c < h; ++c) {
-    const float scaled = (x[c] - mean) * inv * w.ln_scale[c];
-    x[c] = scaled + w.ln_bias[c];
+    const float scaled = (x[c] - mean) * inv * scale[c];
+    x[c] = scaled + bias[c];
   }
 }
 
@@ -380,7 +381,7 @@ std::size_t edge_update_blocks(float* out, const float* a, std::size_t n_a, cons
         const float* __restrict pt = u.data() + r * h;
         float* __restrict pg = g.data() + r * h;
         for (std::size_t c = 0; c < h; ++c) pg[c] = (pa[c] + pb[c]) + pt[c];
-        if (w.ln_scale != nullptr) layer_norm_row(pg, h, w);
+        if (w.ln_scale != nullptr) layer_norm_row(pg, h, w.ln_scale, w.ln_bias, w.ln_epsilon);
         for (std::size_t c = 0; c < h; ++c) pg[c] = std::max(pg[c], 0.0F);
       }
       // out = residual + (y w_out^T + b_out)
@@ -431,6 +432,102 @@ std::size_t edge_update(float* out, const float* a, std::size_t n_a, const float
       return edge_update_blocks<64>(out, a, n_a, b, n_b, i, j, e, n_edges, w, w_out_t.data(), residual);
     default:
       return edge_update_blocks<0>(out, a, n_a, b, n_b, i, j, e, n_edges, w, w_out_t.data(), residual);
+  }
+}
+
+namespace {
+
+// out[c] = sum over k < n_in of x[k] * w[k * h + c] as a chain of fused multiply-adds from 0
+// (MLAS's order), for c < h: a small product (an edge network's few geometric inputs).
+void fma_small(float* __restrict out, const float* __restrict x, const float* __restrict w, std::size_t n_in,
+               std::size_t h) {
+  for (std::size_t c = 0; c < h; ++c) out[c] = 0.0F;
+  for (std::size_t k = 0; k < n_in; ++k) {
+    const float xk = x[k];
+    const float* __restrict wk = w + k * h;
+    for (std::size_t c = 0; c < h; ++c) out[c] = std::fma(xk, wk[c], out[c]);
+  }
+}
+
+template <std::size_t kH>
+std::size_t edge_encode_blocks(float* out, const EdgeEncoderInputs& in, std::size_t n_edges,
+                               const EdgeEncoderWeights& w, const float* w_hidden_t) {
+  const std::size_t h = kH > 0 ? kH : w.width;
+  const auto n_a = in.n_a;
+  const auto n_b = in.n_b;
+  const auto fill = [&](std::size_t first, std::size_t last) -> std::size_t {
+    constexpr std::size_t kRows = 16;
+    std::vector<float> g(kRows * h);
+    std::vector<float> u(kRows * h);
+    std::vector<float> t(h);
+    for (std::size_t start = first; start < last; start += kRows) {
+      const std::size_t rows = std::min(kRows, last - start);
+      for (std::size_t r = 0; r < rows; ++r) {
+        if (gather_row(in.i[start + r], n_a) == n_a || gather_row(in.j[start + r], n_b) == n_b)
+          return start + r;
+      }
+      for (std::size_t r = start + kRows; r < std::min(last, start + 2 * kRows); ++r) {
+        const std::size_t ra = gather_row(in.i[r], n_a);
+        const std::size_t rb = gather_row(in.j[r], n_b);
+        for (std::size_t line = 0; line < h; line += 16) {
+          if (ra < n_a) __builtin_prefetch(in.a + ra * h + line);
+          if (rb < n_b) __builtin_prefetch(in.b + rb * h + line);
+        }
+      }
+      for (std::size_t r = 0; r < rows; ++r) {
+        const std::size_t e = start + r;
+        const float* __restrict pa = in.a + gather_row(in.i[e], n_a) * h;
+        const float* __restrict pb = in.b + gather_row(in.j[e], n_b) * h;
+        float* __restrict pg = g.data() + r * h;
+        // ((a[i] + b[j]) + pair w_pair) + geometry w_geometry
+        fma_small(t.data(), in.pair + e * in.n_pair, w.w_pair, in.n_pair, h);
+        for (std::size_t c = 0; c < h; ++c) pg[c] = (pa[c] + pb[c]) + t[c];
+        fma_small(t.data(), in.geometry + e * in.n_geometry, w.w_geometry, in.n_geometry, h);
+        for (std::size_t c = 0; c < h; ++c) pg[c] = pg[c] + t[c];
+        if (w.ln1_scale != nullptr) layer_norm_row(pg, h, w.ln1_scale, w.ln1_bias, w.ln_epsilon);
+        for (std::size_t c = 0; c < h; ++c) pg[c] = std::max(pg[c], 0.0F);
+      }
+      fma_rows<kH>(u.data(), g.data(), w_hidden_t, rows, h);
+      for (std::size_t r = 0; r < rows; ++r) {
+        float* __restrict pu = u.data() + r * h;
+        for (std::size_t c = 0; c < h; ++c) pu[c] = pu[c] + w.b_hidden[c];
+        if (w.ln2_scale != nullptr) layer_norm_row(pu, h, w.ln2_scale, w.ln2_bias, w.ln_epsilon);
+        float* __restrict po = out + (start + r) * h;
+        for (std::size_t c = 0; c < h; ++c) po[c] = std::max(pu[c], 0.0F);
+      }
+    }
+    return last;
+  };
+  constexpr std::size_t kParallelEdges = std::size_t{1} << 12;
+  return fill_edge_blocks(n_edges, n_edges >= kParallelEdges, fill);
+}
+
+}  // namespace
+
+std::size_t edge_encode(float* out, const EdgeEncoderInputs& in, std::size_t n_edges,
+                        const EdgeEncoderWeights& w) {
+  const std::size_t h = w.width;
+  if (h == 0) {
+    for (std::size_t k = 0; k < n_edges; ++k) {
+      if (gather_row(in.i[k], in.n_a) == in.n_a || gather_row(in.j[k], in.n_b) == in.n_b) return k;
+    }
+    return n_edges;
+  }
+  std::vector<float> w_hidden_t(h * h);
+  for (std::size_t r = 0; r < h; ++r) {
+    for (std::size_t c = 0; c < h; ++c) w_hidden_t[c * h + r] = w.w_hidden[r * h + c];
+  }
+  switch (h) {
+    case 32:
+      return edge_encode_blocks<32>(out, in, n_edges, w, w_hidden_t.data());
+    case 40:
+      return edge_encode_blocks<40>(out, in, n_edges, w, w_hidden_t.data());
+    case 48:
+      return edge_encode_blocks<48>(out, in, n_edges, w, w_hidden_t.data());
+    case 64:
+      return edge_encode_blocks<64>(out, in, n_edges, w, w_hidden_t.data());
+    default:
+      return edge_encode_blocks<0>(out, in, n_edges, w, w_hidden_t.data());
   }
 }
 
@@ -628,6 +725,106 @@ struct EdgeUpdateOp {
   float epsilon = 1e-5F;
 };
 
+// ai.trkx.EdgeEncoder: attribute epsilon (float, the LayerNorms'), read when ONNX Runtime
+// creates the kernel.
+struct EdgeEncoderOp {
+  EdgeEncoderOp(const OrtApi* /*api*/, const OrtKernelInfo* info) {
+    try {
+      epsilon = Ort::ConstKernelInfo(info).GetAttribute<float>("epsilon");
+    } catch (const Ort::Exception&) {  // absent: the default
+    }
+  }
+
+  // Not const: ONNX Runtime's lite custom-op struct calls a non-const Compute.
+  Ort::Status Compute(const Ort::Custom::Tensor<float>& a, const Ort::Custom::Tensor<float>& b,
+                      const Ort::Custom::Tensor<std::int64_t>& i, const Ort::Custom::Tensor<std::int64_t>& j,
+                      const Ort::Custom::Tensor<float>& pair, const Ort::Custom::Tensor<float>& w_pair,
+                      const Ort::Custom::Tensor<float>& geometry,
+                      const Ort::Custom::Tensor<float>& w_geometry,
+                      const Ort::Custom::Tensor<float>& w_hidden, const Ort::Custom::Tensor<float>& b_hidden,
+                      std::optional<const Ort::Custom::Tensor<float>*> ln1_scale,
+                      std::optional<const Ort::Custom::Tensor<float>*> ln1_bias,
+                      std::optional<const Ort::Custom::Tensor<float>*> ln2_scale,
+                      std::optional<const Ort::Custom::Tensor<float>*> ln2_bias,
+                      Ort::Custom::Tensor<float>& output) {
+    using Shape = std::vector<std::int64_t>;
+    const Shape& as = a.Shape();
+    const Shape& ps = pair.Shape();
+    const Shape& gs = geometry.Shape();
+    const std::int64_t hh = as.size() == 2 ? as[1] : -1;
+    const std::int64_t ne = ps.size() == 2 ? ps[0] : -1;
+    const std::int64_t np = ps.size() == 2 ? ps[1] : -1;
+    const std::int64_t ng = gs.size() == 2 ? gs[1] : -1;
+    const Shape row{hh};
+    const int n_ln = static_cast<int>(ln1_scale.has_value()) + static_cast<int>(ln1_bias.has_value()) +
+                     static_cast<int>(ln2_scale.has_value()) + static_cast<int>(ln2_bias.has_value());
+    bool ok = as.size() == 2 && b.Shape().size() == 2 && b.Shape()[1] == hh && i.Shape() == Shape{ne} &&
+              j.Shape() == Shape{ne} && gs.size() == 2 && gs[0] == ne && w_pair.Shape() == Shape{np, hh} &&
+              w_geometry.Shape() == Shape{ng, hh} && w_hidden.Shape() == Shape{hh, hh} &&
+              b_hidden.Shape() == row && (n_ln == 0 || n_ln == 4);
+    for (const auto& t : {ln1_scale, ln1_bias, ln2_scale, ln2_bias})
+      ok = ok && (!t.has_value() || (*t)->Shape() == row);
+    if (!ok) {
+      std::string found = shape_text(as) + ", " + shape_text(b.Shape()) + ", " + shape_text(i.Shape()) +
+                          ", " + shape_text(j.Shape()) + ", " + shape_text(ps) + ", " +
+                          shape_text(w_pair.Shape()) + ", " + shape_text(gs) + ", " +
+                          shape_text(w_geometry.Shape()) + ", " + shape_text(w_hidden.Shape()) + ", " +
+                          shape_text(b_hidden.Shape());
+      for (const auto& t : {ln1_scale, ln1_bias, ln2_scale, ln2_bias}) {
+        if (t.has_value()) found += ", " + shape_text((*t)->Shape());
+      }
+      return Ort::Status(
+          ("ai.trkx.EdgeEncoder: expected a [Na,H], b [Nb,H], i [E], j [E], pair [E,P], w_pair "
+           "[P,H], geometry [E,G], w_geometry [G,H], w_hidden [H,H], b_hidden [H] and none or all "
+           "four of ln1_scale, ln1_bias, ln2_scale, ln2_bias [H]; found " +
+           found)
+              .c_str(),
+          ORT_INVALID_ARGUMENT);
+    }
+    float* out = output.Allocate({ne, hh});
+    const auto n_edges = static_cast<std::size_t>(ne);
+    if (n_edges == 0) return Ort::Status{nullptr};
+    EdgeEncoderInputs in;
+    EdgeEncoderWeights w;
+    w.width = static_cast<std::size_t>(hh);
+    w.ln_epsilon = epsilon;
+    in.n_a = static_cast<std::size_t>(as[0]);
+    in.n_b = static_cast<std::size_t>(b.Shape()[0]);
+    in.i = i.Data();
+    in.j = j.Data();
+    in.n_pair = static_cast<std::size_t>(np);
+    in.n_geometry = static_cast<std::size_t>(ng);
+    if (w.width > 0) {
+      in.a = in.n_a > 0 ? a.Data() : nullptr;
+      in.b = in.n_b > 0 ? b.Data() : nullptr;
+      in.pair = np > 0 ? pair.Data() : nullptr;
+      in.geometry = ng > 0 ? geometry.Data() : nullptr;
+      w.w_pair = np > 0 ? w_pair.Data() : nullptr;
+      w.w_geometry = ng > 0 ? w_geometry.Data() : nullptr;
+      w.w_hidden = w_hidden.Data();
+      w.b_hidden = b_hidden.Data();
+      if (n_ln == 4) {
+        w.ln1_scale = (*ln1_scale)->Data();
+        w.ln1_bias = (*ln1_bias)->Data();
+        w.ln2_scale = (*ln2_scale)->Data();
+        w.ln2_bias = (*ln2_bias)->Data();
+      }
+    }
+    const std::size_t bad = edge_encode(out, in, n_edges, w);
+    if (bad != n_edges) {
+      return Ort::Status(
+          ("ai.trkx.EdgeEncoder: edge " + std::to_string(bad) + " has indices (" + std::to_string(in.i[bad]) +
+           ", " + std::to_string(in.j[bad]) + ") outside [-" + std::to_string(in.n_a) + ", " +
+           std::to_string(in.n_a) + ") / [-" + std::to_string(in.n_b) + ", " + std::to_string(in.n_b) + ")")
+              .c_str(),
+          ORT_INVALID_ARGUMENT);
+    }
+    return Ort::Status{nullptr};
+  }
+
+  float epsilon = 1e-5F;
+};
+
 Ort::Status scatter_add_rows_op(const Ort::Custom::Tensor<float>& data,
                                 const Ort::Custom::Tensor<std::int64_t>& indices,
                                 const Ort::Custom::Tensor<float>& updates,
@@ -670,12 +867,15 @@ void add_trkx_custom_ops(Ort::SessionOptions& options) {
       Ort::Custom::CreateLiteCustomOp("EdgeGeometry", "CPUExecutionProvider", edge_geometry_op)};
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_update_kernel{
       Ort::Custom::CreateLiteCustomOp<EdgeUpdateOp>("EdgeUpdate", "CPUExecutionProvider")};
+  static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_encoder_kernel{
+      Ort::Custom::CreateLiteCustomOp<EdgeEncoderOp>("EdgeEncoder", "CPUExecutionProvider")};
   static Ort::CustomOpDomain domain = [] {
     Ort::CustomOpDomain d(kTrkxOpDomain);
     d.Add(scatter.get());
     d.Add(gather_pair_add_kernel.get());
     d.Add(edge_geometry_kernel.get());
     d.Add(edge_update_kernel.get());
+    d.Add(edge_encoder_kernel.get());
     return d;
   }();
   options.Add(domain);

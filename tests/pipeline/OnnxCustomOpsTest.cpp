@@ -418,5 +418,120 @@ TEST(EdgeUpdate, SameOutputsOnOneAndSeveralThreadsAndTheFirstBadEdge) {
   EXPECT_EQ(done, in.n / 2);
 }
 
+// ---------------------------------------------------------------- EdgeEncoder
+TEST(EdgeEncoder, HandWorkedEdge) {
+  // h = 2, one pair input and one geometry input: x = ((a[0] + b[0]) + 2 * (1, 0)) + 1 * (0, -1)
+  // = ((1, 1) + (2, 0)) + (0, -1) = (3, 0) -> relu (3, 0) -> w_hidden^T rows (1, 1), (-1, 0):
+  // (3, -3) + b_hidden (0, 1) = (3, -2) -> relu (3, 0).
+  const std::vector<float> a{1.0F, 0.0F}, b{0.0F, 1.0F}, pair{2.0F}, geometry{1.0F};
+  const std::vector<float> w_pair{1.0F, 0.0F}, w_geometry{0.0F, -1.0F};
+  const std::vector<float> w_hidden{1.0F, 1.0F, -1.0F, 0.0F}, b_hidden{0.0F, 1.0F};
+  const std::vector<std::int64_t> i{0}, j{0};
+  EdgeEncoderInputs in{a.data(), 1, b.data(), 1, i.data(), j.data(), pair.data(), 1, geometry.data(), 1};
+  EdgeEncoderWeights w;
+  w.width = 2;
+  w.w_pair = w_pair.data();
+  w.w_geometry = w_geometry.data();
+  w.w_hidden = w_hidden.data();
+  w.b_hidden = b_hidden.data();
+  std::vector<float> out(2);
+  ASSERT_EQ(edge_encode(out.data(), in, 1, w), 1U);
+  EXPECT_EQ(out, (std::vector<float>{3.0F, 0.0F}));
+  // With LayerNorms: LN1 of (3, 0) is (1, -1) (eps 0) -> scale 1, bias 0 -> relu (1, 0) -> (1, -1)
+  // + (0, 1) = (1, 0) -> LN2 (1, -1) -> scale 2, bias 1: (3, -1) -> relu (3, 0).
+  const std::vector<float> one{1.0F, 1.0F}, zero{0.0F, 0.0F}, two{2.0F, 2.0F};
+  w.ln1_scale = one.data();
+  w.ln1_bias = zero.data();
+  w.ln2_scale = two.data();
+  w.ln2_bias = one.data();
+  w.ln_epsilon = 0.0F;
+  ASSERT_EQ(edge_encode(out.data(), in, 1, w), 1U);
+  EXPECT_EQ(out, (std::vector<float>{3.0F, 0.0F}));
+  const std::vector<std::int64_t> bad{1};  // one past the last row
+  in.j = bad.data();
+  EXPECT_EQ(edge_encode(out.data(), in, 1, w), 0U);
+}
+
+TEST(EdgeEncoder, EqualsTheDefinitionInDoublePrecisionAndDoesNotDependOnThreads) {
+  for (const std::size_t h : {5U, 20U, 40U, 48U, 70U}) {
+    for (const bool layer_norm : {false, true}) {
+      const std::size_t n = h == 48 ? 20000 : 41;  // 48: the parallel path
+      const std::size_t n_pair = 2, n_geometry = 6;
+      std::mt19937 rng(static_cast<unsigned>(h));
+      std::normal_distribution<float> normal(0.0F, 1.0F);
+      const auto random = [&](std::size_t size, float sigma, float mean = 0.0F) {
+        std::vector<float> v(size);
+        for (auto& x : v) x = mean + sigma * normal(rng);
+        return v;
+      };
+      const std::size_t n_a = 50, n_b = 60;
+      const auto a = random(n_a * h, 1.0F), b = random(n_b * h, 1.0F);
+      const auto pair = random(n * n_pair, 1.0F), geometry = random(n * n_geometry, 1.0F);
+      const auto w_pair = random(n_pair * h, 0.5F), w_geometry = random(n_geometry * h, 0.5F);
+      const auto w_hidden = random(h * h, 1.0F / std::sqrt(static_cast<float>(h))),
+                 b_hidden = random(h, 0.1F);
+      const auto s1 = random(h, 0.2F, 1.0F), b1 = random(h, 0.1F), s2 = random(h, 0.2F, 1.0F),
+                 b2 = random(h, 0.1F);
+      std::vector<std::int64_t> i(n), j(n);
+      for (std::size_t k = 0; k < n; ++k) {
+        i[k] = static_cast<std::int64_t>(rng() % n_a);
+        j[k] = static_cast<std::int64_t>(rng() % n_b);
+      }
+      const EdgeEncoderInputs in{a.data(),    n_a,    b.data(),        n_b,       i.data(), j.data(),
+                                 pair.data(), n_pair, geometry.data(), n_geometry};
+      EdgeEncoderWeights w;
+      w.width = h;
+      w.w_pair = w_pair.data();
+      w.w_geometry = w_geometry.data();
+      w.w_hidden = w_hidden.data();
+      w.b_hidden = b_hidden.data();
+      if (layer_norm) {
+        w.ln1_scale = s1.data();
+        w.ln1_bias = b1.data();
+        w.ln2_scale = s2.data();
+        w.ln2_bias = b2.data();
+      }
+      std::vector<float> out(n * h), out1(n * h);
+      ASSERT_EQ(edge_encode(out.data(), in, n, w), n);
+      tbb::task_arena one(1);
+      std::size_t done = 0;
+      one.execute([&] { done = edge_encode(out1.data(), in, n, w); });
+      ASSERT_EQ(done, n);
+      EXPECT_EQ(out1, out);
+      const auto norm = [&](std::vector<double>& x, const std::vector<float>& scale,
+                            const std::vector<float>& bias) {
+        double mean = 0.0, var = 0.0;
+        for (double v : x) mean += v;
+        mean /= static_cast<double>(h);
+        for (double v : x) var += (v - mean) * (v - mean);
+        var /= static_cast<double>(h);
+        for (std::size_t c = 0; c < h; ++c) x[c] = (x[c] - mean) / std::sqrt(var + 1e-5) * scale[c] + bias[c];
+      };
+      std::vector<double> x(h), y(h);
+      for (std::size_t e = 0; e < std::min<std::size_t>(n, 200); ++e) {
+        for (std::size_t c = 0; c < h; ++c) {
+          double t =
+              double{a[static_cast<std::size_t>(i[e]) * h + c]} + b[static_cast<std::size_t>(j[e]) * h + c];
+          for (std::size_t k = 0; k < n_pair; ++k) t += double{pair[e * n_pair + k]} * w_pair[k * h + c];
+          for (std::size_t k = 0; k < n_geometry; ++k)
+            t += double{geometry[e * n_geometry + k]} * w_geometry[k * h + c];
+          x[c] = t;
+        }
+        if (layer_norm) norm(x, s1, b1);
+        for (std::size_t c = 0; c < h; ++c) {
+          double u = b_hidden[c];
+          for (std::size_t k = 0; k < h; ++k) u += std::max(x[k], 0.0) * w_hidden[c * h + k];
+          y[c] = u;
+        }
+        if (layer_norm) norm(y, s2, b2);
+        for (std::size_t c = 0; c < h; ++c) {
+          const double ref = std::max(y[c], 0.0);
+          ASSERT_NEAR(out[e * h + c], ref, 2e-5 * (1.0 + std::abs(ref))) << "h " << h << " ln " << layer_norm;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace trkx

@@ -185,8 +185,9 @@ TEST(ShippedFilter, EdgeGeometryKernelGivesTheStandardSubgraphsScoresBitForBit) 
 }
 
 TEST(EdgeUpdateModels, KernelGivesTheStandardSubgraphsScores) {
-  // tests/pipeline/data/gnn_update_{plain,ln}.onnx: one-step GNNs whose edge networks are trkx's
-  // ai.trkx.EdgeUpdate, and their standard forms (make_edge_update_models.py). On a real radius
+  // tests/pipeline/data/gnn_update_{plain,ln}.onnx: one-step GNNs whose edge encoder is trkx's
+  // ai.trkx.EdgeEncoder and whose other edge networks are ai.trkx.EdgeUpdate, and their standard
+  // forms (make_edge_update_models.py). On a real radius
   // graph: without LayerNorm (as models/gnn.onnx) the same floats; with LayerNorm (as
   // models/all-pt/gnn.onnx) within float rounding of ONNX Runtime's own LayerNormalization.
   const fs::path data = fs::path(TRKX_SOURCE_DIR) / "tests" / "pipeline" / "data";
@@ -196,8 +197,10 @@ TEST(EdgeUpdateModels, KernelGivesTheStandardSubgraphsScores) {
     return bytes.find(text) != std::string::npos;
   };
   for (const char* name : {"gnn_update_plain", "gnn_update_ln"}) {
-    ASSERT_TRUE(file_has(data / (std::string(name) + ".onnx"), "EdgeUpdate"));
-    ASSERT_FALSE(file_has(data / (std::string(name) + "_standard.onnx"), "EdgeUpdate"));
+    for (const char* op : {"EdgeUpdate", "EdgeEncoder"}) {
+      ASSERT_TRUE(file_has(data / (std::string(name) + ".onnx"), op));
+      ASSERT_FALSE(file_has(data / (std::string(name) + "_standard.onnx"), op));
+    }
   }
   const RealGraph g = real_graph(81, 20, 2);
   ASSERT_GT(g.edges.size(), 5000U);  // the kernel's parallel path

@@ -55,6 +55,16 @@
 /// the squared deviations, each summed in 8 lanes) and differs from ONNX Runtime's CPU kernel
 /// by float rounding (~1e-7 relative; GNN scores within ~1e-5).
 /// Parallel over blocks of edges.
+///
+/// ai.trkx.EdgeEncoder(a [Na,H], b [Nb,H], i [E], j [E], pair [E,P], w_pair [P,H], geometry
+/// [E,G], w_geometry [G,H], w_hidden [H,H], b_hidden [H] [, ln1_scale, ln1_bias, ln2_scale,
+/// ln2_bias [H]]; attribute epsilon) -> [E,H]: an interaction GNN's edge encoder
+/// (trkx_train.models.InteractionGNN: HitPairInput, then the hidden block, a Linear and the
+/// hidden block) on every edge,
+///   x   = ((a[i] + b[j]) + pair w_pair) + geometry w_geometry
+///   out = relu(LN2(relu(LN1(x)) w_hidden^T + b_hidden))   (without the LNs when not given)
+/// in blocks of edges in cache, with EdgeUpdate's products and LayerNorm (the small products
+/// also FMA chains from 0 in input order): without LayerNorm the subgraph's floats exactly.
 
 #include <onnxruntime_cxx_api.h>
 
@@ -127,5 +137,38 @@ struct EdgeUpdateWeights {
 std::size_t edge_update(float* out, const float* a, std::size_t n_a, const float* b, std::size_t n_b,
                         const std::int64_t* i, const std::int64_t* j, const float* e, std::size_t n_edges,
                         const EdgeUpdateWeights& w, const float* residual = nullptr);
+
+/// Inputs of the EdgeEncoder kernel (see above).
+struct EdgeEncoderInputs {
+  const float* a = nullptr;  ///< [n_a, H] source-hit projections
+  std::size_t n_a = 0;
+  const float* b = nullptr;  ///< [n_b, H] destination-hit projections
+  std::size_t n_b = 0;
+  const std::int64_t* i = nullptr;  ///< [E] source rows (ONNX Gather indices)
+  const std::int64_t* j = nullptr;  ///< [E] destination rows
+  const float* pair = nullptr;      ///< [E, n_pair]
+  std::size_t n_pair = 0;
+  const float* geometry = nullptr;  ///< [E, n_geometry]
+  std::size_t n_geometry = 0;
+};
+
+/// Weights of the EdgeEncoder kernel; width = H.
+struct EdgeEncoderWeights {
+  std::size_t width = 0;
+  const float* w_pair = nullptr;      ///< [n_pair, H], MatMul layout
+  const float* w_geometry = nullptr;  ///< [n_geometry, H], MatMul layout
+  const float* w_hidden = nullptr;    ///< [H, H], Gemm transB layout: row k = output k
+  const float* b_hidden = nullptr;    ///< [H]
+  const float* ln1_scale = nullptr;   ///< [H]; null: no LayerNorms
+  const float* ln1_bias = nullptr;
+  const float* ln2_scale = nullptr;
+  const float* ln2_bias = nullptr;
+  float ln_epsilon = 1e-5F;
+};
+
+/// The EdgeEncoder kernel on plain arrays: out [n_edges, H]. Returns the first edge with an
+/// index outside its range, or n_edges when all are valid (then out is filled).
+std::size_t edge_encode(float* out, const EdgeEncoderInputs& in, std::size_t n_edges,
+                        const EdgeEncoderWeights& w);
 
 }  // namespace trkx
