@@ -643,6 +643,61 @@ def from_trkx_edge_geometry(m: onnx.ModelProto) -> int:
 TRKX_EDGE_UPDATE = "EdgeUpdate"
 
 
+class _Chain:
+    """Reading an exported graph forwards along single-reader chains, for the edge-network matchers."""
+
+    def __init__(self, m: onnx.ModelProto) -> None:
+        self.m = m
+        self.producer = {o: n for n in m.graph.node for o in n.output}
+        self.inits = {i.name: i for i in m.graph.initializer}
+        self.outputs = {o.name for o in m.graph.output}
+
+    def only_reader(self, name: str) -> onnx.NodeProto | None:
+        """The one node reading ``name`` (None for several, none, or a graph output)."""
+        if name in self.outputs:
+            return None
+        readers = [x for x in self.m.graph.node if name in x.input]
+        return readers[0] if len(readers) == 1 else None
+
+    def dims(self, name: str) -> list[int] | None:
+        """Shape of a constant: an initializer, or an Identity of one (the exporter shares equal ones)."""
+        while name not in self.inits and name in self.producer and self.producer[name].op_type == "Identity":
+            name = self.producer[name].input[0]
+        return list(self.inits[name].dims) if name in self.inits else None
+
+    @staticmethod
+    def plain(node: onnx.NodeProto | None, op: str) -> bool:
+        """``node`` is the standard ONNX operator ``op``."""
+        return node is not None and node.op_type == op and node.domain in ("", "ai.onnx")
+
+    def layer_norm(self, node: onnx.NodeProto | None, h: int) -> bool:
+        """A float LayerNormalization over the last axis with constant scale and bias [h]."""
+        return self.plain(node, "LayerNormalization") and len(node.input) == 3 and len(node.output) == 1 \
+            and _attr(node, "axis", -1) in (-1, 1) and _attr(node, "stash_type", 1) == 1 \
+            and self.dims(node.input[1]) == [h] and self.dims(node.input[2]) == [h]
+
+    def fuse(self, chain: list[onnx.NodeProto], fused: onnx.NodeProto) -> None:
+        """Puts ``fused`` where the last node of ``chain`` was and removes the chain."""
+        self.m.graph.node.insert(list(self.m.graph.node).index(chain[-1]), fused)
+        for old in chain:
+            self.m.graph.node.remove(old)
+
+    def finish(self, n: int) -> int:
+        """After ``n`` fusions: the nodes in topological order, the ai.trkx opset imported."""
+        if n:
+            _topological_sort(self.m)
+            if not any(o.domain == TRKX_DOMAIN for o in self.m.opset_import):
+                self.m.opset_import.append(onnx.helper.make_opsetid(TRKX_DOMAIN, 1))
+        return n
+
+    def linear(self, node: onnx.NodeProto | None, x: str, h: int) -> bool:
+        """A Linear layer h -> h on ``x`` as exported: Gemm(x, W [h,h], b [h], transB=1)."""
+        return self.plain(node, "Gemm") and len(node.input) == 3 and node.input[0] == x \
+            and _attr(node, "transA", 0) == 0 and _attr(node, "transB", 0) == 1 \
+            and _attr(node, "alpha", 1.0) == 1.0 and _attr(node, "beta", 1.0) == 1.0 \
+            and self.dims(node.input[1]) == [h, h] and self.dims(node.input[2]) == [h]
+
+
 def to_trkx_edge_update(m: onnx.ModelProto) -> int:
     """An interaction GNN's edge network (models._EdgeUpdate after :func:`to_trkx_gather_pair_add`):
 
@@ -651,65 +706,44 @@ def to_trkx_edge_update(m: onnx.ModelProto) -> int:
 
     with constant weights of one width H and every intermediate read only by the next node,
     becomes one ``ai.trkx.EdgeUpdate(a, b, i, j, e, W_edge, W_out, b_out [, scale, bias])``
-    (attributes residual = 1 when the Add is taken in, epsilon of the LayerNormalization): trkx's kernel that works through blocks of edges in cache instead of five to
-    seven passes over [E, H] tensors, with ONNX Runtime's float operations in its order (MLAS
-    products, its LayerNormalization), so the scores do not change. Returns the number of
-    nodes written; :func:`from_trkx_edge_update` puts the subgraphs back."""
-    producer = {o: n for n in m.graph.node for o in n.output}
-    inits = {i.name: i for i in m.graph.initializer}
-    graph_outputs = {o.name for o in m.graph.output}
-
-    def only_reader(name: str) -> onnx.NodeProto | None:
-        if name in graph_outputs:
-            return None
-        readers = [x for x in m.graph.node if name in x.input]
-        return readers[0] if len(readers) == 1 else None
-
-    def dims(name: str) -> list[int] | None:
-        """Shape of a constant: an initializer, or an Identity of one (the exporter shares equal ones)."""
-        while name not in inits and name in producer and producer[name].op_type == "Identity":
-            name = producer[name].input[0]
-        return list(inits[name].dims) if name in inits else None
-
+    (attributes residual = 1 when the Add is taken in, epsilon of the LayerNormalization):
+    trkx's kernel that works through blocks of edges in cache instead of five to seven passes
+    over [E, H] tensors. Its products are ONNX Runtime's (MLAS's order), so without LayerNorm
+    the scores do not change; its LayerNorm (the ONNX definition in two passes) differs from
+    ONNX Runtime's by float rounding. Returns the number of nodes written;
+    :func:`from_trkx_edge_update` puts the subgraphs back."""
+    g = _Chain(m)
     n = 0
     for gpa in [x for x in m.graph.node if x.op_type == TRKX_GATHER_PAIR_ADD and x.domain == TRKX_DOMAIN]:
         if len(gpa.input) != 5:
             continue
-        mm = producer.get(gpa.input[4])
-        if mm is None or mm.op_type != "MatMul" or mm.domain not in ("", "ai.onnx") or only_reader(mm.output[0]) is not gpa:
+        mm = g.producer.get(gpa.input[4])
+        if not g.plain(mm, "MatMul") or g.only_reader(mm.output[0]) is not gpa:
             continue
         e, w_edge = mm.input
-        wd = dims(w_edge)
+        wd = g.dims(w_edge)
         if wd is None or len(wd) != 2 or wd[0] != wd[1]:
             continue
         h = wd[0]
         chain = [mm, gpa]
-        nxt = only_reader(gpa.output[0])
-        ln = None
-        if nxt is not None and nxt.op_type == "LayerNormalization" and nxt.domain in ("", "ai.onnx"):
-            ln = nxt
-            if len(ln.input) != 3 or len(ln.output) != 1 or _attr(ln, "axis", -1) not in (-1, 1) \
-                    or _attr(ln, "stash_type", 1) != 1 or dims(ln.input[1]) != [h] or dims(ln.input[2]) != [h]:
-                continue
+        nxt = g.only_reader(gpa.output[0])
+        ln = nxt if g.layer_norm(nxt, h) else None
+        if ln is not None:
             chain.append(ln)
-            nxt = only_reader(ln.output[0])
-        if nxt is None or nxt.op_type != "Relu" or nxt.domain not in ("", "ai.onnx"):
+            nxt = g.only_reader(ln.output[0])
+        if not g.plain(nxt, "Relu"):
             continue
         relu = nxt
         chain.append(relu)
-        gemm = only_reader(relu.output[0])
-        if gemm is None or gemm.op_type != "Gemm" or gemm.domain not in ("", "ai.onnx") or len(gemm.input) != 3 \
-                or gemm.input[0] != relu.output[0] or _attr(gemm, "transA", 0) != 0 or _attr(gemm, "transB", 0) != 1 \
-                or _attr(gemm, "alpha", 1.0) != 1.0 or _attr(gemm, "beta", 1.0) != 1.0 \
-                or dims(gemm.input[1]) != [h, h] or dims(gemm.input[2]) != [h]:
+        gemm = g.only_reader(relu.output[0])
+        if not g.linear(gemm, relu.output[0], h):
             continue
         chain.append(gemm)
         out = gemm.output[0]
         inputs = list(gpa.input[:4]) + [e, w_edge, gemm.input[1], gemm.input[2]]
         residual = 0
-        add = only_reader(out)
-        if add is not None and add.op_type == "Add" and add.domain in ("", "ai.onnx") \
-                and sorted(add.input) == sorted([e, out]) and e != out:
+        add = g.only_reader(out)
+        if g.plain(add, "Add") and sorted(add.input) == sorted([e, out]) and e != out:
             chain.append(add)
             out = add.output[0]
             residual = 1
@@ -720,16 +754,9 @@ def to_trkx_edge_update(m: onnx.ModelProto) -> int:
         # named after the MatMul, whose name (the module path) the standard form gives back
         fused = onnx.helper.make_node(TRKX_EDGE_UPDATE, inputs, [out], name=(mm.name or out) + "_trkx",
                                       domain=TRKX_DOMAIN, residual=residual, epsilon=epsilon)
-        pos = list(m.graph.node).index(chain[-1])
-        m.graph.node.insert(pos, fused)
-        for old in chain:
-            m.graph.node.remove(old)
+        g.fuse(chain, fused)
         n += 1
-    if n:
-        _topological_sort(m)
-        if not any(o.domain == TRKX_DOMAIN for o in m.opset_import):
-            m.opset_import.append(onnx.helper.make_opsetid(TRKX_DOMAIN, 1))
-    return n
+    return g.finish(n)
 
 
 def from_trkx_edge_update(m: onnx.ModelProto) -> int:
@@ -782,76 +809,51 @@ def to_trkx_edge_encoder(m: onnx.ModelProto) -> int:
     :func:`from_trkx_edge_encoder` puts the subgraphs back."""
     if not any(n.op_type == TRKX_SCATTER or n.op_type in ("ScatterND", "ScatterElements") for n in m.graph.node):
         return 0  # not a GNN
-    producer = {o: n for n in m.graph.node for o in n.output}
-    inits = {i.name: i for i in m.graph.initializer}
-    graph_outputs = {o.name for o in m.graph.output}
-
-    def only_reader(name: str) -> onnx.NodeProto | None:
-        if name in graph_outputs:
-            return None
-        readers = [x for x in m.graph.node if name in x.input]
-        return readers[0] if len(readers) == 1 else None
-
-    def dims(name: str) -> list[int] | None:
-        while name not in inits and name in producer and producer[name].op_type == "Identity":
-            name = producer[name].input[0]
-        return list(inits[name].dims) if name in inits else None
-
-    def plain(node: onnx.NodeProto | None, op: str) -> bool:
-        return node is not None and node.op_type == op and node.domain in ("", "ai.onnx")
-
-    def layer_norm(node: onnx.NodeProto | None, h: int) -> bool:
-        return plain(node, "LayerNormalization") and len(node.input) == 3 and len(node.output) == 1 \
-            and _attr(node, "axis", -1) in (-1, 1) and _attr(node, "stash_type", 1) == 1 \
-            and dims(node.input[1]) == [h] and dims(node.input[2]) == [h]
-
+    g = _Chain(m)
     n = 0
     for gpa in [x for x in m.graph.node if x.op_type == TRKX_GATHER_PAIR_ADD and x.domain == TRKX_DOMAIN]:
         if len(gpa.input) != 5:
             continue
-        mp = producer.get(gpa.input[4])
-        if not plain(mp, "MatMul") or only_reader(mp.output[0]) is not gpa:
+        mp = g.producer.get(gpa.input[4])
+        if not g.plain(mp, "MatMul") or g.only_reader(mp.output[0]) is not gpa:
             continue
-        pd = dims(mp.input[1])
+        pd = g.dims(mp.input[1])
         if pd is None or len(pd) != 2:
             continue
         h = pd[1]
-        add = only_reader(gpa.output[0])
-        if not plain(add, "Add") or len(add.input) != 2:
+        add = g.only_reader(gpa.output[0])
+        if not g.plain(add, "Add") or len(add.input) != 2:
             continue
         other = add.input[1] if add.input[0] == gpa.output[0] else add.input[0]
-        mg = producer.get(other)
-        if not plain(mg, "MatMul") or only_reader(mg.output[0]) is not add:
+        mg = g.producer.get(other)
+        if not g.plain(mg, "MatMul") or g.only_reader(mg.output[0]) is not add:
             continue
-        gd = dims(mg.input[1])
+        gd = g.dims(mg.input[1])
         if gd is None or len(gd) != 2 or gd[1] != h:
             continue
         chain = [mp, gpa, mg, add]
-        nxt = only_reader(add.output[0])
-        ln1 = nxt if layer_norm(nxt, h) else None
+        nxt = g.only_reader(add.output[0])
+        ln1 = nxt if g.layer_norm(nxt, h) else None
         if ln1 is not None:
             chain.append(ln1)
-            nxt = only_reader(ln1.output[0])
-        if not plain(nxt, "Relu"):
+            nxt = g.only_reader(ln1.output[0])
+        if not g.plain(nxt, "Relu"):
             continue
         chain.append(nxt)
-        gemm = only_reader(nxt.output[0])
-        if not plain(gemm, "Gemm") or len(gemm.input) != 3 or gemm.input[0] != nxt.output[0] \
-                or _attr(gemm, "transA", 0) != 0 or _attr(gemm, "transB", 0) != 1 \
-                or _attr(gemm, "alpha", 1.0) != 1.0 or _attr(gemm, "beta", 1.0) != 1.0 \
-                or dims(gemm.input[1]) != [h, h] or dims(gemm.input[2]) != [h]:
+        gemm = g.only_reader(nxt.output[0])
+        if not g.linear(gemm, nxt.output[0], h):
             continue
         chain.append(gemm)
-        nxt = only_reader(gemm.output[0])
-        ln2 = nxt if layer_norm(nxt, h) else None
+        nxt = g.only_reader(gemm.output[0])
+        ln2 = nxt if g.layer_norm(nxt, h) else None
         if (ln1 is None) != (ln2 is None):
             continue
         if ln2 is not None:
             if _attr(ln2, "epsilon", 1e-5) != _attr(ln1, "epsilon", 1e-5):
                 continue
             chain.append(ln2)
-            nxt = only_reader(ln2.output[0])
-        if not plain(nxt, "Relu"):
+            nxt = g.only_reader(ln2.output[0])
+        if not g.plain(nxt, "Relu"):
             continue
         chain.append(nxt)
         inputs = list(gpa.input[:4]) + [mp.input[0], mp.input[1], mg.input[0], mg.input[1], gemm.input[1],
@@ -862,16 +864,9 @@ def to_trkx_edge_encoder(m: onnx.ModelProto) -> int:
         # named after the pair MatMul, whose name (the module path) the standard form gives back
         fused = onnx.helper.make_node(TRKX_EDGE_ENCODER, inputs, [nxt.output[0]], name=(mp.name or "encoder") + "_trkx",
                                       domain=TRKX_DOMAIN, epsilon=epsilon)
-        pos = list(m.graph.node).index(chain[-1])
-        m.graph.node.insert(pos, fused)
-        for old in chain:
-            m.graph.node.remove(old)
+        g.fuse(chain, fused)
         n += 1
-    if n:
-        _topological_sort(m)
-        if not any(o.domain == TRKX_DOMAIN for o in m.opset_import):
-            m.opset_import.append(onnx.helper.make_opsetid(TRKX_DOMAIN, 1))
-    return n
+    return g.finish(n)
 
 
 def from_trkx_edge_encoder(m: onnx.ModelProto) -> int:

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace trkx {
@@ -349,53 +350,56 @@ void layer_norm_row(float* __restrict x, std::size_t h, const float* scale, cons
   }
 }
 
-template <std::size_t kH>
-std::size_t edge_update_blocks(float* out, const float* a, std::size_t n_a, const float* b, std::size_t n_b,
-                               const std::int64_t* i, const std::int64_t* j, const float* e,
-                               std::size_t n_edges, const EdgeUpdateWeights& w, const float* w_out_t,
-                               const float* residual) {
-  const std::size_t h = kH > 0 ? kH : w.width;
+// The end-hit rows of an edge network's edges: a[i[e]] and b[j[e]] (ONNX Gather indices).
+struct EndHits {
+  const float* a;
+  std::size_t n_a;
+  const float* b;
+  std::size_t n_b;
+  const std::int64_t* i;
+  const std::int64_t* j;
+
+  [[nodiscard]] bool bad(std::size_t e) const {
+    return gather_row(i[e], n_a) == n_a || gather_row(j[e], n_b) == n_b;
+  }
+  // g = (a[i[e]] + b[j[e]]) + t, h wide.
+  void sum(float* __restrict g, std::size_t e, std::size_t h, const float* __restrict t) const {
+    const float* __restrict pa = a + gather_row(i[e], n_a) * h;
+    const float* __restrict pb = b + gather_row(j[e], n_b) * h;
+    for (std::size_t c = 0; c < h; ++c) g[c] = (pa[c] + pb[c]) + t[c];
+  }
+};
+
+// Runs step(start, rows, g, u) over blocks of kEdgeBlock edges of [0, n_edges) (g and u: two
+// [kEdgeBlock, h] buffers of the thread), in parallel for many edges, each block after its
+// indices are checked and while the next block's end-hit rows are prefetched. Returns the first
+// edge with an index outside its rows, or n_edges.
+constexpr std::size_t kEdgeBlock = 16;  // the block's tensors stay in L1
+template <typename Step>
+std::size_t for_each_edge_block(const EndHits& hits, std::size_t h, std::size_t n_edges, const Step& step) {
+  if (h == 0) {  // nothing to compute: only the indices are checked
+    for (std::size_t e = 0; e < n_edges; ++e) {
+      if (hits.bad(e)) return e;
+    }
+    return n_edges;
+  }
   const auto fill = [&](std::size_t first, std::size_t last) -> std::size_t {
-    constexpr std::size_t kRows = 16;  // edges per step: the block's tensors stay in L1
-    std::vector<float> g(kRows * h);
-    std::vector<float> u(kRows * h);
-    for (std::size_t start = first; start < last; start += kRows) {
-      const std::size_t rows = std::min(kRows, last - start);
+    std::vector<float> g(kEdgeBlock * h);
+    std::vector<float> u(kEdgeBlock * h);
+    for (std::size_t start = first; start < last; start += kEdgeBlock) {
+      const std::size_t rows = std::min(kEdgeBlock, last - start);
       for (std::size_t r = 0; r < rows; ++r) {
-        if (gather_row(i[start + r], n_a) == n_a || gather_row(j[start + r], n_b) == n_b) return start + r;
+        if (hits.bad(start + r)) return start + r;
       }
-      // The next block's end-hit rows are fetched while this block's products run.
-      for (std::size_t r = start + kRows; r < std::min(last, start + 2 * kRows); ++r) {
-        const std::size_t ra = gather_row(i[r], n_a);
-        const std::size_t rb = gather_row(j[r], n_b);
+      for (std::size_t e = start + kEdgeBlock; e < std::min(last, start + 2 * kEdgeBlock); ++e) {
+        const std::size_t ra = gather_row(hits.i[e], hits.n_a);
+        const std::size_t rb = gather_row(hits.j[e], hits.n_b);
         for (std::size_t line = 0; line < h; line += 16) {
-          if (ra < n_a) __builtin_prefetch(a + ra * h + line);
-          if (rb < n_b) __builtin_prefetch(b + rb * h + line);
+          if (ra < hits.n_a) __builtin_prefetch(hits.a + ra * h + line);
+          if (rb < hits.n_b) __builtin_prefetch(hits.b + rb * h + line);
         }
       }
-      // g = (a[i] + b[j]) + e w_edge
-      fma_rows<kH>(u.data(), e + start * h, w.w_edge, rows, h);
-      for (std::size_t r = 0; r < rows; ++r) {
-        const float* __restrict pa = a + gather_row(i[start + r], n_a) * h;
-        const float* __restrict pb = b + gather_row(j[start + r], n_b) * h;
-        const float* __restrict pt = u.data() + r * h;
-        float* __restrict pg = g.data() + r * h;
-        for (std::size_t c = 0; c < h; ++c) pg[c] = (pa[c] + pb[c]) + pt[c];
-        if (w.ln_scale != nullptr) layer_norm_row(pg, h, w.ln_scale, w.ln_bias, w.ln_epsilon);
-        for (std::size_t c = 0; c < h; ++c) pg[c] = std::max(pg[c], 0.0F);
-      }
-      // out = residual + (y w_out^T + b_out)
-      fma_rows<kH>(u.data(), g.data(), w_out_t, rows, h);
-      for (std::size_t r = 0; r < rows; ++r) {
-        const float* __restrict pu = u.data() + r * h;
-        float* __restrict po = out + (start + r) * h;
-        if (residual == nullptr) {
-          for (std::size_t c = 0; c < h; ++c) po[c] = pu[c] + w.b_out[c];
-        } else {
-          const float* __restrict pr = residual + (start + r) * h;
-          for (std::size_t c = 0; c < h; ++c) po[c] = pr[c] + (pu[c] + w.b_out[c]);
-        }
-      }
+      step(start, rows, g.data(), u.data());
     }
     return last;
   };
@@ -404,38 +408,32 @@ std::size_t edge_update_blocks(float* out, const float* a, std::size_t n_a, cons
   return fill_edge_blocks(n_edges, n_edges >= kParallelEdges, fill);
 }
 
-}  // namespace
-
-std::size_t edge_update(float* out, const float* a, std::size_t n_a, const float* b, std::size_t n_b,
-                        const std::int64_t* i, const std::int64_t* j, const float* e, std::size_t n_edges,
-                        const EdgeUpdateWeights& w, const float* residual) {
-  const std::size_t h = w.width;
-  if (h == 0) {  // nothing to compute: only the indices are checked
-    for (std::size_t k = 0; k < n_edges; ++k) {
-      if (gather_row(i[k], n_a) == n_a || gather_row(j[k], n_b) == n_b) return k;
-    }
-    return n_edges;
-  }
-  // w_out in MatMul layout (row k = input k), as the products read it.
-  std::vector<float> w_out_t(h * h);
-  for (std::size_t r = 0; r < h; ++r) {
-    for (std::size_t c = 0; c < h; ++c) w_out_t[c * h + r] = w.w_out[r * h + c];
-  }
+// f(std::integral_constant<std::size_t, kH>{}) with kH = h for the widths compiled for (the
+// products unrolled), kH = 0 (h at run time) for any other.
+template <typename F>
+std::size_t with_width(std::size_t h, const F& f) {
   switch (h) {
     case 32:
-      return edge_update_blocks<32>(out, a, n_a, b, n_b, i, j, e, n_edges, w, w_out_t.data(), residual);
+      return f(std::integral_constant<std::size_t, 32>{});
     case 40:
-      return edge_update_blocks<40>(out, a, n_a, b, n_b, i, j, e, n_edges, w, w_out_t.data(), residual);
+      return f(std::integral_constant<std::size_t, 40>{});
     case 48:
-      return edge_update_blocks<48>(out, a, n_a, b, n_b, i, j, e, n_edges, w, w_out_t.data(), residual);
+      return f(std::integral_constant<std::size_t, 48>{});
     case 64:
-      return edge_update_blocks<64>(out, a, n_a, b, n_b, i, j, e, n_edges, w, w_out_t.data(), residual);
+      return f(std::integral_constant<std::size_t, 64>{});
     default:
-      return edge_update_blocks<0>(out, a, n_a, b, n_b, i, j, e, n_edges, w, w_out_t.data(), residual);
+      return f(std::integral_constant<std::size_t, 0>{});
   }
 }
 
-namespace {
+// A Gemm weight [h, h] (row k = output k) in MatMul layout (row k = input k), as the products read it.
+std::vector<float> transposed(const float* w, std::size_t h) {
+  std::vector<float> t(h * h);
+  for (std::size_t r = 0; r < h; ++r) {
+    for (std::size_t c = 0; c < h; ++c) t[c * h + r] = w[r * h + c];
+  }
+  return t;
+}
 
 // out[c] = sum over k < n_in of x[k] * w[k * h + c] as a chain of fused multiply-adds from 0
 // (MLAS's order), for c < h: a small product (an edge network's few geometric inputs).
@@ -449,86 +447,75 @@ void fma_small(float* __restrict out, const float* __restrict x, const float* __
   }
 }
 
-template <std::size_t kH>
-std::size_t edge_encode_blocks(float* out, const EdgeEncoderInputs& in, std::size_t n_edges,
-                               const EdgeEncoderWeights& w, const float* w_hidden_t) {
-  const std::size_t h = kH > 0 ? kH : w.width;
-  const auto n_a = in.n_a;
-  const auto n_b = in.n_b;
-  const auto fill = [&](std::size_t first, std::size_t last) -> std::size_t {
-    constexpr std::size_t kRows = 16;
-    std::vector<float> g(kRows * h);
-    std::vector<float> u(kRows * h);
-    std::vector<float> t(h);
-    for (std::size_t start = first; start < last; start += kRows) {
-      const std::size_t rows = std::min(kRows, last - start);
-      for (std::size_t r = 0; r < rows; ++r) {
-        if (gather_row(in.i[start + r], n_a) == n_a || gather_row(in.j[start + r], n_b) == n_b)
-          return start + r;
-      }
-      for (std::size_t r = start + kRows; r < std::min(last, start + 2 * kRows); ++r) {
-        const std::size_t ra = gather_row(in.i[r], n_a);
-        const std::size_t rb = gather_row(in.j[r], n_b);
-        for (std::size_t line = 0; line < h; line += 16) {
-          if (ra < n_a) __builtin_prefetch(in.a + ra * h + line);
-          if (rb < n_b) __builtin_prefetch(in.b + rb * h + line);
-        }
-      }
-      for (std::size_t r = 0; r < rows; ++r) {
-        const std::size_t e = start + r;
-        const float* __restrict pa = in.a + gather_row(in.i[e], n_a) * h;
-        const float* __restrict pb = in.b + gather_row(in.j[e], n_b) * h;
-        float* __restrict pg = g.data() + r * h;
-        // ((a[i] + b[j]) + pair w_pair) + geometry w_geometry
-        fma_small(t.data(), in.pair + e * in.n_pair, w.w_pair, in.n_pair, h);
-        for (std::size_t c = 0; c < h; ++c) pg[c] = (pa[c] + pb[c]) + t[c];
-        fma_small(t.data(), in.geometry + e * in.n_geometry, w.w_geometry, in.n_geometry, h);
-        for (std::size_t c = 0; c < h; ++c) pg[c] = pg[c] + t[c];
-        if (w.ln1_scale != nullptr) layer_norm_row(pg, h, w.ln1_scale, w.ln1_bias, w.ln_epsilon);
-        for (std::size_t c = 0; c < h; ++c) pg[c] = std::max(pg[c], 0.0F);
-      }
-      fma_rows<kH>(u.data(), g.data(), w_hidden_t, rows, h);
-      for (std::size_t r = 0; r < rows; ++r) {
-        float* __restrict pu = u.data() + r * h;
-        for (std::size_t c = 0; c < h; ++c) pu[c] = pu[c] + w.b_hidden[c];
-        if (w.ln2_scale != nullptr) layer_norm_row(pu, h, w.ln2_scale, w.ln2_bias, w.ln_epsilon);
-        float* __restrict po = out + (start + r) * h;
-        for (std::size_t c = 0; c < h; ++c) po[c] = std::max(pu[c], 0.0F);
-      }
-    }
-    return last;
-  };
-  constexpr std::size_t kParallelEdges = std::size_t{1} << 12;
-  return fill_edge_blocks(n_edges, n_edges >= kParallelEdges, fill);
-}
-
 }  // namespace
+
+std::size_t edge_update(float* out, const float* a, std::size_t n_a, const float* b, std::size_t n_b,
+                        const std::int64_t* i, const std::int64_t* j, const float* e, std::size_t n_edges,
+                        const EdgeUpdateWeights& w, const float* residual) {
+  const std::size_t h = w.width;
+  const EndHits hits{a, n_a, b, n_b, i, j};
+  const std::vector<float> w_out_t = transposed(w.w_out, h);
+  return with_width(h, [&](auto width) {
+    constexpr std::size_t kH = decltype(width)::value;
+    return for_each_edge_block(hits, h, n_edges,
+                               [&](std::size_t start, std::size_t rows, float* g, float* u) {
+                                 // g = (a[i] + b[j]) + e w_edge -> [LayerNorm] -> relu
+                                 fma_rows<kH>(u, e + start * h, w.w_edge, rows, h);
+                                 for (std::size_t r = 0; r < rows; ++r) {
+                                   float* __restrict pg = g + r * h;
+                                   hits.sum(pg, start + r, h, u + r * h);
+                                   if (w.ln_scale != nullptr)
+                                     layer_norm_row(pg, h, w.ln_scale, w.ln_bias, w.ln_epsilon);
+                                   for (std::size_t c = 0; c < h; ++c) pg[c] = std::max(pg[c], 0.0F);
+                                 }
+                                 // out = residual + (g w_out^T + b_out)
+                                 fma_rows<kH>(u, g, w_out_t.data(), rows, h);
+                                 for (std::size_t r = 0; r < rows; ++r) {
+                                   const float* __restrict pu = u + r * h;
+                                   float* __restrict po = out + (start + r) * h;
+                                   if (residual == nullptr) {
+                                     for (std::size_t c = 0; c < h; ++c) po[c] = pu[c] + w.b_out[c];
+                                   } else {
+                                     const float* __restrict pr = residual + (start + r) * h;
+                                     for (std::size_t c = 0; c < h; ++c) po[c] = pr[c] + (pu[c] + w.b_out[c]);
+                                   }
+                                 }
+                               });
+  });
+}
 
 std::size_t edge_encode(float* out, const EdgeEncoderInputs& in, std::size_t n_edges,
                         const EdgeEncoderWeights& w) {
   const std::size_t h = w.width;
-  if (h == 0) {
-    for (std::size_t k = 0; k < n_edges; ++k) {
-      if (gather_row(in.i[k], in.n_a) == in.n_a || gather_row(in.j[k], in.n_b) == in.n_b) return k;
-    }
-    return n_edges;
-  }
-  std::vector<float> w_hidden_t(h * h);
-  for (std::size_t r = 0; r < h; ++r) {
-    for (std::size_t c = 0; c < h; ++c) w_hidden_t[c * h + r] = w.w_hidden[r * h + c];
-  }
-  switch (h) {
-    case 32:
-      return edge_encode_blocks<32>(out, in, n_edges, w, w_hidden_t.data());
-    case 40:
-      return edge_encode_blocks<40>(out, in, n_edges, w, w_hidden_t.data());
-    case 48:
-      return edge_encode_blocks<48>(out, in, n_edges, w, w_hidden_t.data());
-    case 64:
-      return edge_encode_blocks<64>(out, in, n_edges, w, w_hidden_t.data());
-    default:
-      return edge_encode_blocks<0>(out, in, n_edges, w, w_hidden_t.data());
-  }
+  const EndHits hits{in.a, in.n_a, in.b, in.n_b, in.i, in.j};
+  const std::vector<float> w_hidden_t = transposed(w.w_hidden, h);
+  return with_width(h, [&](auto width) {
+    constexpr std::size_t kH = decltype(width)::value;
+    return for_each_edge_block(
+        hits, h, n_edges, [&](std::size_t start, std::size_t rows, float* g, float* u) {
+          for (std::size_t r = 0; r < rows; ++r) {
+            const std::size_t e = start + r;
+            float* __restrict pg = g + r * h;
+            float* __restrict t = u + r * h;  // scratch until the product below
+            // ((a[i] + b[j]) + pair w_pair) + geometry w_geometry -> [LayerNorm] -> relu
+            fma_small(t, in.pair + e * in.n_pair, w.w_pair, in.n_pair, h);
+            hits.sum(pg, e, h, t);
+            fma_small(t, in.geometry + e * in.n_geometry, w.w_geometry, in.n_geometry, h);
+            for (std::size_t c = 0; c < h; ++c) pg[c] = pg[c] + t[c];
+            if (w.ln1_scale != nullptr) layer_norm_row(pg, h, w.ln1_scale, w.ln1_bias, w.ln_epsilon);
+            for (std::size_t c = 0; c < h; ++c) pg[c] = std::max(pg[c], 0.0F);
+          }
+          // relu([LayerNorm](g w_hidden^T + b_hidden))
+          fma_rows<kH>(u, g, w_hidden_t.data(), rows, h);
+          for (std::size_t r = 0; r < rows; ++r) {
+            float* __restrict pu = u + r * h;
+            for (std::size_t c = 0; c < h; ++c) pu[c] = pu[c] + w.b_hidden[c];
+            if (w.ln2_scale != nullptr) layer_norm_row(pu, h, w.ln2_scale, w.ln2_bias, w.ln_epsilon);
+            float* __restrict po = out + (start + r) * h;
+            for (std::size_t c = 0; c < h; ++c) po[c] = std::max(pu[c], 0.0F);
+          }
+        });
+  });
 }
 
 namespace {
