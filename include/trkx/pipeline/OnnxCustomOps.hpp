@@ -48,9 +48,11 @@
 /// where a and b are the end hits' node projections. ONNX Runtime runs it as five to seven
 /// kernels, each a pass over [E,H] tensors (~170 MB each for all-pt's GNN at pile-up 200);
 /// this kernel works through blocks of 16 edges that stay in cache and writes the output
-/// once. Its products are ONNX Runtime's (MLAS's SGEMM order: each output a chain of fused
-/// multiply-adds over the inputs in order, starting from 0, the bias added after), so without
-/// LayerNorm the result equals the subgraph's exactly (ShippedModelsTest, models/gnn.onnx).
+/// once. Its products are ONNX Runtime's on CPUs with FMA (MLAS's SGEMM order: each output a
+/// chain of fused multiply-adds over the inputs in order, starting from 0, the bias added
+/// after; AVX2 and AVX-512 register-blocked, a portable std::fma loop otherwise), so without
+/// LayerNorm the result equals the subgraph's exactly (ShippedModelsTest: small GNN pairs in
+/// tests/pipeline/data; byte-identical held-out outputs of models/gnn.onnx).
 /// Its LayerNorm is the ONNX definition computed in two passes (the mean, then the mean of
 /// the squared deviations, each summed in 8 lanes) and differs from ONNX Runtime's CPU kernel
 /// by float rounding (~1e-7 relative; GNN scores within ~1e-5).
