@@ -277,6 +277,11 @@ def _replace_node(m: onnx.ModelProto, node: onnx.NodeProto, nodes: list[onnx.Nod
         m.graph.node.insert(pos + k, new)
 
 
+def _base_name(node: onnx.NodeProto, default: str) -> str:
+    """The name of the node a trkx node replaced (its own name without the "_trkx" suffix), or ``default``."""
+    return node.name[:-len("_trkx")] if node.name.endswith("_trkx") else (node.name or default)
+
+
 def _drop_unused_trkx_domain(m: onnx.ModelProto) -> None:
     """Removes the ai.trkx opset import when no node uses the domain any more."""
     if not any(nd.domain == TRKX_DOMAIN for nd in m.graph.node):
@@ -378,7 +383,7 @@ def from_trkx_gather_pair_add(m: onnx.ModelProto) -> int:
         a, b, i, j = node.input[:4]
         out = node.output[0]
         pair = out + "_pair" if len(node.input) > 4 else out
-        base = node.name[:-len("_trkx")] if node.name.endswith("_trkx") else (node.name or out)
+        base = _base_name(node, out)
         nodes = [onnx.helper.make_node("Gather", [a, i], [out + "_gather_a"], name=base + "_gather_a", axis=0),
                  onnx.helper.make_node("Gather", [b, j], [out + "_gather_b"], name=base + "_gather_b", axis=0),
                  onnx.helper.make_node("Add", [out + "_gather_a", out + "_gather_b"], [pair], name=base)]
@@ -601,7 +606,7 @@ def from_trkx_edge_geometry(m: onnx.ModelProto) -> int:
             continue
         ei, r, z, eta, cos_a, sin_a, dphi, mean, std = node.input
         pair_out, geometry_out = node.output
-        p = (node.name[:-len("_trkx")] if node.name.endswith("_trkx") else node.name or geometry_out) + "/"
+        p = _base_name(node, geometry_out) + "/"
         new: list[onnx.NodeProto] = []
 
         def op(kind: str, inputs: list[str], **attrs: Any) -> str:
@@ -770,7 +775,7 @@ def from_trkx_edge_update(m: onnx.ModelProto) -> int:
         scale, bias = (list(node.input[8:10]) + ["", ""])[:2]
         residual = e if _attr(node, "residual", 0) else ""
         out = node.output[0]
-        base = node.name[:-len("_trkx")] if node.name.endswith("_trkx") else node.name or out
+        base = _base_name(node, out)
         p = base + "/"
         new = [onnx.helper.make_node("MatMul", [e, w_edge], [p + "edge"], name=base),
                onnx.helper.make_node(TRKX_GATHER_PAIR_ADD, [a, b, i, j, p + "edge"], [p + "pair"], name=p + "pair",
@@ -878,7 +883,7 @@ def from_trkx_edge_encoder(m: onnx.ModelProto) -> int:
         a, b, i, j, pair, w_pair, geometry, w_geometry, w_hidden, b_hidden = node.input[:10]
         norms = list(node.input[10:14])
         out = node.output[0]
-        base = node.name[:-len("_trkx")] if node.name.endswith("_trkx") else node.name or out
+        base = _base_name(node, out)
         p = base + "/"
         eps = _attr(node, "epsilon", 1e-5)
         new = [onnx.helper.make_node("MatMul", [pair, w_pair], [p + "pair"], name=base),

@@ -526,6 +526,17 @@ std::string shape_text(const std::vector<std::int64_t>& s) {
   return t + "]";
 }
 
+// The error of an op whose edge `bad` has an end-hit index outside its n_a / n_b rows.
+Ort::Status bad_edge_status(const char* op, std::size_t bad, const std::int64_t* i, const std::int64_t* j,
+                            std::int64_t n_a, std::int64_t n_b) {
+  return Ort::Status(
+      (std::string("ai.trkx.") + op + ": edge " + std::to_string(bad) + " has indices (" +
+       std::to_string(i[bad]) + ", " + std::to_string(j[bad]) + ") outside [-" + std::to_string(n_a) + ", " +
+       std::to_string(n_a) + ") / [-" + std::to_string(n_b) + ", " + std::to_string(n_b) + ")")
+          .c_str(),
+      ORT_INVALID_ARGUMENT);
+}
+
 Ort::Status gather_pair_add_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom::Tensor<float>& b,
                                const Ort::Custom::Tensor<std::int64_t>& i,
                                const Ort::Custom::Tensor<std::int64_t>& j,
@@ -555,12 +566,7 @@ Ort::Status gather_pair_add_op(const Ort::Custom::Tensor<float>& a, const Ort::C
       gather_pair_add(out, pa, static_cast<std::size_t>(as[0]), pb, static_cast<std::size_t>(bs[0]), width,
                       i.Data(), j.Data(), n_edges, c.has_value() && width > 0 ? (*c)->Data() : nullptr);
   if (bad != n_edges) {
-    return Ort::Status(("ai.trkx.GatherPairAdd: edge " + std::to_string(bad) + " has indices (" +
-                        std::to_string(i.Data()[bad]) + ", " + std::to_string(j.Data()[bad]) +
-                        ") outside [-" + std::to_string(as[0]) + ", " + std::to_string(as[0]) + ") / [-" +
-                        std::to_string(bs[0]) + ", " + std::to_string(bs[0]) + ")")
-                           .c_str(),
-                       ORT_INVALID_ARGUMENT);
+    return bad_edge_status("GatherPairAdd", bad, i.Data(), j.Data(), as[0], bs[0]);
   }
   return Ort::Status{nullptr};
 }
@@ -698,12 +704,7 @@ struct EdgeUpdateOp {
         edge_update(out, pa, static_cast<std::size_t>(as[0]), pb, static_cast<std::size_t>(bs[0]), i.Data(),
                     j.Data(), pe, n_edges, w, residual ? pe : nullptr);
     if (bad != n_edges) {
-      return Ort::Status(("ai.trkx.EdgeUpdate: edge " + std::to_string(bad) + " has indices (" +
-                          std::to_string(i.Data()[bad]) + ", " + std::to_string(j.Data()[bad]) +
-                          ") outside [-" + std::to_string(as[0]) + ", " + std::to_string(as[0]) + ") / [-" +
-                          std::to_string(bs[0]) + ", " + std::to_string(bs[0]) + ")")
-                             .c_str(),
-                         ORT_INVALID_ARGUMENT);
+      return bad_edge_status("EdgeUpdate", bad, i.Data(), j.Data(), as[0], bs[0]);
     }
     return Ort::Status{nullptr};
   }
@@ -799,12 +800,8 @@ struct EdgeEncoderOp {
     }
     const std::size_t bad = edge_encode(out, in, n_edges, w);
     if (bad != n_edges) {
-      return Ort::Status(
-          ("ai.trkx.EdgeEncoder: edge " + std::to_string(bad) + " has indices (" + std::to_string(in.i[bad]) +
-           ", " + std::to_string(in.j[bad]) + ") outside [-" + std::to_string(in.n_a) + ", " +
-           std::to_string(in.n_a) + ") / [-" + std::to_string(in.n_b) + ", " + std::to_string(in.n_b) + ")")
-              .c_str(),
-          ORT_INVALID_ARGUMENT);
+      return bad_edge_status("EdgeEncoder", bad, in.i, in.j, static_cast<std::int64_t>(in.n_a),
+                             static_cast<std::int64_t>(in.n_b));
     }
     return Ort::Status{nullptr};
   }
