@@ -3,13 +3,14 @@
 import json
 import math
 
+import numpy as np
 import torch
 
 from trkx_train.data import (DataError, PreparedEvent, edge_keys, edge_loss_weight, edge_signal, is_true_pair,
                              load_event, load_events, signal_edges)
 from trkx_train.losses import contrastive_hinge_loss, weighted_bce
 from trkx_train.train import (TrainConfig, azimuth_wedge, choose_cut, choose_radius, cut_table, edge_scores,
-                              induced_subgraph, load_stage_model, train_stage)
+                              induced_subgraph, load_stage_model, teacher_agreement, train_stage)
 
 import pytest
 
@@ -116,7 +117,6 @@ def test_loader_rejects_broken_events(synthetic_data, tmp_path):
     with pytest.raises(DataError, match="meta.json"):
         load_events(tmp_path)
     import shutil
-    import numpy as np
     bad = tmp_path / "event000000001"
     shutil.copytree(train / "event000001000", bad)
     np.save(bad / "candidate_y.npy", np.zeros(3, np.float32))
@@ -251,7 +251,6 @@ def test_cut_pt_min_sizes_the_embedding_radius_on_fast_particles(synthetic_data,
 
 
 def test_gnn_operating_points_pick_the_cut_for_each_efficiency():
-    import numpy as np
     from trkx_train.evaluate import operating_points
 
     # 10 signal edges with scores 0.1..1.0, 2 slow true edges, 4 fakes
@@ -264,3 +263,42 @@ def test_gnn_operating_points_pick_the_cut_for_each_efficiency():
     assert math.isclose(rows[0.9]["purity"], 10 / 13)
     # 50%: cut 0.6; kept: 5 signal + the slow 0.95 + fakes 0.99, 0.85, 0.65
     assert rows[0.5]["cut"] == 0.6 and math.isclose(rows[0.5]["purity"], 6 / 9)
+
+
+def test_teacher_agreement_matches_true_edges_then_counts_edges():
+    # teacher passes edges 0, 1, 2 at 0.5 (true: 0 and 2); the student passes the same two true
+    # edges from its cut 0.6 (the lower of its scores on those two) and then 3 edges: 0, 2 and 4
+    t = torch.tensor([0.9, 0.8, 0.7, 0.1, 0.2, 0.3])
+    s = torch.tensor([0.95, 0.1, 0.6, 0.2, 0.7, 0.3])
+    y = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+    a = teacher_agreement(s, t, y, 0.5)
+    assert a["match_cut"] == pytest.approx(0.6)
+    assert a["edges_vs_teacher"] == pytest.approx(3 / 3)
+    assert a["teacher_kept"] == pytest.approx(2 / 3)
+    # a student equal to the teacher passes exactly the teacher's edges
+    same = teacher_agreement(t, t, y, 0.5)
+    assert same["edges_vs_teacher"] == 1.0 and same["teacher_kept"] == 1.0
+
+
+def test_distillation_learns_the_teachers_scores(synthetic_data, tmp_path):
+    train, val = synthetic_data
+    teacher = tmp_path / "teacher"
+    train_stage("filter", train, val, teacher, tc(epochs=3), SMALL["filter"])
+    student = tmp_path / "student"
+    res = train_stage("filter", train, val, student, tc(epochs=3, distill_from=str(teacher), distill_cut=0.5),
+                      {"hidden": 8, "n_layers": 2})
+    # the teacher's scores are cached per event and are its scores
+    model, _ = load_stage_model(teacher)
+    ev = load_events(train, "candidate")[0]
+    cached = torch.from_numpy(np.load(student / "teacher" / "train" / f"event{ev.event_id:09d}.npy"))
+    assert torch.allclose(cached, edge_scores(model, ev), atol=1e-6)
+    ls = losses(student)
+    assert ls[-1] < ls[0], ls
+    # the saved student is shifted onto the teacher's probability scale (-log pos_weight)
+    assert torch.load(student / "checkpoint.pt")["teacher_bias_shift"] == pytest.approx(-math.log(res["pos_weight"]))
+    agree = res["teacher"]
+    assert agree["from"] == str(teacher) and agree["cut"] == 0.5
+    assert 0.5 < agree["teacher_kept"] <= 1.0 and agree["edges_vs_teacher"] > 0
+    assert "teacher_kept" in json.loads((student / "metrics.jsonl").read_text().splitlines()[-1])
+    with pytest.raises(ValueError, match="only the filter"):
+        train_stage("gnn", train, val, tmp_path / "g", tc(epochs=1, distill_from=str(teacher)), SMALL["gnn"])

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export PYTHONPATH=$PWD/python OMP_WAIT_POLICY=PASSIVE
 py=.deps/venv/bin/python
-trkx=build/release/apps/trkx/trkx
+trkx=${TRKX:-build/release/apps/trkx/trkx}  # TRKX: another build of trkx (e.g. build/ci/apps/trkx/trkx)
 
 # start_models RUN BASE: RUN/models becomes a copy of the model set BASE (the export then replaces
 # one network and its pipeline.json entry).
