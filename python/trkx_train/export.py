@@ -695,6 +695,16 @@ class _Chain:
                 self.m.opset_import.append(onnx.helper.make_opsetid(TRKX_DOMAIN, 1))
         return n
 
+    def gather_pair_adds_with_matmul(self):
+        """Each GatherPairAdd whose edge term (its fifth input) is a MatMul read by it alone, as
+        (GatherPairAdd, MatMul): where the edge-network matchers start."""
+        for gpa in [x for x in self.m.graph.node if x.op_type == TRKX_GATHER_PAIR_ADD and x.domain == TRKX_DOMAIN]:
+            if len(gpa.input) != 5:
+                continue
+            mm = self.producer.get(gpa.input[4])
+            if self.plain(mm, "MatMul") and self.only_reader(mm.output[0]) is gpa:
+                yield gpa, mm
+
     def linear(self, node: onnx.NodeProto | None, x: str, h: int) -> bool:
         """A Linear layer h -> h on ``x`` as exported: Gemm(x, W [h,h], b [h], transB=1)."""
         return self.plain(node, "Gemm") and len(node.input) == 3 and node.input[0] == x \
@@ -719,12 +729,7 @@ def to_trkx_edge_update(m: onnx.ModelProto) -> int:
     :func:`from_trkx_edge_update` puts the subgraphs back."""
     g = _Chain(m)
     n = 0
-    for gpa in [x for x in m.graph.node if x.op_type == TRKX_GATHER_PAIR_ADD and x.domain == TRKX_DOMAIN]:
-        if len(gpa.input) != 5:
-            continue
-        mm = g.producer.get(gpa.input[4])
-        if not g.plain(mm, "MatMul") or g.only_reader(mm.output[0]) is not gpa:
-            continue
+    for gpa, mm in g.gather_pair_adds_with_matmul():
         e, w_edge = mm.input
         wd = g.dims(w_edge)
         if wd is None or len(wd) != 2 or wd[0] != wd[1]:
@@ -816,12 +821,7 @@ def to_trkx_edge_encoder(m: onnx.ModelProto) -> int:
         return 0  # not a GNN
     g = _Chain(m)
     n = 0
-    for gpa in [x for x in m.graph.node if x.op_type == TRKX_GATHER_PAIR_ADD and x.domain == TRKX_DOMAIN]:
-        if len(gpa.input) != 5:
-            continue
-        mp = g.producer.get(gpa.input[4])
-        if not g.plain(mp, "MatMul") or g.only_reader(mp.output[0]) is not gpa:
-            continue
+    for gpa, mp in g.gather_pair_adds_with_matmul():
         pd = g.dims(mp.input[1])
         if pd is None or len(pd) != 2:
             continue
