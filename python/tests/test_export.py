@@ -271,3 +271,41 @@ def test_pipeline_json_fields(tmp_path):
     assert doc["track_selection"] == {"min_track_hits": 7} and doc["gnn"]["cut"] == 0.6
     with pytest.raises(ExportError, match="node_features"):
         update_pipeline_json(tmp_path, FEATURES[:3], "gnn", {"file": "gnn.onnx", "cut": 0.5})
+
+
+def test_hit_encoder_filter_splits_into_a_hit_part_and_an_edge_part(synthetic_data, tmp_path):
+    """A filter with a hit encoder (FilterConfig.node_layers) exports as the whole network and as
+    its hit part + edge part (split_hit_part): the hit part reads only node_features and gives
+    [N, w] rows (the encoder's projections among them), the edge part reads those and edge_index,
+    and the two in turn score every edge as the whole network does; the whole network still
+    matches PyTorch; a network whose output does not depend on edge_index is refused."""
+    from trkx_train.export import SPLIT_FILES, run_split_onnx, split_hit_part, write_split
+
+    train, _ = synthetic_data
+    ev = load_events(train, "candidate", limit=1)[0]
+    cfg = FilterConfig(hidden=16, n_layers=1, layer_norm=False, node_layers=2, node_hidden=24)
+    model = trained_like(EdgeFilterNet(FEATURES, cfg), ev.x)
+    model.norm.set_edge_stats(ev.x, ev.edges)
+    with torch.no_grad():  # scores spread over (0, 1), not all saturated
+        model.rest[-1].bias.fill_(0.0)
+    f = export_model("filter", model, FEATURES, tmp_path / "filter.onnx")
+    assert compare_torch_onnx("filter", model, f, ev.x, ev.edges)["max_abs_diff"] < 1e-4
+    written = write_split(f, tmp_path)
+    assert written == {"hits_file": SPLIT_FILES["hits"], "edges_file": SPLIT_FILES["edges"]}
+    hits = onnx.load(str(tmp_path / written["hits_file"]))
+    edges = onnx.load(str(tmp_path / written["edges_file"]))
+    assert [i.name for i in hits.graph.input] == ["node_features"]
+    widths = {o.name: o.type.tensor_type.shape.dim[1].dim_value for o in hits.graph.output}
+    assert sorted(widths.values()).count(16) == 2  # the first layer's projections of each hit
+    assert [i.name for i in edges.graph.input] == list(widths) + ["edge_index"]
+    assert not any(n.op_type == "Gemm" and "node_encoder" in n.name for n in edges.graph.node)
+    feeds = {"node_features": ev.x.numpy(), "edge_index": ev.edges.numpy()}
+    whole = run_onnx(f, feeds)
+    split = run_split_onnx(tmp_path / written["hits_file"], tmp_path / written["edges_file"], feeds)
+    assert 0.01 < float(whole.std())  # real scores, not a constant
+    np.testing.assert_allclose(split, whole, atol=1e-6)
+    # an output that does not depend on edge_index: nothing to split
+    m = onnx.load(str(f))
+    bad = helper.make_model(helper.make_graph([], "g", list(m.graph.input), [m.graph.input[0]]))
+    with pytest.raises(ExportError, match="edge_index"):
+        split_hit_part(bad)

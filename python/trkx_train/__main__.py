@@ -17,10 +17,12 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from . import data as D
-from .export import (ExportError, compare_torch_onnx, export_stage, pipeline_entry, update_pipeline_json)
+from .export import (ExportError, compare_torch_onnx, export_stage, pipeline_entry, run_onnx, run_split_onnx,
+                     update_pipeline_json)
 from .models import STAGES
 from .train import TrainConfig, config_from_args, load_stage_model, train_stage
 
@@ -70,6 +72,16 @@ def cmd_export(a: argparse.Namespace) -> int:
         print(f"[export] {stage}: ONNX Runtime vs PyTorch on {what}: max |diff| = {check['max_abs_diff']:.3g}")
         if not check["max_abs_diff"] <= TOLERANCE:
             raise ExportError(f"{stage}: ONNX Runtime and PyTorch differ by {check['max_abs_diff']} > {TOLERANCE}")
+        if "split" in info:  # the hit and edge parts against the whole network
+            feeds = {"node_features": x.numpy(), "edge_index": edges.numpy()}
+            models = Path(a.models)
+            whole = run_onnx(models / info["file"], feeds)
+            split = run_split_onnx(models / info["split"]["hits_file"], models / info["split"]["edges_file"], feeds)
+            check["split_max_abs_diff"] = float(np.abs(split - whole).max()) if whole.size else 0.0
+            print(f"[export] {stage}: hit + edge parts vs the whole network: max |diff| = "
+                  f"{check['split_max_abs_diff']:.3g}")
+            if not check["split_max_abs_diff"] <= TOLERANCE:
+                raise ExportError(f"{stage}: the split network differs by {check['split_max_abs_diff']}")
     overrides = json.loads(a.entry) if a.entry else None
     r = info["result"]
     prov = {stage: {"epochs": r["epochs_completed"], "epochs_planned": r["epochs_planned"],

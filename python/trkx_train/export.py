@@ -916,6 +916,130 @@ def from_trkx_edge_encoder(m: onnx.ModelProto) -> int:
 MAX_THREADS_KEY = "trkx_max_intra_op_threads"  # read by trkx::OnnxModel (OnnxRuntime.hpp)
 
 
+SPLIT_FILES = {"hits": "filter-hits.onnx", "edges": "filter-edges.onnx"}
+
+
+def split_hit_part(m: onnx.ModelProto) -> tuple[onnx.ModelProto, onnx.ModelProto]:
+    """Splits an edge network (inputs ``node_features`` and ``edge_index``) into its hit part and
+    its edge part: the hit part holds every node that depends on ``node_features`` but not on
+    ``edge_index`` (per-hit work: the input transform, a hit encoder, the first layer's
+    projections of each hit) and returns, as its outputs, the [N, w] tensors the edge part reads;
+    the edge part takes those (same names) and ``edge_index`` and computes ``edge_score``.
+    trkx then runs the hit part once per event and the edge part per chunk of edges, instead of
+    the whole network per chunk (where a hit's work is repeated for every chunk it appears in).
+    The hit part must be row-wise (hit i's outputs depend on hit i's features only), true of
+    the networks here. Constant nodes go to whichever part reads them (both, if both do).
+    Raises ExportError if the output does not depend on ``edge_index`` or a crossing tensor has
+    no static width."""
+    graph = m.graph
+    names = [i.name for i in graph.input]
+    if names != ["node_features", "edge_index"]:
+        raise ExportError(f"split_hit_part: inputs {names}, expected ['node_features', 'edge_index']")
+    producer = {o: k for k, n in enumerate(graph.node) for o in n.output}
+    deps: dict[str, frozenset[str]] = {"node_features": frozenset({"hits"}), "edge_index": frozenset({"edges"})}
+    node_deps: list[frozenset[str]] = []
+    for n in graph.node:  # exported graphs are in topological order
+        d = frozenset().union(*(deps.get(i, frozenset()) for i in n.input if i))
+        node_deps.append(d)
+        for o in n.output:
+            deps[o] = d
+    side = ["edges" if "edges" in d else "hits" if d else "const" for d in node_deps]
+    crossing: list[str] = []
+    for k, n in enumerate(graph.node):
+        if side[k] != "edges":
+            continue
+        for i in n.input:
+            if i and (i == "node_features" or (i in producer and side[producer[i]] == "hits")) \
+                    and i not in crossing:
+                crossing.append(i)
+    outputs = [o.name for o in graph.output]
+    if any(o not in producer or side[producer[o]] != "edges" for o in outputs):
+        raise ExportError(f"split_hit_part: the outputs {outputs} do not all depend on edge_index")
+
+    def reads(part: str) -> set[str]:
+        return {i for k, n in enumerate(graph.node) if side[k] == part for i in n.input}
+
+    def part_nodes(part: str) -> list[onnx.NodeProto]:
+        wanted = reads(part)
+        return [n for k, n in enumerate(graph.node)
+                if side[k] == part or (side[k] == "const" and any(o in wanted for o in n.output))]
+
+    def make(nodes: list[onnx.NodeProto], inputs: list[onnx.ValueInfoProto],
+             outs: list[onnx.ValueInfoProto], name: str) -> onnx.ModelProto:
+        used = {i for n in nodes for i in n.input}
+        inits = [t for t in graph.initializer if t.name in used]
+        g = onnx.helper.make_graph(nodes, name, inputs, outs, inits)
+        part = onnx.helper.make_model(g, opset_imports=list(m.opset_import), producer_name=m.producer_name)
+        part.ir_version = m.ir_version
+        for p in m.metadata_props:
+            part.metadata_props.add().CopyFrom(p)
+        return part
+
+    features = next(i for i in graph.input if i.name == "node_features")
+    hit_nodes = part_nodes("hits")
+    # node_features itself read by the edge part: passed through under its own output name
+    hit_names = {c: (c if c != "node_features" else "node_features_rows") for c in crossing}
+    if "node_features" in crossing:
+        hit_nodes.append(onnx.helper.make_node("Identity", ["node_features"], ["node_features_rows"],
+                                               name="node_features_rows"))
+    hits = make(hit_nodes, [features], [onnx.helper.make_tensor_value_info(hit_names[c], onnx.TensorProto.FLOAT,
+                                                                        None) for c in crossing], "hits")
+    inferred = onnx.shape_inference.infer_shapes(hits)
+    known = {vi.name: vi for vi in list(inferred.graph.value_info) + list(inferred.graph.output)}
+    outs = []
+    for c in crossing:
+        vi = known.get(hit_names[c]) if c != "node_features" else features
+        dims = list(vi.type.tensor_type.shape.dim) if vi is not None else []
+        if vi is None or vi.type.tensor_type.elem_type != onnx.TensorProto.FLOAT or len(dims) != 2 \
+                or not dims[1].HasField("dim_value"):
+            raise ExportError(f"split_hit_part: the hit part's output {c} is not float32 [N, w] with a static w")
+        outs.append(onnx.helper.make_tensor_value_info(hit_names[c], onnx.TensorProto.FLOAT,
+                                                       ["n_nodes", int(dims[1].dim_value)]))
+    del hits.graph.output[:]
+    hits.graph.output.extend(outs)
+    edge_nodes = []
+    for n in part_nodes("edges"):
+        moved = onnx.NodeProto()
+        moved.CopyFrom(n)
+        for j, i in enumerate(moved.input):
+            if i == "node_features":
+                moved.input[j] = hit_names[i]
+        edge_nodes.append(moved)
+    edge_index = next(i for i in graph.input if i.name == "edge_index")
+    edges = make(edge_nodes, outs + [edge_index], list(graph.output), "edges")
+    for part in (hits, edges):
+        used = {n.domain for n in part.graph.node}
+        keep = [o for o in part.opset_import if o.domain in ("", "ai.onnx") or o.domain in used]
+        del part.opset_import[:]
+        part.opset_import.extend(keep)
+    onnx.checker.check_model(hits)
+    return hits, edges
+
+
+def write_split(model_file: Path, out_dir: Path, files: dict[str, str] | None = None) -> dict[str, str]:
+    """Writes the hit and edge parts of the edge network in ``model_file`` (:func:`split_hit_part`)
+    into ``out_dir`` as ``files`` (default SPLIT_FILES; atomically); returns {"hits_file", "edges_file"}."""
+    hits, edges = split_hit_part(onnx.load(str(model_file)))
+    written = {}
+    for key, part in (("hits", hits), ("edges", edges)):
+        dst = Path(out_dir) / (files or SPLIT_FILES)[key]
+        tmp = dst.with_suffix(".onnx.tmp")
+        onnx.save(part, str(tmp))
+        os.replace(tmp, dst)
+        written[f"{key}_file"] = dst.name
+    return written
+
+
+def run_split_onnx(hits_file: Path, edges_file: Path, inputs: dict[str, np.ndarray], threads: int = 2) -> np.ndarray:
+    """Runs a split edge network (:func:`write_split`) in ONNX Runtime the way trkx does: the hit
+    part on every hit, then the edge part on its outputs and the edges."""
+    hits = ort_session(hits_file, threads)
+    rows = hits.run(None, {"node_features": inputs["node_features"]})
+    feeds = {o.name: r for o, r in zip(hits.get_outputs(), rows)}
+    feeds["edge_index"] = inputs["edge_index"]
+    return ort_session(edges_file, threads).run(None, feeds)[0]
+
+
 def _drop_metadata(m: onnx.ModelProto, key: str) -> None:
     keep = [p for p in m.metadata_props if p.key != key]
     del m.metadata_props[:]
@@ -1098,8 +1222,11 @@ def export_stage(stage_dir: Path, models_dir: Path) -> dict[str, Any]:
     stage = spec["stage"]
     result = json.loads((stage_dir / "result.json").read_text())
     out = export_model(stage, model, spec["node_features"], Path(models_dir) / FILES[stage])
-    return {"file": out.name, "stage": stage, "node_features": spec["node_features"], "result": result,
+    info = {"file": out.name, "stage": stage, "node_features": spec["node_features"], "result": result,
             "spec": spec}
+    if getattr(model, "node_encoder", None) is not None:  # a filter with a hit encoder: also split
+        info["split"] = write_split(out, Path(models_dir))
+    return info
 
 
 def update_pipeline_json(models_dir: Path, node_features: list[str], stage: str, entry: dict[str, Any],
@@ -1136,6 +1263,7 @@ def pipeline_entry(info: dict[str, Any], overrides: dict[str, Any] | None = None
              "max_neighbours": int(r["max_neighbours"])}
     else:
         e = {"file": info["file"], "cut": round(float(r["cut"]), 6)}
+    e.update(info.get("split", {}))
     if info["stage"] == "gnn":
         # An interaction network's edge score depends on the graph within n_steps hops of the
         # edge's hits (one hop per message-passing step): trkx may then classify the graph in

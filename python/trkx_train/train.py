@@ -314,7 +314,9 @@ def edge_scores(model, ev: D.PreparedEvent, chunk: int = 32768) -> torch.Tensor:
     model.eval()
     with torch.no_grad():
         if model.__class__.__name__ == "EdgeFilterNet":
-            out = [torch.sigmoid(model(ev.x, ev.edges[:, i:i + chunk])) for i in range(0, ev.edges.shape[1], chunk)]
+            hits = model.encode_hits(ev.x)  # once per event, not per chunk
+            out = [torch.sigmoid(model.score_edges(ev.x, hits, ev.edges[:, i:i + chunk]))
+                   for i in range(0, ev.edges.shape[1], chunk)]
             return torch.cat(out) if out else torch.zeros(0)
         return torch.sigmoid(model(ev.x, ev.edges))
 

@@ -16,13 +16,36 @@
 
 namespace trkx {
 
-EdgeClassifier::EdgeClassifier(const std::filesystem::path& file, std::size_t n_features, Config config)
+EdgeClassifier::EdgeClassifier(const std::filesystem::path& file, std::size_t n_features, Config config,
+                               const std::filesystem::path& hits_file)
     : config_(config), n_features_(n_features) {
   const auto f = static_cast<std::int64_t>(n_features);
   TensorSpec score{"edge_score", ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, {-1}};
   score.allow_trailing_unit_dim = true;
-  const std::vector<TensorSpec> inputs{{"node_features", ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, {-1, f}},
-                                       {"edge_index", ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, {2, -1}}};
+  const TensorSpec features{"node_features", ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, {-1, f}};
+  std::vector<TensorSpec> inputs{features};
+  if (!hits_file.empty()) {
+    // The hit part: every output a float [N, w] tensor, which the edge part takes as its inputs.
+    OnnxConfig hits = config_.onnx;
+    if (!hits.profile_prefix.empty()) hits.profile_prefix += "-hits";
+    hits_model_ = std::make_unique<OnnxModel>(hits_file, hits, std::vector<TensorSpec>{features},
+                                              std::vector<TensorSpec>{}, /*all_outputs=*/true);
+    inputs.clear();
+    const auto& names = hits_model_->output_names();
+    if (names.empty()) throw ModelError(hits_file.string() + ": the hit part has no outputs");
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      const auto& shape = hits_model_->output_shape(k);
+      if (hits_model_->output_type(k) != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT || shape.size() != 2 ||
+          shape[1] <= 0) {
+        throw ModelError(hits_file.string() + ": hit-part output '" + names[k] + "' is " +
+                         describe(hits_model_->output_type(k), shape) +
+                         ", expected float32 [N, w] with a static width w");
+      }
+      hit_widths_.push_back(static_cast<std::size_t>(shape[1]));
+      inputs.push_back({names[k], ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, {-1, shape[1]}});
+    }
+  }
+  inputs.push_back({"edge_index", ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, {2, -1}});
   model_ = std::make_unique<OnnxModel>(file, config_.onnx, inputs, std::vector<TensorSpec>{score});
   if (config_.partitions > 1 && config_.whole_graph_threads > 1) {
     OnnxConfig whole = config_.onnx;
@@ -69,6 +92,8 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
   workspace->parts = 0;
   workspace->part_edges = 0;
   try {
+    if (hits_model_) run_hits(features, *workspace);
+    const auto* hit_rows = hits_model_ ? &workspace->hit_rows : nullptr;
     if (partition) {
       classify_partitioned(features, edges, *workspace, out);
     } else {
@@ -79,7 +104,7 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
           [&](std::size_t c, Workspace& lane) {
             const std::size_t begin = c * chunk;
             classify_chunk(features, edges, begin, std::min(chunk, n_edges - begin), c + 1 == n_chunks, lane,
-                           out);
+                           out, nullptr, hit_rows);
           });
       for (auto& lane : lanes) {
         workspace->runs += std::exchange(lane->runs, 0);
@@ -98,6 +123,7 @@ EdgeList EdgeClassifier::classify(const Matrix& features, const EdgeList& edges,
 
 void EdgeClassifier::classify_partitioned(const Matrix& features, const EdgeList& edges, Workspace& ws,
                                           EdgeList& out) const {
+  const auto* hit_rows = hits_model_ ? &ws.hit_rows : nullptr;
   const std::size_t n_edges = edges.size();
   const std::size_t n_nodes = features.rows;
   const std::size_t col = config_.partition_column;
@@ -196,7 +222,7 @@ void EdgeClassifier::classify_partitioned(const Matrix& features, const EdgeList
         model_->file().filename().string(), n_parts, static_cast<double>(held) / static_cast<double>(n_edges),
         n_edges, whole_model_->config().intra_op_threads);
     if (!ws.whole) ws.whole = make_workspace();
-    classify_chunk(features, edges, 0, n_edges, true, *ws.whole, out, whole_model_.get());
+    classify_chunk(features, edges, 0, n_edges, true, *ws.whole, out, whole_model_.get(), hit_rows);
     ws.runs += std::exchange(ws.whole->runs, 0);
     ws.nodes_fed += std::exchange(ws.whole->nodes_fed, 0);
     if (config_.onnx.memory != OrtMemoryMode::kArena) release_buffers(*ws.whole);
@@ -221,7 +247,7 @@ void EdgeClassifier::classify_partitioned(const Matrix& features, const EdgeList
         lane.part_edge_id.push_back(e);
       }
       lane.part.score.assign(lane.part.size(), 0.0F);
-      classify_chunk(features, lane.part, 0, lane.part.size(), true, lane, lane.part);
+      classify_chunk(features, lane.part, 0, lane.part.size(), true, lane, lane.part, nullptr, hit_rows);
       for (std::size_t j = 0; j < lane.part_edge_id.size(); ++j) {
         const std::size_t e = lane.part_edge_id[j];
         if (owner[e] == k) out.score[e] = lane.part.score[j];
@@ -241,16 +267,53 @@ void EdgeClassifier::release_buffers(Workspace& ws) {
   std::vector<std::int32_t>().swap(ws.node_slot);
   std::vector<std::int64_t>().swap(ws.chunk_nodes);
   std::vector<float>().swap(ws.chunk_features);
+  std::vector<std::vector<float>>().swap(ws.hit_rows);
+}
+
+void EdgeClassifier::run_hits(const Matrix& features, Workspace& ws) const {
+  const OnnxModel& m = *hits_model_;
+  const std::size_t n = features.rows;
+  auto& rows = ws.hit_rows;
+  rows.resize(hit_widths_.size());
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    if (rows[k].size() < n * hit_widths_[k]) rows[k].resize(n * hit_widths_[k]);  // grow-only
+  }
+  const std::size_t chunk = std::max<std::size_t>(1, config_.hit_rows);
+  const std::size_t n_chunks = (n + chunk - 1) / chunk;
+  const auto& mem = m.cpu_memory();
+  detail::for_each_chunk_on_lanes(
+      n_chunks, config_.chunk_threads, ws, ws.lanes, [this] { return make_workspace(); },
+      [&](std::size_t c, Workspace& /*lane*/) {
+        const std::size_t begin = c * chunk;
+        const std::size_t count = std::min(chunk, n - begin);
+        const std::array<std::int64_t, 2> in_shape = {static_cast<std::int64_t>(count),
+                                                      static_cast<std::int64_t>(n_features_)};
+        // ORT never writes to inputs; the const_cast only satisfies the C API.
+        auto input = Ort::Value::CreateTensor<float>(
+            mem, const_cast<float*>(features.data.data() + begin * n_features_), count * n_features_,
+            in_shape.data(), 2);
+        std::vector<Ort::Value> outputs;
+        outputs.reserve(rows.size());
+        for (std::size_t k = 0; k < rows.size(); ++k) {
+          const std::array<std::int64_t, 2> shape = {static_cast<std::int64_t>(count),
+                                                     static_cast<std::int64_t>(hit_widths_[k])};
+          outputs.push_back(Ort::Value::CreateTensor<float>(mem, rows[k].data() + begin * hit_widths_[k],
+                                                            count * hit_widths_[k], shape.data(), 2));
+        }
+        m.session().Run(m.run_options(c + 1 == n_chunks), m.input_names().data(), &input, 1,
+                        m.output_names().data(), outputs.data(), outputs.size());
+      });
 }
 
 void EdgeClassifier::classify_chunk(const Matrix& features, const EdgeList& edges, std::size_t start,
                                     std::size_t n, bool last, Workspace& ws, EdgeList& out,
-                                    const OnnxModel* model) const {
+                                    const OnnxModel* model,
+                                    const std::vector<std::vector<float>>* hit_rows) const {
   const OnnxModel& m = model != nullptr ? *model : *model_;
   Ort::Session& session = m.session();
   const auto& mem = m.cpu_memory();
   const auto n_cols = static_cast<std::int64_t>(n_features_);
-  const bool compact = config_.compact_nodes;
+  const bool compact = config_.compact_nodes && hit_rows == nullptr;
   if (ws.edge_index.size() < 2 * n) ws.edge_index.resize(2 * n);  // grow-only
   if (compact && ws.node_slot.size() < features.rows) ws.node_slot.resize(features.rows, -1);
   const bool rank2 = m.output_rank(0) == 2;
@@ -290,13 +353,23 @@ void EdgeClassifier::classify_chunk(const Matrix& features, const EdgeList& edge
     std::memcpy(index + n, edges.dst.data() + start, n * sizeof(std::int64_t));
   }
   ws.nodes_fed += static_cast<std::size_t>(n_rows);
-  const std::array<std::int64_t, 2> feature_shape = {n_rows, n_cols};
-  // ORT never writes to inputs; the const_cast only satisfies the C API.
-  auto feature_tensor = Ort::Value::CreateTensor<float>(mem, const_cast<float*>(node_data),
-                                                        static_cast<std::size_t>(n_rows) * n_features_,
-                                                        feature_shape.data(), 2);
+  // The node inputs (the features, or a split network's hit-part outputs), then edge_index, in
+  // the order of m.input_names(). ORT never writes to inputs; the const_cast only satisfies the C API.
+  std::vector<Ort::Value> inputs;
+  if (hit_rows == nullptr) {
+    const std::array<std::int64_t, 2> feature_shape = {n_rows, n_cols};
+    inputs.push_back(Ort::Value::CreateTensor<float>(mem, const_cast<float*>(node_data),
+                                                     static_cast<std::size_t>(n_rows) * n_features_,
+                                                     feature_shape.data(), 2));
+  } else {
+    for (std::size_t k = 0; k < hit_rows->size(); ++k) {
+      const std::array<std::int64_t, 2> shape = {n_rows, static_cast<std::int64_t>(hit_widths_[k])};
+      inputs.push_back(Ort::Value::CreateTensor<float>(mem, const_cast<float*>((*hit_rows)[k].data()),
+                                                       features.rows * hit_widths_[k], shape.data(), 2));
+    }
+  }
   const std::array<std::int64_t, 2> index_shape = {2, static_cast<std::int64_t>(n)};
-  auto index_tensor = Ort::Value::CreateTensor<std::int64_t>(mem, index, 2 * n, index_shape.data(), 2);
+  inputs.push_back(Ort::Value::CreateTensor<std::int64_t>(mem, index, 2 * n, index_shape.data(), 2));
   const std::array<std::int64_t, 2> score_shape = {static_cast<std::int64_t>(n), 1};
   if (config_.onnx.io_binding) {
     auto& binding = *ws.binding;
@@ -304,15 +377,13 @@ void EdgeClassifier::classify_chunk(const Matrix& features, const EdgeList& edge
         Ort::Value::CreateTensor<float>(mem, out.score.data() + start, n, score_shape.data(), rank2 ? 2 : 1);
     binding.ClearBoundInputs();
     binding.ClearBoundOutputs();
-    binding.BindInput(m.input_names()[0], feature_tensor);
-    binding.BindInput(m.input_names()[1], index_tensor);
+    for (std::size_t k = 0; k < inputs.size(); ++k) binding.BindInput(m.input_names()[k], inputs[k]);
     binding.BindOutput(m.output_names()[0], score_tensor);
     session.Run(m.run_options(last), binding);
     binding.ClearBoundInputs();
     binding.ClearBoundOutputs();
   } else {
-    std::array<Ort::Value, 2> inputs = {std::move(feature_tensor), std::move(index_tensor)};
-    auto outputs = session.Run(m.run_options(last), m.input_names().data(), inputs.data(), 2,
+    auto outputs = session.Run(m.run_options(last), m.input_names().data(), inputs.data(), inputs.size(),
                                m.output_names().data(), 1);
     const auto count = outputs[0].GetTensorTypeAndShapeInfo().GetElementCount();
     if (count != n) {

@@ -41,10 +41,11 @@ T number(const nlohmann::json& object, const std::string& key, const std::string
 }
 
 std::filesystem::path model_file(const nlohmann::json& entry, const std::string& stage,
-                                 const std::filesystem::path& dir, const std::string& file) {
-  const auto& v = field(entry, "file", stage + ".", file);
+                                 const std::filesystem::path& dir, const std::string& file,
+                                 const std::string& key = "file") {
+  const auto& v = field(entry, key, stage + ".", file);
   if (!v.is_string())
-    throw ModelError(file + ": field '" + stage + ".file' must be a string, found " + v.dump());
+    throw ModelError(file + ": field '" + stage + "." + key + "' must be a string, found " + v.dump());
   std::filesystem::path p = v.get<std::string>();
   return p.is_absolute() ? p : dir / p;
 }
@@ -112,6 +113,28 @@ ModelSet ModelSet::load(const std::filesystem::path& dir, bool require_files) {
     }
     if (e.contains("receptive_hops")) {
       entry.receptive_hops = number<std::size_t>(e, "receptive_hops", std::string(stage) + ".", file);
+    }
+    if (e.contains("hits_file") != e.contains("edges_file")) {
+      throw ModelError(
+          file + ": '" + std::string(stage) + "' names " +
+          (e.contains("hits_file") ? "hits_file without edges_file" : "edges_file without hits_file") +
+          " (a split network needs both parts)");
+    }
+    if (e.contains("hits_file")) {
+      entry.hits_file = model_file(e, stage, dir, file, "hits_file");
+      entry.edges_file = model_file(e, stage, dir, file, "edges_file");
+      for (const auto* part : {&entry.hits_file, &entry.edges_file}) {
+        if (std::filesystem::is_regular_file(*part)) continue;
+        if (require_files) {
+          throw ModelError(file + ": the " + std::string(stage) + " model's part " + part->string() +
+                           " does not exist");
+        }
+        TRKX_LOG_INFO("{}: {} missing; the {} runs as the whole network {}", file, part->string(), stage,
+                      entry.file.string());
+        entry.hits_file.clear();
+        entry.edges_file.clear();
+        break;
+      }
     }
     if (present(entry.file, stage)) (std::string(stage) == "filter" ? set.filter : set.gnn) = entry;
   }

@@ -127,7 +127,8 @@ std::string describe(ONNXTensorElementDataType type, const std::vector<std::int6
 }
 
 OnnxModel::OnnxModel(const std::filesystem::path& file, const OnnxConfig& config,
-                     const std::vector<TensorSpec>& inputs, const std::vector<TensorSpec>& outputs)
+                     const std::vector<TensorSpec>& inputs, const std::vector<TensorSpec>& outputs,
+                     bool all_outputs)
     : file_(file), config_(config) {
   if (!std::filesystem::is_regular_file(file)) throw ModelError(file.string() + ": model file not found");
   Ort::SessionOptions options;
@@ -234,7 +235,16 @@ OnnxModel::OnnxModel(const std::filesystem::path& file, const OnnxConfig& config
     }
     check(file, "output", spec, *match);
     output_names_.push_back(spec.name);
-    output_ranks_.push_back(match->shape.size());
+    output_types_.push_back(match->type);
+    output_shapes_.push_back(match->shape);
+  }
+  for (const auto& f : model_outputs) {
+    if (!all_outputs || std::find(output_names_.begin(), output_names_.end(), f.name) != output_names_.end())
+      continue;
+    if (!f.is_tensor) throw ModelError(file.string() + ": output '" + f.name + "' is not a tensor");
+    output_names_.push_back(f.name);
+    output_types_.push_back(f.type);
+    output_shapes_.push_back(f.shape);
   }
   for (const auto& n : input_names_) input_names_c_.push_back(n.c_str());
   for (const auto& n : output_names_) output_names_c_.push_back(n.c_str());

@@ -43,6 +43,14 @@ std::size_t count_tracks(const TrackLabels& labels) {
   return n;
 }
 
+/// A model set's filter or GNN: the whole network, or its hit and edge parts when the set has them.
+std::unique_ptr<EdgeClassifier> make_classifier(const ModelSet::ClassifierEntry& entry,
+                                                std::size_t n_features,
+                                                const EdgeClassifier::Config& config) {
+  if (entry.hits_file.empty()) return std::make_unique<EdgeClassifier>(entry.file, n_features, config);
+  return std::make_unique<EdgeClassifier>(entry.edges_file, n_features, config, entry.hits_file);
+}
+
 }  // namespace
 
 TrackBuilderKind parse_track_builder(const std::string& text) {
@@ -120,7 +128,7 @@ Pipeline::Pipeline(ModelSet models, Config config)
       fc.chunk_threads = static_cast<std::size_t>(threads);
       fc.onnx.intra_op_threads = 1;
     }
-    filter_ = std::make_unique<EdgeClassifier>(models_.filter->file, n_features, fc);
+    filter_ = make_classifier(*models_.filter, n_features, fc);
   }
   if (models_.gnn && embedding_) {
     EdgeClassifier::Config gc;
@@ -135,7 +143,7 @@ Pipeline::Pipeline(ModelSet models, Config config)
       gc.onnx.intra_op_threads = 1;
       gc.whole_graph_threads = threads;
     }
-    gnn_ = std::make_unique<EdgeClassifier>(models_.gnn->file, n_features, gc);
+    gnn_ = make_classifier(*models_.gnn, n_features, gc);
     if (config_.stitch) stitcher_ = std::make_unique<TrackStitcher>(config_.stitching);
     if (config_.extend) extender_ = std::make_unique<TrackExtender>(config_.extension);
     const float cut = models_.gnn->cut;

@@ -79,6 +79,29 @@ TEST(ModelSet, MissingModelFile) {
   EXPECT_FALSE(partial.gnn.has_value());
 }
 
+TEST(ModelSet, SplitNetworkParts) {
+  // hits_file and edges_file: both read (paths in the set's directory), one alone refused, a
+  // missing part an error; in prepare's mode a missing part leaves the whole network.
+  const ModelSet set = ModelSet::load(model_dir(
+      "split", json_with(R"("filter": {"file": "filter.onnx", "cut": 0.5, "hits_file": "embedding.onnx",
+                                       "edges_file": "gnn.onnx"})")));
+  ASSERT_TRUE(set.filter.has_value());
+  EXPECT_EQ(set.filter->hits_file.filename(), "embedding.onnx");
+  EXPECT_EQ(set.filter->edges_file.filename(), "gnn.onnx");
+  auto msg = error_of([&] {
+    (void)ModelSet::load(model_dir(
+        "split1", json_with(R"("filter": {"file": "filter.onnx", "cut": 0.5, "hits_file": "gnn.onnx"})")));
+  });
+  EXPECT_NE(msg.find("hits_file without edges_file"), std::string::npos) << msg;
+  const auto dir = model_dir("split2", json_with(R"("filter": {"file": "filter.onnx", "cut": 0.5,
+                                                   "hits_file": "nope.onnx", "edges_file": "gnn.onnx"})"));
+  msg = error_of([&] { (void)ModelSet::load(dir); });
+  EXPECT_NE(msg.find("nope.onnx does not exist"), std::string::npos) << msg;
+  const ModelSet partial = ModelSet::load(dir, /*require_files=*/false);
+  ASSERT_TRUE(partial.filter.has_value());
+  EXPECT_TRUE(partial.filter->hits_file.empty() && partial.filter->edges_file.empty());
+}
+
 TEST(ModelSet, MissingOrMistypedFields) {
   auto msg = error_of(
       [&] { (void)ModelSet::load(model_dir("nofield", json_with(R"("filter": {"file": "filter.onnx"})"))); });

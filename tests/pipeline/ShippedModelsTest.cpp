@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "trkx/core/Error.hpp"
 #include "trkx/pipeline/EdgeClassifier.hpp"
 #include "trkx/pipeline/Embedding.hpp"
 #include "trkx/pipeline/HitFeatures.hpp"
@@ -219,6 +220,69 @@ TEST(EdgeUpdateModels, KernelGivesTheStandardSubgraphsScores) {
   }
   EXPECT_LT(max_diff, 1e-5F);
   EXPECT_GT(spread, fused.size() / 10);
+}
+
+TEST(SplitNetwork, HitPartAndEdgePartGiveTheWholeNetworksScores) {
+  // tests/pipeline/data/filter_hitenc*.onnx (make_split_models.py): a filter with a hit encoder,
+  // whole and split into its hit part and edge part. On a real radius graph the split network
+  // (hit part once, in row chunks; edge part per chunk of edges, in turn or on two lanes, with and
+  // without IO binding, in every memory mode) scores every edge as the whole network does, and
+  // the same workspace serves a second, smaller event.
+  const fs::path data = fs::path(TRKX_SOURCE_DIR) / "tests" / "pipeline" / "data";
+  const RealGraph g = real_graph(82, 20, 3);
+  ASSERT_GT(g.edges.size(), 5000U);
+  const std::size_t nf = HitFeatures::n_features();
+  const std::vector<float> whole =
+      EdgeClassifier(data / "filter_hitenc.onnx", nf, {}).classify(g.features, g.edges).score;
+  std::size_t spread = 0;  // scores away from 0 and 1: the test sees the network's values
+  for (const float s : whole) spread += s > 0.01F && s < 0.99F ? 1 : 0;
+  ASSERT_GT(spread, whole.size() / 10);
+  const auto max_diff = [](const std::vector<float>& a, const std::vector<float>& b) {
+    float d = a.size() == b.size() ? 0.0F : 1.0F;
+    for (std::size_t e = 0; e < a.size() && e < b.size(); ++e) d = std::max(d, std::abs(a[e] - b[e]));
+    return d;
+  };
+  for (const auto mode : {OrtMemoryMode::kArena, OrtMemoryMode::kRelease, OrtMemoryMode::kNoArena}) {
+    for (const std::size_t lanes : {1U, 2U}) {
+      for (const bool binding : {true, false}) {
+        EdgeClassifier::Config config;
+        config.chunk_edges = 4096;
+        config.chunk_threads = lanes;
+        config.hit_rows = 1000;  // several calls of the hit part, the last one short
+        config.onnx.memory = mode;
+        config.onnx.io_binding = binding;
+        const EdgeClassifier split(data / "filter_hitenc-edges.onnx", nf, config,
+                                   data / "filter_hitenc-hits.onnx");
+        EXPECT_TRUE(split.split());
+        auto ws = split.make_workspace();
+        EXPECT_LT(max_diff(split.classify(g.features, g.edges, ws.get()).score, whole), 1e-6F)
+            << to_string(mode) << " lanes " << lanes << " binding " << binding;
+        // a smaller event through the same workspace (grow-only buffers, hit rows of the new event)
+        Matrix first_hits(2000, nf);
+        std::copy_n(g.features.data.begin(), first_hits.data.size(), first_hits.data.begin());
+        EdgeList near;
+        for (std::size_t e = 0; e < g.edges.size(); ++e) {
+          if (g.edges.src[e] < 2000 && g.edges.dst[e] < 2000) {
+            near.src.push_back(g.edges.src[e]);
+            near.dst.push_back(g.edges.dst[e]);
+          }
+        }
+        ASSERT_GT(near.size(), 100U);
+        const EdgeClassifier reference(data / "filter_hitenc.onnx", nf, {});
+        EXPECT_LT(max_diff(split.classify(first_hits, near, ws.get()).score,
+                           reference.classify(first_hits, near).score),
+                  1e-6F);
+      }
+    }
+  }
+  // The parts checked against each other at load: another network's hit part is refused, naming
+  // the input the edge part misses.
+  try {
+    const EdgeClassifier wrong(data / "filter_hitenc-edges.onnx", nf, {}, data / "embedding.onnx");
+    ADD_FAILURE() << "a foreign hit part was accepted";
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("filter_hitenc-edges.onnx"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ShippedGnn, SeveralIntraOpThreadsGiveTheOneThreadScores) {

@@ -60,6 +60,8 @@ class EdgeClassifier {
     double max_part_overlap = 1.5;            ///< partitions: parts that together hold more than
                                               ///< this many times the graph's edges are not run;
                                               ///< the whole-graph session classifies it instead
+    std::size_t hit_rows = 16384;             ///< split networks: hits per ONNX call of the hit part (on the
+                                              ///< chunk lanes, like the edge chunks)
   };
 
   /// Per-thread reusable state: IO binding and grow-only buffers.
@@ -78,14 +80,26 @@ class EdgeClassifier {
                                        ///< when they were too many and the whole graph was classified
     std::unique_ptr<Workspace> whole;  ///< partitions: the whole-graph session's buffers and binding
     EdgeList part;                     ///< partitions: this lane's part (original node ids)
-    std::vector<std::size_t> part_edge_id;  ///< partitions: original edge index of each part edge
-    std::vector<std::uint8_t> in_part;      ///< partitions: hit is within halo_hops of the owned edges
+    std::vector<std::size_t> part_edge_id;     ///< partitions: original edge index of each part edge
+    std::vector<std::uint8_t> in_part;         ///< partitions: hit is within halo_hops of the owned edges
+    std::vector<std::vector<float>> hit_rows;  ///< split networks: the hit part's outputs, one [N, w_k]
+                                               ///< buffer per output (grow-only)
   };
 
   /// Loads `file` and checks its inputs and output against the contract
   /// (node_features float32 [N, n_features], edge_index int64 [2, E],
   /// edge_score float32 [E] or [E, 1]). Throws trkx::ModelError on mismatch.
-  EdgeClassifier(const std::filesystem::path& file, std::size_t n_features, Config config);
+  ///
+  /// With `hits_file`, the network comes split in two (trkx_train.export.split_hit_part;
+  /// ModelSet::ClassifierEntry::hits_file): `hits_file` is its hit part (node_features float32
+  /// [N, n_features] in; float32 [N, w_k] tensors out, hit i's rows computed from hit i's
+  /// features alone) and `file` its edge part (those tensors, under the same names, and
+  /// edge_index in; edge_score out). classify() then runs the hit part once, in chunks of
+  /// Config::hit_rows hits, and the edge part per chunk of edges on the original hit indices
+  /// (Config::compact_nodes does not apply): a hit's own work is done once, not once per chunk
+  /// its edges fall in.
+  EdgeClassifier(const std::filesystem::path& file, std::size_t n_features, Config config,
+                 const std::filesystem::path& hits_file = {});
   [[nodiscard]] const Config& config() const { return config_; }
   /// Intra-op threads the session really uses (config().onnx.intra_op_threads lowered
   /// to the model's kMaxThreadsKey metadata, if any).
@@ -95,6 +109,9 @@ class EdgeClassifier {
     return whole_model_ ? whole_model_->config().intra_op_threads : 0;
   }
 
+  /// Whether the network runs as a hit part and an edge part (constructed with hits_file).
+  [[nodiscard]] bool split() const { return hits_model_ != nullptr; }
+
   [[nodiscard]] std::unique_ptr<Workspace> make_workspace() const;
   /// Returns `edges` with one score per edge (any previous scores replaced).
   /// Edge indices must be rows of `features`. `workspace` may be null.
@@ -102,9 +119,13 @@ class EdgeClassifier {
                                   Workspace* workspace = nullptr) const;
 
  private:
-  /// Scores edges [start, start + n) into out.score with one ONNX call.
+  /// Scores edges [start, start + n) into out.score with one ONNX call. `hit_rows`: a split
+  /// network's hit-part outputs (the edge part's node inputs), null otherwise.
   void classify_chunk(const Matrix& features, const EdgeList& edges, std::size_t start, std::size_t n,
-                      bool last, Workspace& ws, EdgeList& out, const OnnxModel* model = nullptr) const;
+                      bool last, Workspace& ws, EdgeList& out, const OnnxModel* model = nullptr,
+                      const std::vector<std::vector<float>>* hit_rows = nullptr) const;
+  /// Split networks: the hit part on every row of `features` into ws.hit_rows.
+  void run_hits(const Matrix& features, Workspace& ws) const;
   /// Whole-graph model on several threads: see Config::partitions.
   void classify_partitioned(const Matrix& features, const EdgeList& edges, Workspace& ws,
                             EdgeList& out) const;
@@ -114,6 +135,8 @@ class EdgeClassifier {
   std::size_t n_features_;
   std::unique_ptr<OnnxModel> model_;
   std::unique_ptr<OnnxModel> whole_model_;  ///< partitions: the whole-graph session (may be null)
+  std::unique_ptr<OnnxModel> hits_model_;   ///< split networks: the hit part (null otherwise)
+  std::vector<std::size_t> hit_widths_;     ///< split networks: w_k of each hit-part output
 };
 
 }  // namespace trkx

@@ -22,9 +22,14 @@ struct ModelSet {
     float radius = 0.0F;              ///< radius-graph search radius (embedding units)
     std::size_t max_neighbours = 64;  ///< neighbours kept per hit
   };
-  /// "filter" / "gnn": {"file": ..., "cut": c [, "receptive_hops": h]}
+  /// "filter" / "gnn": {"file": ..., "cut": c [, "receptive_hops": h] [, "hits_file": ...,
+  /// "edges_file": ...]}
   struct ClassifierEntry {
     std::filesystem::path file;
+    /// The same network split by the exporter into its per-hit part and its per-edge part
+    /// (trkx_train.export.split_hit_part): run the hit part once per event and the edge part
+    /// per chunk of edges. Both or neither; `file` stays the whole network (other tools).
+    std::filesystem::path hits_file, edges_file;
     float cut = 0.5F;                ///< edges with score >= cut are kept
     std::size_t receptive_hops = 0;  ///< an edge's score depends on the graph within this many hops
                                      ///< of its hits (a GNN: its message-passing steps); 0 = not

@@ -67,12 +67,15 @@ std::string describe(ONNXTensorElementDataType type, const std::vector<std::int6
 /// One ONNX model file loaded into a session. Checks at construction that the
 /// model's inputs are exactly `inputs` (names, element types, ranks, static
 /// dimensions) and that it has every output in `outputs`; throws
-/// trkx::ModelError otherwise. Run() on the session is thread-safe. Honours the
+/// trkx::ModelError otherwise. With `all_outputs`, every further output of the
+/// file is added after those (file order) to output_names() / output_shape().
+/// Run() on the session is thread-safe. Honours the
 /// model's kMaxThreadsKey metadata (config().intra_op_threads is the value used).
 class OnnxModel {
  public:
   OnnxModel(const std::filesystem::path& file, const OnnxConfig& config,
-            const std::vector<TensorSpec>& inputs, const std::vector<TensorSpec>& outputs);
+            const std::vector<TensorSpec>& inputs, const std::vector<TensorSpec>& outputs,
+            bool all_outputs = false);
   OnnxModel(const OnnxModel&) = delete;
   OnnxModel& operator=(const OnnxModel&) = delete;
   OnnxModel(OnnxModel&&) = delete;
@@ -84,7 +87,12 @@ class OnnxModel {
   [[nodiscard]] const OnnxConfig& config() const { return config_; }
   [[nodiscard]] Ort::Session& session() const { return *session_; }
   /// Rank of output `k` (as in the `outputs` list) found in the model.
-  [[nodiscard]] std::size_t output_rank(std::size_t k) const { return output_ranks_.at(k); }
+  [[nodiscard]] std::size_t output_rank(std::size_t k) const { return output_shapes_.at(k).size(); }
+  /// Element type and shape of output `k` as found in the model (-1: dynamic dimension).
+  [[nodiscard]] ONNXTensorElementDataType output_type(std::size_t k) const { return output_types_.at(k); }
+  [[nodiscard]] const std::vector<std::int64_t>& output_shape(std::size_t k) const {
+    return output_shapes_.at(k);
+  }
   /// Names as passed in (and as found in the model) for Run().
   [[nodiscard]] const std::vector<const char*>& input_names() const { return input_names_c_; }
   [[nodiscard]] const std::vector<const char*>& output_names() const { return output_names_c_; }
@@ -100,7 +108,8 @@ class OnnxModel {
   std::unique_ptr<Ort::Session> session_;
   std::vector<std::string> input_names_, output_names_;
   std::vector<const char*> input_names_c_, output_names_c_;
-  std::vector<std::size_t> output_ranks_;
+  std::vector<ONNXTensorElementDataType> output_types_;
+  std::vector<std::vector<std::int64_t>> output_shapes_;
   Ort::RunOptions plain_options_;
   Ort::RunOptions shrink_options_;
   Ort::MemoryInfo memory_info_{nullptr};
