@@ -116,7 +116,7 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     counts = optimise_file(plain, tmp_path / "opt.onnx")
     assert counts == {"scatter_nd": 8, "identity_gather": 1, "split_concat_gemm": 4, "trkx_scatter": 8,
                       "trkx_edge_geometry": 1, "trkx_gather_pair_add": 6, "trkx_edge_update": 5,
-                      "trkx_edge_encoder": 1}
+                      "trkx_edge_encoder": 1, "trkx_edge_score": 0}
     feeds = {"node_features": x.numpy(), "edge_index": e.numpy()}
     a, b = run_onnx(plain, feeds), run_onnx(tmp_path / "opt.onnx", feeds)
     assert np.abs(a - b).max() < 1e-5
@@ -299,6 +299,9 @@ def test_hit_encoder_filter_splits_into_a_hit_part_and_an_edge_part(synthetic_da
     assert sorted(widths.values()).count(16) == 2  # the first layer's projections of each hit
     assert [i.name for i in edges.graph.input] == list(widths) + ["edge_index"]
     assert not any(n.op_type == "Gemm" and "node_encoder" in n.name for n in edges.graph.node)
+    # the edge part's first layer, ReLU and output unit: one ai.trkx.EdgeScore
+    assert [n.op_type for n in edges.graph.node].count("EdgeScore") == 1
+    assert not any(n.op_type in ("Relu", "Gemm", "MatMul") for n in edges.graph.node)
     feeds = {"node_features": ev.x.numpy(), "edge_index": ev.edges.numpy()}
     whole = run_onnx(f, feeds)
     split = run_split_onnx(tmp_path / written["hits_file"], tmp_path / written["edges_file"], feeds)

@@ -207,11 +207,14 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
     counts["trkx_edge_geometry"] = to_trkx_edge_geometry(m)
     from_trkx_edge_update(m)  # a file written by an older exporter gets today's fusions
     from_trkx_edge_encoder(m)
+    from_trkx_edge_score(m)
     from_trkx_gather_pair_add(m)
     counts["trkx_gather_pair_add"] = to_trkx_gather_pair_add(m)
     # A GNN's edge networks in one pass each (session 19), after the end-hit sums they contain.
     counts["trkx_edge_update"] = to_trkx_edge_update(m)
     counts["trkx_edge_encoder"] = to_trkx_edge_encoder(m)
+    # A one-layer filter's edge part in one pass (session 21).
+    counts["trkx_edge_score"] = to_trkx_edge_score(m)
     if any(n.op_type == "ScatterND" and _attr(n, "reduction", b"none") not in (b"none", "none")
            for n in m.graph.node):
         # ONNX Runtime's CPU ScatterND with a reduction races on several intra-op threads
@@ -1040,6 +1043,105 @@ def run_split_onnx(hits_file: Path, edges_file: Path, inputs: dict[str, np.ndarr
     return ort_session(edges_file, threads).run(None, feeds)[0]
 
 
+TRKX_EDGE_SCORE = "EdgeScore"
+
+
+def _hit_pair_input(g: _Chain, gpa: onnx.NodeProto) -> tuple[list[onnx.NodeProto], list[str], int] | None:
+    """HitPairInput after :func:`to_trkx_gather_pair_add` ending at ``gpa``: Add(GatherPairAdd(a, b,
+    i, j, MatMul(pair, W_pair)), MatMul(geometry, W_geometry)) with constant weights of one width
+    H and each intermediate read only by the next node; (its four nodes, [a, b, i, j, pair,
+    W_pair, geometry, W_geometry], H) or None."""
+    if len(gpa.input) != 5:
+        return None
+    mp = g.producer.get(gpa.input[4])
+    if not g.plain(mp, "MatMul") or g.only_reader(mp.output[0]) is not gpa:
+        return None
+    pd = g.dims(mp.input[1])
+    if pd is None or len(pd) != 2:
+        return None
+    h = pd[1]
+    add = g.only_reader(gpa.output[0])
+    if not g.plain(add, "Add") or len(add.input) != 2:
+        return None
+    other = add.input[1] if add.input[0] == gpa.output[0] else add.input[0]
+    mg = g.producer.get(other)
+    if not g.plain(mg, "MatMul") or g.only_reader(mg.output[0]) is not add:
+        return None
+    gd = g.dims(mg.input[1])
+    if gd is None or len(gd) != 2 or gd[1] != h:
+        return None
+    return [mp, gpa, mg, add], list(gpa.input[:4]) + [mp.input[0], mp.input[1], mg.input[0], mg.input[1]], h
+
+
+def _hit_pair_input_nodes(base: str, inputs: list[str], out: str) -> list[onnx.NodeProto]:
+    """The standard nodes of HitPairInput as exported, ``out`` = Add(GatherPairAdd(a, b, i, j,
+    MatMul(pair, W_pair)), MatMul(geometry, W_geometry)) for ``inputs`` = [a, b, i, j, pair,
+    W_pair, geometry, W_geometry]; the pair MatMul is named ``base`` (the module path)."""
+    a, b, i, j, pair, w_pair, geometry, w_geometry = inputs
+    p = base + "/"
+    return [onnx.helper.make_node("MatMul", [pair, w_pair], [p + "pair"], name=base),
+            onnx.helper.make_node(TRKX_GATHER_PAIR_ADD, [a, b, i, j, p + "pair"], [p + "sum"], name=p + "sum",
+                                  domain=TRKX_DOMAIN),
+            # HitPairInput's two small products are exported as .../angle/MatMul and .../geometry/MatMul
+            onnx.helper.make_node("MatMul", [geometry, w_geometry], [p + "geometry"],
+                                  name=base[:-len("angle/MatMul")] + "geometry/MatMul"
+                                  if base.endswith("/angle/MatMul") else p + "geometry"),
+            onnx.helper.make_node("Add", [p + "sum", p + "geometry"], [out], name=p + "first")]
+
+
+def to_trkx_edge_score(m: onnx.ModelProto) -> int:
+    """A one-layer edge filter's edge part (models.EdgeFilterNet with n_layers = 1: HitPairInput,
+    ReLU, one output unit; after :func:`to_trkx_gather_pair_add`):
+
+        Gemm(Relu(Add(GatherPairAdd(a, b, i, j, MatMul(pair, W_pair)), MatMul(geometry, W_geometry))),
+             W_out [1, H], b_out [1], transB=1)
+
+    becomes one ``ai.trkx.EdgeScore(a, b, i, j, pair, W_pair, geometry, W_geometry, W_out, b_out)``
+    -> [E, 1]: one pass over the edges, no [E, H] tensor (session 21). The first layer's floats
+    are the subgraph's; the output's sum is taken in the kernel's order (within float rounding).
+    Returns the number of nodes written; :func:`from_trkx_edge_score` puts the subgraphs back."""
+    g = _Chain(m)
+    n = 0
+    for gpa in [x for x in m.graph.node if x.op_type == TRKX_GATHER_PAIR_ADD and x.domain == TRKX_DOMAIN]:
+        found = _hit_pair_input(g, gpa)
+        if found is None:
+            continue
+        chain, inputs, h = found
+        relu = g.only_reader(chain[-1].output[0])
+        if not g.plain(relu, "Relu"):
+            continue
+        gemm = g.only_reader(relu.output[0])
+        if not g.plain(gemm, "Gemm") or len(gemm.input) != 3 or gemm.input[0] != relu.output[0] \
+                or _attr(gemm, "transB", 0) != 1 or _attr(gemm, "transA", 0) != 0 \
+                or _attr(gemm, "alpha", 1.0) != 1.0 or _attr(gemm, "beta", 1.0) != 1.0 \
+                or g.dims(gemm.input[1]) != [1, h] or g.dims(gemm.input[2]) != [1]:
+            continue
+        mp = chain[0]
+        # named after the pair MatMul, whose name (the module path) the standard form gives back
+        fused = onnx.helper.make_node(TRKX_EDGE_SCORE, inputs + [gemm.input[1], gemm.input[2]], [gemm.output[0]],
+                                      name=(mp.name or "score") + "_trkx", domain=TRKX_DOMAIN)
+        g.fuse(chain + [relu, gemm], fused)
+        n += 1
+    return g.finish(n)
+
+
+def from_trkx_edge_score(m: onnx.ModelProto) -> int:
+    """The inverse of :func:`to_trkx_edge_score`; returns the number of nodes rewritten."""
+    n = 0
+    for node in list(m.graph.node):
+        if node.op_type != TRKX_EDGE_SCORE or node.domain != TRKX_DOMAIN:
+            continue
+        out = node.output[0]
+        base = _base_name(node, out)
+        new = _hit_pair_input_nodes(base, list(node.input[:8]), base + "/first")
+        new.append(onnx.helper.make_node("Relu", [base + "/first"], [base + "/relu"], name=base + "/relu"))
+        new.append(onnx.helper.make_node("Gemm", [base + "/relu", node.input[8], node.input[9]], [out],
+                                         name=base + "/out", transB=1))
+        _replace_node(m, node, new)
+        n += 1
+    return n
+
+
 def _drop_metadata(m: onnx.ModelProto, key: str) -> None:
     keep = [p for p in m.metadata_props if p.key != key]
     del m.metadata_props[:]
@@ -1182,6 +1284,7 @@ def ort_session(model_file: Path, threads: int = 2):
     from_trkx_scatter(m)
     from_trkx_edge_update(m)
     from_trkx_edge_encoder(m)
+    from_trkx_edge_score(m)
     from_trkx_gather_pair_add(m)
     from_trkx_edge_geometry(m)
     meta = {p.key: p.value for p in m.metadata_props}
@@ -1290,7 +1393,7 @@ def _main(argv: list[str] | None = None) -> int:
         return 0
     m = onnx.load(str(a.input))
     counts = {"scatter": from_trkx_scatter(m), "edge_update": from_trkx_edge_update(m),
-              "edge_encoder": from_trkx_edge_encoder(m),
+              "edge_encoder": from_trkx_edge_encoder(m), "edge_score": from_trkx_edge_score(m),
               "gather_pair_add": from_trkx_gather_pair_add(m),
               "edge_geometry": from_trkx_edge_geometry(m)}
     onnx.checker.check_model(m)

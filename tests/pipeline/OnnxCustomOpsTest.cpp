@@ -533,5 +533,68 @@ TEST(EdgeEncoder, EqualsTheDefinitionInDoublePrecisionAndDoesNotDependOnThreads)
   }
 }
 
+TEST(EdgeScore, HandWorkedEdgesAndTheFirstBadEdge) {
+  // h = 2: g = ((a[i] + b[j]) + 2 * (1, 0)) + 1 * (0, -1); edge 0: (1, 1) + (2, 0) + (0, -1) =
+  // (3, 0) -> relu (3, 0) -> 3 * 0.5 + 0 * 4 + b_out (-1) = 0.5; edge 1 (a[1] = (-5, 2)): (-5, 2)
+  // + ... = (-3, 1) -> relu (0, 1) -> 4 - 1 = 3.
+  const std::vector<float> a{1.0F, 0.0F, -5.0F, 1.0F}, b{0.0F, 1.0F}, pair{2.0F, 2.0F}, geometry{1.0F, 1.0F};
+  const std::vector<float> w_pair{1.0F, 0.0F}, w_geometry{0.0F, -1.0F}, w_out{0.5F, 4.0F};
+  const std::vector<std::int64_t> i{0, 1}, j{0, 0};
+  EdgeEncoderInputs in{a.data(), 2, b.data(), 1, i.data(), j.data(), pair.data(), 1, geometry.data(), 1};
+  std::vector<float> out(2);
+  ASSERT_EQ(edge_score(out.data(), in, 2, 2, w_pair.data(), w_geometry.data(), w_out.data(), -1.0F), 2U);
+  EXPECT_EQ(out, (std::vector<float>{0.5F, 3.0F}));
+  const std::vector<std::int64_t> bad{0, 2};  // edge 1: one past the last row of a
+  in.i = bad.data();
+  EXPECT_EQ(edge_score(out.data(), in, 2, 2, w_pair.data(), w_geometry.data(), w_out.data(), -1.0F), 1U);
+}
+
+TEST(EdgeScore, EqualsTheDefinitionInDoublePrecisionForEveryWidth) {
+  for (const std::size_t h : {5U, 20U, 64U, 70U}) {
+    const std::size_t n = h == 64 ? 20000 : 41;  // 64: the parallel path
+    const std::size_t n_pair = 2, n_geometry = 6, n_a = 50, n_b = 60;
+    std::mt19937 rng(static_cast<unsigned>(h));
+    std::normal_distribution<float> normal(0.0F, 1.0F);
+    const auto random = [&](std::size_t size, float sigma) {
+      std::vector<float> v(size);
+      for (auto& x : v) x = sigma * normal(rng);
+      return v;
+    };
+    const auto a = random(n_a * h, 1.0F), b = random(n_b * h, 1.0F);
+    const auto pair = random(n * n_pair, 1.0F), geometry = random(n * n_geometry, 1.0F);
+    const auto w_pair = random(n_pair * h, 0.5F), w_geometry = random(n_geometry * h, 0.5F);
+    const auto w_out = random(h, 1.0F / std::sqrt(static_cast<float>(h)));
+    std::vector<std::int64_t> i(n), j(n);
+    for (std::size_t e = 0; e < n; ++e) {
+      i[e] = static_cast<std::int64_t>(rng() % n_a);
+      j[e] = static_cast<std::int64_t>(rng() % n_b);
+    }
+    const EdgeEncoderInputs in{a.data(),    n_a,    b.data(),        n_b,       i.data(), j.data(),
+                               pair.data(), n_pair, geometry.data(), n_geometry};
+    std::vector<float> out(n), out1(n);
+    ASSERT_EQ(edge_score(out.data(), in, n, h, w_pair.data(), w_geometry.data(), w_out.data(), 0.25F), n);
+    tbb::task_arena one(1);
+    std::size_t done = 0;
+    one.execute([&] {
+      done = edge_score(out1.data(), in, n, h, w_pair.data(), w_geometry.data(), w_out.data(), 0.25F);
+    });
+    ASSERT_EQ(done, n);
+    EXPECT_EQ(out1, out) << h;
+    for (std::size_t e = 0; e < std::min<std::size_t>(n, 300); ++e) {
+      double sum = 0.25;
+      for (std::size_t c = 0; c < h; ++c) {
+        double g = static_cast<double>(a[static_cast<std::size_t>(i[e]) * h + c]) +
+                   static_cast<double>(b[static_cast<std::size_t>(j[e]) * h + c]);
+        for (std::size_t k = 0; k < n_pair; ++k)
+          g += static_cast<double>(pair[e * n_pair + k]) * w_pair[k * h + c];
+        for (std::size_t k = 0; k < n_geometry; ++k)
+          g += static_cast<double>(geometry[e * n_geometry + k]) * w_geometry[k * h + c];
+        sum += std::max(g, 0.0) * static_cast<double>(w_out[c]);
+      }
+      EXPECT_NEAR(out[e], sum, 1e-4 * (1.0 + std::abs(sum))) << "h " << h << " edge " << e;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace trkx

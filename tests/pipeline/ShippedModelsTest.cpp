@@ -224,24 +224,36 @@ TEST(EdgeUpdateModels, KernelGivesTheStandardSubgraphsScores) {
 
 TEST(SplitNetwork, HitPartAndEdgePartGiveTheWholeNetworksScores) {
   // tests/pipeline/data/filter_hitenc*.onnx (make_split_models.py): a filter with a hit encoder,
-  // whole and split into its hit part and edge part. On a real radius graph the split network
-  // (hit part once, in row chunks; edge part per chunk of edges, in turn or on two lanes, with and
-  // without IO binding, in every memory mode) scores every edge as the whole network does, and
-  // the same workspace serves a second, smaller event.
+  // whole (its edge part's first layer and output unit one ai.trkx.EdgeScore), in the standard
+  // ONNX form, and split into its hit part and edge part. On a real radius graph the split
+  // network (hit part once, in row chunks; edge part per chunk of edges, in turn or on two lanes,
+  // with and without IO binding, in every memory mode) scores every edge as the standard whole
+  // network does (EdgeScore's output sum in its own order: within float rounding), and the same
+  // workspace serves a second, smaller event.
   const fs::path data = fs::path(TRKX_SOURCE_DIR) / "tests" / "pipeline" / "data";
-  const RealGraph g = real_graph(82, 20, 3);
-  ASSERT_GT(g.edges.size(), 5000U);
-  const std::size_t nf = HitFeatures::n_features();
-  const std::vector<float> whole =
-      EdgeClassifier(data / "filter_hitenc.onnx", nf, {}).classify(g.features, g.edges).score;
-  std::size_t spread = 0;  // scores away from 0 and 1: the test sees the network's values
-  for (const float s : whole) spread += s > 0.01F && s < 0.99F ? 1 : 0;
-  ASSERT_GT(spread, whole.size() / 10);
+  const auto file_has = [](const fs::path& f, const std::string& text) {
+    std::ifstream in(f, std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    return bytes.find(text) != std::string::npos;
+  };
   const auto max_diff = [](const std::vector<float>& a, const std::vector<float>& b) {
     float d = a.size() == b.size() ? 0.0F : 1.0F;
     for (std::size_t e = 0; e < a.size() && e < b.size(); ++e) d = std::max(d, std::abs(a[e] - b[e]));
     return d;
   };
+  ASSERT_TRUE(file_has(data / "filter_hitenc-edges.onnx", "EdgeScore"));
+  ASSERT_FALSE(file_has(data / "filter_hitenc_standard.onnx", "EdgeScore"));
+  const RealGraph g = real_graph(82, 20, 3);
+  ASSERT_GT(g.edges.size(), 5000U);
+  const std::size_t nf = HitFeatures::n_features();
+  const std::vector<float> whole =
+      EdgeClassifier(data / "filter_hitenc_standard.onnx", nf, {}).classify(g.features, g.edges).score;
+  EXPECT_LT(max_diff(EdgeClassifier(data / "filter_hitenc.onnx", nf, {}).classify(g.features, g.edges).score,
+                     whole),
+            1e-6F);
+  std::size_t spread = 0;  // scores away from 0 and 1: the test sees the network's values
+  for (const float s : whole) spread += s > 0.01F && s < 0.99F ? 1 : 0;
+  ASSERT_GT(spread, whole.size() / 10);
   for (const auto mode : {OrtMemoryMode::kArena, OrtMemoryMode::kRelease, OrtMemoryMode::kNoArena}) {
     for (const std::size_t lanes : {1U, 2U}) {
       for (const bool binding : {true, false}) {
@@ -268,7 +280,7 @@ TEST(SplitNetwork, HitPartAndEdgePartGiveTheWholeNetworksScores) {
           }
         }
         ASSERT_GT(near.size(), 100U);
-        const EdgeClassifier reference(data / "filter_hitenc.onnx", nf, {});
+        const EdgeClassifier reference(data / "filter_hitenc_standard.onnx", nf, {});
         EXPECT_LT(max_diff(split.classify(first_hits, near, ws.get()).score,
                            reference.classify(first_hits, near).score),
                   1e-6F);

@@ -67,6 +67,18 @@
 ///   out = relu(LN2(relu(LN1(x)) w_hidden^T + b_hidden))   (without the LNs when not given)
 /// in blocks of edges in cache, with EdgeUpdate's products and LayerNorm (the small products
 /// also FMA chains from 0 in input order): without LayerNorm the subgraph's floats exactly.
+///
+/// ai.trkx.EdgeScore(a [Na,H], b [Nb,H], i [E], j [E], pair [E,P], w_pair [P,H], geometry
+/// [E,G], w_geometry [G,H], w_out [1,H], b_out [1]) -> [E,1]: a one-layer edge filter's logit
+/// (trkx_train.models.EdgeFilterNet with n_layers = 1: HitPairInput, ReLU, Gemm to one unit,
+/// transB = 1) on every edge,
+///   g = ((a[i] + b[j]) + pair w_pair) + geometry w_geometry
+///   out = sum_c relu(g_c) w_out[c] + b_out
+/// one pass over the edges with g in registers instead of six ONNX Runtime kernels (two small
+/// MatMuls, GatherPairAdd, Add, Relu, Gemm) and their [E,H] tensors (session 21: the edge part
+/// of a filter whose depth sits in a hit encoder). g is computed as the subgraph computes it
+/// (the small products FMA chains from 0, as MLAS's); the output's sum runs in its own order,
+/// within float rounding of the Gemm.
 
 #include <onnxruntime_cxx_api.h>
 
@@ -172,5 +184,12 @@ struct EdgeEncoderWeights {
 /// index outside its range, or n_edges when all are valid (then out is filled).
 std::size_t edge_encode(float* out, const EdgeEncoderInputs& in, std::size_t n_edges,
                         const EdgeEncoderWeights& w);
+
+/// The EdgeScore kernel on plain arrays: out [n_edges] from `in`, the small products' weights
+/// w_pair [n_pair, width] and w_geometry [n_geometry, width] (MatMul layout) and the output
+/// unit's w_out [width] and b_out. Returns the first edge with an index outside its range, or
+/// n_edges when all are valid.
+std::size_t edge_score(float* out, const EdgeEncoderInputs& in, std::size_t n_edges, std::size_t width,
+                       const float* w_pair, const float* w_geometry, const float* w_out, float b_out);
 
 }  // namespace trkx

@@ -2,10 +2,12 @@
 test of split networks (EdgeClassifier with a hit part, ShippedModelsTest). Writes, next to this
 script:
 
-  filter_hitenc.onnx        the whole network as trkx_train exports it (2 encoder layers of 24,
-                            first layer 20 wide, one output unit)
-  filter_hitenc-hits.onnx   its hit part (trkx_train.export.split_hit_part)
-  filter_hitenc-edges.onnx  its edge part
+  filter_hitenc.onnx           the whole network as trkx_train exports it (2 encoder layers of
+                               24, first layer 20 wide, one output unit; the edge part's first
+                               layer and output unit one ai.trkx.EdgeScore)
+  filter_hitenc_standard.onnx  the same with every trkx operator put back as standard ONNX
+  filter_hitenc-hits.onnx      its hit part (trkx_train.export.split_hit_part)
+  filter_hitenc-edges.onnx     its edge part
 
 20 and 24 are no multiple of 16: the kernels' masked vector tails.
 
@@ -15,6 +17,7 @@ import pathlib
 
 import torch
 
+from trkx_train.export import _main as export_main
 from trkx_train.export import export_model, write_split
 from trkx_train.models import EdgeFilterNet, FilterConfig
 
@@ -31,6 +34,8 @@ def main() -> None:
     model.eval()
     whole = export_model("filter", model, FEATURES, out / "filter_hitenc.onnx")
     write_split(whole, out, {"hits": "filter_hitenc-hits.onnx", "edges": "filter_hitenc-edges.onnx"})
+    assert b"EdgeScore" in (out / "filter_hitenc-edges.onnx").read_bytes()
+    export_main(["--standard", str(whole), str(out / "filter_hitenc_standard.onnx")])
 
 
 if __name__ == "__main__":
