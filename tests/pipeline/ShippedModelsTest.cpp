@@ -222,6 +222,35 @@ TEST(EdgeUpdateModels, KernelGivesTheStandardSubgraphsScores) {
   EXPECT_GT(spread, fused.size() / 10);
 }
 
+TEST(ShippedFilter, SplitFilesGiveTheWholeNetworksScores) {
+  // The shipped sets name their filter's hit and edge parts (pipeline.json hits_file and
+  // edges_file, written by trkx_train.export.write_split from filter.onnx); trkx runs those. On a
+  // real radius graph, with the pipeline's chunks of 4096 edges on two lanes, they give the whole
+  // network's scores: the same operations on the same rows, done once per hit (v7's bit for bit
+  // here; all-pt's within float rounding, 4 of 45k scores 1.2e-7 apart: ONNX Runtime's GEMM
+  // sums a hit's projection in an order that may depend on how many rows the call has).
+  const RealGraph g = real_graph(80, 20, 1);
+  for (const char* set : {"models", "models/all-pt", "models/fast"}) {
+    const ModelSet models = ModelSet::load(fs::path(TRKX_SOURCE_DIR) / set);
+    ASSERT_TRUE(models.filter.has_value()) << set;
+    ASSERT_FALSE(models.filter->hits_file.empty()) << set;
+    EdgeClassifier::Config config;
+    config.chunk_edges = 4096;
+    config.chunk_threads = 2;
+    const auto whole = EdgeClassifier(models.filter->file, HitFeatures::n_features(), config);
+    const auto split = EdgeClassifier(models.filter->edges_file, HitFeatures::n_features(), config,
+                                      models.filter->hits_file);
+    EXPECT_FALSE(whole.split());
+    EXPECT_TRUE(split.split());
+    const std::vector<float> a = split.classify(g.features, g.edges).score;
+    const std::vector<float> b = whole.classify(g.features, g.edges).score;
+    ASSERT_EQ(a.size(), b.size());
+    float max_diff = 0.0F;
+    for (std::size_t e = 0; e < a.size(); ++e) max_diff = std::max(max_diff, std::abs(a[e] - b[e]));
+    EXPECT_LE(max_diff, 2.5e-7F) << set;
+  }
+}
+
 TEST(SplitNetwork, HitPartAndEdgePartGiveTheWholeNetworksScores) {
   // tests/pipeline/data/filter_hitenc*.onnx (make_split_models.py): a filter with a hit encoder,
   // whole (its edge part's first layer and output unit one ai.trkx.EdgeScore), in the standard
