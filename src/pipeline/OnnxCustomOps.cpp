@@ -9,6 +9,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -541,9 +542,63 @@ std::size_t edge_encode(float* out, const EdgeEncoderInputs& in, std::size_t n_e
   });
 }
 
+#if defined(__AVX2__) && defined(__FMA__)
+// EdgeScore for one edge with the widths known at compile time (kH a multiple of 8, kP pair and
+// kG geometry inputs): the inputs broadcast once per edge, g never leaves the registers. The same
+// operations per output as hit_pair_input and the generic loop below (the output sum too).
+template <std::size_t kH, std::size_t kP, std::size_t kG>
+float edge_score_row(const EdgeEncoderInputs& in, const EndHits& hits, const float* __restrict w_pair,
+                     const float* __restrict w_geometry, const float* __restrict w_out, std::size_t e) {
+  static_assert(kH % 8 == 0 && kP > 0 && kG > 0);
+  const float* __restrict pa = hits.a + gather_row(hits.i[e], hits.n_a) * kH;
+  const float* __restrict pb = hits.b + gather_row(hits.j[e], hits.n_b) * kH;
+  __m256 p[kP];
+  __m256 q[kG];
+  for (std::size_t k = 0; k < kP; ++k) p[k] = _mm256_set1_ps(in.pair[e * kP + k]);
+  for (std::size_t k = 0; k < kG; ++k) q[k] = _mm256_set1_ps(in.geometry[e * kG + k]);
+  const __m256 zero = _mm256_setzero_ps();
+  __m256 acc = zero;
+  for (std::size_t c0 = 0; c0 < kH; c0 += 8) {
+    __m256 tp = zero;
+    for (std::size_t k = 0; k < kP; ++k)
+      tp = _mm256_fmadd_ps(p[k], _mm256_loadu_ps(w_pair + k * kH + c0), tp);
+    __m256 tg = zero;
+    for (std::size_t k = 0; k < kG; ++k)
+      tg = _mm256_fmadd_ps(q[k], _mm256_loadu_ps(w_geometry + k * kH + c0), tg);
+    const __m256 ab = _mm256_add_ps(_mm256_loadu_ps(pa + c0), _mm256_loadu_ps(pb + c0));
+    const __m256 g = _mm256_max_ps(_mm256_add_ps(_mm256_add_ps(ab, tp), tg), zero);
+    acc = _mm256_fmadd_ps(g, _mm256_loadu_ps(w_out + c0), acc);
+  }
+  const __m128 half = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+  const __m128 pairs = _mm_add_ps(half, _mm_movehl_ps(half, half));
+  return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_movehdup_ps(pairs)));
+}
+#endif
+
 std::size_t edge_score(float* out, const EdgeEncoderInputs& in, std::size_t n_edges, std::size_t width,
                        const float* w_pair, const float* w_geometry, const float* w_out, float b_out) {
   const EndHits hits{in.a, in.n_a, in.b, in.n_b, in.i, in.j};
+#if defined(__AVX2__) && defined(__FMA__)
+  // The exported filters' shape (2 pair and 6 geometry inputs) at the usual widths.
+  if (in.n_pair == 2 && in.n_geometry == 6 && width > 0) {
+    const std::size_t fast = with_width(width, [&](auto kh) -> std::size_t {
+      constexpr std::size_t kH = decltype(kh)::value;
+      if constexpr (kH == 0) {
+        return 0;
+      } else {
+        return 1 + for_each_edge_block(
+                       hits, kH, n_edges, [&](std::size_t start, std::size_t rows, float*, float*) {
+                         for (std::size_t r = 0; r < rows; ++r) {
+                           out[start + r] =
+                               edge_score_row<kH, 2, 6>(in, hits, w_pair, w_geometry, w_out, start + r) +
+                               b_out;
+                         }
+                       });
+      }
+    });
+    if (fast > 0) return fast - 1;
+  }
+#endif
   const std::size_t last = for_each_edge_block(
       hits, width, n_edges, [&](std::size_t start, std::size_t rows, float* g, float* /*u*/) {
         for (std::size_t r = 0; r < rows; ++r) {

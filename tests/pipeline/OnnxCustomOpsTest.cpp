@@ -550,8 +550,8 @@ TEST(EdgeScore, HandWorkedEdgesAndTheFirstBadEdge) {
 }
 
 TEST(EdgeScore, EqualsTheDefinitionInDoublePrecisionForEveryWidth) {
-  for (const std::size_t h : {5U, 20U, 64U, 70U}) {
-    const std::size_t n = h == 64 ? 20000 : 41;  // 64: the parallel path
+  for (const std::size_t h : {5U, 20U, 40U, 64U, 70U}) {  // 40, 64: the compiled widths
+    const std::size_t n = h == 64 ? 20000 : 41;           // 64: the parallel path
     const std::size_t n_pair = 2, n_geometry = 6, n_a = 50, n_b = 60;
     std::mt19937 rng(static_cast<unsigned>(h));
     std::normal_distribution<float> normal(0.0F, 1.0F);
