@@ -210,11 +210,11 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
     from_trkx_edge_score(m)
     from_trkx_gather_pair_add(m)
     counts["trkx_gather_pair_add"] = to_trkx_gather_pair_add(m)
+    # A one-layer filter's edge part in one pass (session 21).
+    counts["trkx_edge_score"] = to_trkx_edge_score(m)
     # A GNN's edge networks in one pass each (session 19), after the end-hit sums they contain.
     counts["trkx_edge_update"] = to_trkx_edge_update(m)
     counts["trkx_edge_encoder"] = to_trkx_edge_encoder(m)
-    # A one-layer filter's edge part in one pass (session 21).
-    counts["trkx_edge_score"] = to_trkx_edge_score(m)
     if any(n.op_type == "ScatterND" and _attr(n, "reduction", b"none") not in (b"none", "none")
            for n in m.graph.node):
         # ONNX Runtime's CPU ScatterND with a reduction races on several intra-op threads
@@ -1099,7 +1099,10 @@ def to_trkx_edge_score(m: onnx.ModelProto) -> int:
     becomes one ``ai.trkx.EdgeScore(a, b, i, j, pair, W_pair, geometry, W_geometry, W_out, b_out)``
     -> [E, 1]: one pass over the edges, no [E, H] tensor (session 21). The first layer's floats
     are the subgraph's; the output's sum is taken in the kernel's order (within float rounding).
-    Returns the number of nodes written; :func:`from_trkx_edge_score` puts the subgraphs back."""
+    Returns the number of nodes written; :func:`from_trkx_edge_score` puts the subgraphs back.
+    GNNs (scatter-add aggregation) are left to :func:`to_trkx_edge_encoder`."""
+    if any(n.op_type in (TRKX_SCATTER, "ScatterND", "ScatterElements") for n in m.graph.node):
+        return 0
     g = _Chain(m)
     n = 0
     for gpa in [x for x in m.graph.node if x.op_type == TRKX_GATHER_PAIR_ADD and x.domain == TRKX_DOMAIN]:
@@ -1327,7 +1330,7 @@ def export_stage(stage_dir: Path, models_dir: Path) -> dict[str, Any]:
     out = export_model(stage, model, spec["node_features"], Path(models_dir) / FILES[stage])
     info = {"file": out.name, "stage": stage, "node_features": spec["node_features"], "result": result,
             "spec": spec}
-    if getattr(model, "node_encoder", None) is not None:  # a filter with a hit encoder: also split
+    if stage == "filter" and model.node_encoder is not None:  # a filter with a hit encoder: also split
         info["split"] = write_split(out, Path(models_dir))
     return info
 

@@ -26,7 +26,11 @@ EdgeClassifier::EdgeClassifier(const std::filesystem::path& file, std::size_t n_
   std::vector<TensorSpec> inputs{features};
   if (!hits_file.empty()) {
     // The hit part: every output a float [N, w] tensor, which the edge part takes as its inputs.
+    // One intra-op thread per call, the row chunks spread over lanes (run_hits): ONNX Runtime's
+    // GEMM on several threads may round a hit's sums differently, and the scores are to be the
+    // same whichever threading the caller chose.
     OnnxConfig hits = config_.onnx;
+    hits.intra_op_threads = 1;
     if (!hits.profile_prefix.empty()) hits.profile_prefix += "-hits";
     hits_model_ = std::make_unique<OnnxModel>(hits_file, hits, std::vector<TensorSpec>{features},
                                               std::vector<TensorSpec>{}, /*all_outputs=*/true);
@@ -281,8 +285,11 @@ void EdgeClassifier::run_hits(const Matrix& features, Workspace& ws) const {
   const std::size_t chunk = std::max<std::size_t>(1, config_.hit_rows);
   const std::size_t n_chunks = (n + chunk - 1) / chunk;
   const auto& mem = m.cpu_memory();
+  // As many lanes as the edge part uses threads: its chunk lanes, or its intra-op threads.
+  const int intra = config_.onnx.intra_op_threads;
+  const auto threads = static_cast<std::size_t>(intra > 0 ? intra : tbb::this_task_arena::max_concurrency());
   detail::for_each_chunk_on_lanes(
-      n_chunks, config_.chunk_threads, ws, ws.lanes, [this] { return make_workspace(); },
+      n_chunks, std::max(config_.chunk_threads, threads), ws, ws.lanes, [this] { return make_workspace(); },
       [&](std::size_t c, Workspace& /*lane*/) {
         const std::size_t begin = c * chunk;
         const std::size_t count = std::min(chunk, n - begin);

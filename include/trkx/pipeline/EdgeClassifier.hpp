@@ -95,7 +95,9 @@ class EdgeClassifier {
   /// [N, n_features] in; float32 [N, w_k] tensors out, hit i's rows computed from hit i's
   /// features alone) and `file` its edge part (those tensors, under the same names, and
   /// edge_index in; edge_score out). classify() then runs the hit part once, in chunks of
-  /// Config::hit_rows hits, and the edge part per chunk of edges on the original hit indices
+  /// Config::hit_rows hits (one intra-op thread per call, the chunks on as many lanes as the
+  /// edge part has threads, so that the scores do not depend on the threading), and the edge
+  /// part per chunk of edges on the original hit indices
   /// (Config::compact_nodes does not apply): a hit's own work is done once, not once per chunk
   /// its edges fall in.
   EdgeClassifier(const std::filesystem::path& file, std::size_t n_features, Config config,
