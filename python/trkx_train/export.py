@@ -208,10 +208,12 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
     from_trkx_edge_update(m)  # a file written by an older exporter gets today's fusions
     from_trkx_edge_encoder(m)
     from_trkx_edge_score(m)
+    from_trkx_edge_input(m)
     from_trkx_gather_pair_add(m)
     counts["trkx_gather_pair_add"] = to_trkx_gather_pair_add(m)
-    # A one-layer filter's edge part in one pass (session 21).
+    # A one-layer filter's edge part in one pass, a deeper filter's first layer in one pass (session 21).
     counts["trkx_edge_score"] = to_trkx_edge_score(m)
+    counts["trkx_edge_input"] = to_trkx_edge_input(m)
     # A GNN's edge networks in one pass each (session 19), after the end-hit sums they contain.
     counts["trkx_edge_update"] = to_trkx_edge_update(m)
     counts["trkx_edge_encoder"] = to_trkx_edge_encoder(m)
@@ -1128,6 +1130,55 @@ def to_trkx_edge_score(m: onnx.ModelProto) -> int:
     return g.finish(n)
 
 
+TRKX_EDGE_INPUT = "EdgeInput"
+
+
+def to_trkx_edge_input(m: onnx.ModelProto) -> int:
+    """An edge filter's first layer and ReLU (models.EdgeFilterNet: HitPairInput, then ReLU;
+    after :func:`to_trkx_gather_pair_add` and :func:`to_trkx_edge_score`, which takes one-layer
+    filters whole):
+
+        Relu(Add(GatherPairAdd(a, b, i, j, MatMul(pair, W_pair)), MatMul(geometry, W_geometry)))
+
+    becomes one ``ai.trkx.EdgeInput(a, b, i, j, pair, W_pair, geometry, W_geometry)`` -> [E, H]:
+    one pass over the edges instead of five kernels writing [E, H] tensors, the same floats
+    (session 21). GNNs are left to :func:`to_trkx_edge_encoder`. Returns the number of nodes
+    written; :func:`from_trkx_edge_input` puts the subgraphs back."""
+    if any(n.op_type in (TRKX_SCATTER, "ScatterND", "ScatterElements") for n in m.graph.node):
+        return 0
+    g = _Chain(m)
+    n = 0
+    for gpa in [x for x in m.graph.node if x.op_type == TRKX_GATHER_PAIR_ADD and x.domain == TRKX_DOMAIN]:
+        found = _hit_pair_input(g, gpa)
+        if found is None:
+            continue
+        chain, inputs, _ = found
+        relu = g.only_reader(chain[-1].output[0])
+        if not g.plain(relu, "Relu"):
+            continue
+        mp = chain[0]
+        fused = onnx.helper.make_node(TRKX_EDGE_INPUT, inputs, [relu.output[0]], name=(mp.name or "input") + "_trkx",
+                                      domain=TRKX_DOMAIN)
+        g.fuse(chain + [relu], fused)
+        n += 1
+    return g.finish(n)
+
+
+def from_trkx_edge_input(m: onnx.ModelProto) -> int:
+    """The inverse of :func:`to_trkx_edge_input`; returns the number of nodes rewritten."""
+    n = 0
+    for node in list(m.graph.node):
+        if node.op_type != TRKX_EDGE_INPUT or node.domain != TRKX_DOMAIN:
+            continue
+        out = node.output[0]
+        base = _base_name(node, out)
+        new = _hit_pair_input_nodes(base, list(node.input[:8]), base + "/first")
+        new.append(onnx.helper.make_node("Relu", [base + "/first"], [out], name=base + "/relu"))
+        _replace_node(m, node, new)
+        n += 1
+    return n
+
+
 def from_trkx_edge_score(m: onnx.ModelProto) -> int:
     """The inverse of :func:`to_trkx_edge_score`; returns the number of nodes rewritten."""
     n = 0
@@ -1288,6 +1339,7 @@ def ort_session(model_file: Path, threads: int = 2):
     from_trkx_edge_update(m)
     from_trkx_edge_encoder(m)
     from_trkx_edge_score(m)
+    from_trkx_edge_input(m)
     from_trkx_gather_pair_add(m)
     from_trkx_edge_geometry(m)
     meta = {p.key: p.value for p in m.metadata_props}
@@ -1397,6 +1449,7 @@ def _main(argv: list[str] | None = None) -> int:
     m = onnx.load(str(a.input))
     counts = {"scatter": from_trkx_scatter(m), "edge_update": from_trkx_edge_update(m),
               "edge_encoder": from_trkx_edge_encoder(m), "edge_score": from_trkx_edge_score(m),
+              "edge_input": from_trkx_edge_input(m),
               "gather_pair_add": from_trkx_gather_pair_add(m),
               "edge_geometry": from_trkx_edge_geometry(m)}
     onnx.checker.check_model(m)

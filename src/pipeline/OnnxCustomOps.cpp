@@ -543,12 +543,13 @@ std::size_t edge_encode(float* out, const EdgeEncoderInputs& in, std::size_t n_e
 }
 
 #if defined(__AVX2__) && defined(__FMA__)
-// EdgeScore for one edge with the widths known at compile time (kH a multiple of 8, kP pair and
-// kG geometry inputs): the inputs broadcast once per edge, g never leaves the registers. The same
-// operations per output as hit_pair_input and the generic loop below (the output sum too).
-template <std::size_t kH, std::size_t kP, std::size_t kG>
-float edge_score_row(const EdgeEncoderInputs& in, const EndHits& hits, const float* __restrict w_pair,
-                     const float* __restrict w_geometry, const float* __restrict w_out, std::size_t e) {
+// An edge's first layer g (hit_pair_input) with the widths known at compile time (kH a multiple
+// of 8, kP pair and kG geometry inputs): the inputs broadcast once per edge, g computed 8
+// outputs at a time in registers and handed to block(c0, g[c0 .. c0 + 8)). The same operations
+// per output as hit_pair_input.
+template <std::size_t kH, std::size_t kP, std::size_t kG, typename Block>
+void hit_pair_blocks(const EdgeEncoderInputs& in, const EndHits& hits, const float* __restrict w_pair,
+                     const float* __restrict w_geometry, std::size_t e, const Block& block) {
   static_assert(kH % 8 == 0 && kP > 0 && kG > 0);
   const float* __restrict pa = hits.a + gather_row(hits.i[e], hits.n_a) * kH;
   const float* __restrict pb = hits.b + gather_row(hits.j[e], hits.n_b) * kH;
@@ -556,19 +557,27 @@ float edge_score_row(const EdgeEncoderInputs& in, const EndHits& hits, const flo
   __m256 q[kG];
   for (std::size_t k = 0; k < kP; ++k) p[k] = _mm256_set1_ps(in.pair[e * kP + k]);
   for (std::size_t k = 0; k < kG; ++k) q[k] = _mm256_set1_ps(in.geometry[e * kG + k]);
-  const __m256 zero = _mm256_setzero_ps();
-  __m256 acc = zero;
   for (std::size_t c0 = 0; c0 < kH; c0 += 8) {
-    __m256 tp = zero;
+    __m256 tp = _mm256_setzero_ps();
     for (std::size_t k = 0; k < kP; ++k)
       tp = _mm256_fmadd_ps(p[k], _mm256_loadu_ps(w_pair + k * kH + c0), tp);
-    __m256 tg = zero;
+    __m256 tg = _mm256_setzero_ps();
     for (std::size_t k = 0; k < kG; ++k)
       tg = _mm256_fmadd_ps(q[k], _mm256_loadu_ps(w_geometry + k * kH + c0), tg);
     const __m256 ab = _mm256_add_ps(_mm256_loadu_ps(pa + c0), _mm256_loadu_ps(pb + c0));
-    const __m256 g = _mm256_max_ps(_mm256_add_ps(_mm256_add_ps(ab, tp), tg), zero);
-    acc = _mm256_fmadd_ps(g, _mm256_loadu_ps(w_out + c0), acc);
+    block(c0, _mm256_add_ps(_mm256_add_ps(ab, tp), tg));
   }
+}
+
+// EdgeScore for one edge (hit_pair_blocks): the output unit's sum as the generic loop takes it.
+template <std::size_t kH, std::size_t kP, std::size_t kG>
+float edge_score_row(const EdgeEncoderInputs& in, const EndHits& hits, const float* __restrict w_pair,
+                     const float* __restrict w_geometry, const float* __restrict w_out, std::size_t e) {
+  const __m256 zero = _mm256_setzero_ps();
+  __m256 acc = zero;
+  hit_pair_blocks<kH, kP, kG>(in, hits, w_pair, w_geometry, e, [&](std::size_t c0, __m256 g) {
+    acc = _mm256_fmadd_ps(_mm256_max_ps(g, zero), _mm256_loadu_ps(w_out + c0), acc);
+  });
   const __m128 half = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
   const __m128 pairs = _mm_add_ps(half, _mm_movehl_ps(half, half));
   return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_movehdup_ps(pairs)));
@@ -625,6 +634,41 @@ std::size_t edge_score(float* out, const EdgeEncoderInputs& in, std::size_t n_ed
     for (std::size_t e = 0; e < last; ++e) out[e] = b_out;
   }
   return last;
+}
+
+std::size_t edge_input(float* out, const EdgeEncoderInputs& in, std::size_t n_edges, std::size_t width,
+                       const float* w_pair, const float* w_geometry) {
+  const EndHits hits{in.a, in.n_a, in.b, in.n_b, in.i, in.j};
+#if defined(__AVX2__) && defined(__FMA__)
+  if (in.n_pair == 2 && in.n_geometry == 6 && width > 0) {  // the exported filters' shape
+    const std::size_t fast = with_width(width, [&](auto kh) -> std::size_t {
+      constexpr std::size_t kH = decltype(kh)::value;
+      if constexpr (kH == 0) {
+        return 0;
+      } else {
+        const __m256 zero = _mm256_setzero_ps();
+        return 1 + for_each_edge_block(
+                       hits, kH, n_edges, [&](std::size_t start, std::size_t rows, float*, float*) {
+                         for (std::size_t r = 0; r < rows; ++r) {
+                           float* __restrict po = out + (start + r) * kH;
+                           hit_pair_blocks<kH, 2, 6>(in, hits, w_pair, w_geometry, start + r,
+                                                     [&](std::size_t c0, __m256 g) {
+                                                       _mm256_storeu_ps(po + c0, _mm256_max_ps(g, zero));
+                                                     });
+                         }
+                       });
+      }
+    });
+    if (fast > 0) return fast - 1;
+  }
+#endif
+  return for_each_edge_block(hits, width, n_edges, [&](std::size_t start, std::size_t rows, float*, float*) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      float* __restrict po = out + (start + r) * width;
+      hit_pair_input(po, in, hits, w_pair, w_geometry, start + r, width);
+      for (std::size_t c = 0; c < width; ++c) po[c] = std::max(po[c], 0.0F);
+    }
+  });
 }
 
 namespace {
@@ -918,6 +962,56 @@ struct EdgeEncoderOp {
   float epsilon = 1e-5F;
 };
 
+// ai.trkx.EdgeInput: see OnnxCustomOps.hpp.
+Ort::Status edge_input_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom::Tensor<float>& b,
+                          const Ort::Custom::Tensor<std::int64_t>& i,
+                          const Ort::Custom::Tensor<std::int64_t>& j, const Ort::Custom::Tensor<float>& pair,
+                          const Ort::Custom::Tensor<float>& w_pair,
+                          const Ort::Custom::Tensor<float>& geometry,
+                          const Ort::Custom::Tensor<float>& w_geometry, Ort::Custom::Tensor<float>& output) {
+  using Shape = std::vector<std::int64_t>;
+  const Shape& as = a.Shape();
+  const Shape& ps = pair.Shape();
+  const Shape& gs = geometry.Shape();
+  const std::int64_t hh = as.size() == 2 ? as[1] : -1;
+  const std::int64_t ne = ps.size() == 2 ? ps[0] : -1;
+  const std::int64_t np = ps.size() == 2 ? ps[1] : -1;
+  const std::int64_t ng = gs.size() == 2 ? gs[1] : -1;
+  if (!(as.size() == 2 && b.Shape().size() == 2 && b.Shape()[1] == hh && i.Shape() == Shape{ne} &&
+        j.Shape() == Shape{ne} && gs.size() == 2 && gs[0] == ne && w_pair.Shape() == Shape{np, hh} &&
+        w_geometry.Shape() == Shape{ng, hh})) {
+    return Ort::Status(("ai.trkx.EdgeInput: expected a [Na,H], b [Nb,H], i [E], j [E], pair [E,P], w_pair "
+                        "[P,H], geometry [E,G], w_geometry [G,H]; found " +
+                        shape_text(as) + ", " + shape_text(b.Shape()) + ", " + shape_text(i.Shape()) + ", " +
+                        shape_text(j.Shape()) + ", " + shape_text(ps) + ", " + shape_text(w_pair.Shape()) +
+                        ", " + shape_text(gs) + ", " + shape_text(w_geometry.Shape()))
+                           .c_str(),
+                       ORT_INVALID_ARGUMENT);
+  }
+  float* out = output.Allocate({ne, hh});
+  const auto n_edges = static_cast<std::size_t>(ne);
+  const auto width = static_cast<std::size_t>(hh);
+  if (n_edges == 0 || width == 0) return Ort::Status{nullptr};
+  EdgeEncoderInputs in;
+  in.n_a = static_cast<std::size_t>(as[0]);
+  in.n_b = static_cast<std::size_t>(b.Shape()[0]);
+  in.a = in.n_a > 0 ? a.Data() : nullptr;
+  in.b = in.n_b > 0 ? b.Data() : nullptr;
+  in.i = i.Data();
+  in.j = j.Data();
+  in.n_pair = static_cast<std::size_t>(np);
+  in.n_geometry = static_cast<std::size_t>(ng);
+  in.pair = np > 0 ? pair.Data() : nullptr;
+  in.geometry = ng > 0 ? geometry.Data() : nullptr;
+  const std::size_t bad = edge_input(out, in, n_edges, width, np > 0 ? w_pair.Data() : nullptr,
+                                     ng > 0 ? w_geometry.Data() : nullptr);
+  if (bad != n_edges) {
+    return bad_edge_status("EdgeInput", bad, in.i, in.j, static_cast<std::int64_t>(in.n_a),
+                           static_cast<std::int64_t>(in.n_b));
+  }
+  return Ort::Status{nullptr};
+}
+
 // ai.trkx.EdgeScore: see OnnxCustomOps.hpp.
 Ort::Status edge_score_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom::Tensor<float>& b,
                           const Ort::Custom::Tensor<std::int64_t>& i,
@@ -1022,6 +1116,8 @@ void add_trkx_custom_ops(Ort::SessionOptions& options) {
       Ort::Custom::CreateLiteCustomOp<EdgeUpdateOp>("EdgeUpdate", "CPUExecutionProvider")};
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_encoder_kernel{
       Ort::Custom::CreateLiteCustomOp<EdgeEncoderOp>("EdgeEncoder", "CPUExecutionProvider")};
+  static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_input_kernel{
+      Ort::Custom::CreateLiteCustomOp("EdgeInput", "CPUExecutionProvider", edge_input_op)};
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_score_kernel{
       Ort::Custom::CreateLiteCustomOp("EdgeScore", "CPUExecutionProvider", edge_score_op)};
   static Ort::CustomOpDomain domain = [] {
@@ -1031,6 +1127,7 @@ void add_trkx_custom_ops(Ort::SessionOptions& options) {
     d.Add(edge_geometry_kernel.get());
     d.Add(edge_update_kernel.get());
     d.Add(edge_encoder_kernel.get());
+    d.Add(edge_input_kernel.get());
     d.Add(edge_score_kernel.get());
     return d;
   }();

@@ -596,5 +596,59 @@ TEST(EdgeScore, EqualsTheDefinitionInDoublePrecisionForEveryWidth) {
   }
 }
 
+TEST(EdgeInput, EqualsHitPairInputAndReluAndIsTheSameOnOneThread) {
+  // The first layer and ReLU of EdgeScore's edge (g = ((a[i] + b[j]) + pair w_pair) + geometry
+  // w_geometry): out = relu(g) row by row, so EdgeScore's output is out . w_out + b_out; checked
+  // against the definition in double precision, the compiled widths (32, 64) and others, one
+  // thread and several; an index outside its rows is reported.
+  for (const std::size_t h : {5U, 20U, 32U, 64U, 70U}) {
+    const std::size_t n = h == 64 ? 20000 : 41;  // 64: the parallel path
+    const std::size_t n_pair = 2, n_geometry = 6, n_a = 50, n_b = 60;
+    std::mt19937 rng(static_cast<unsigned>(h) + 7U);
+    std::normal_distribution<float> normal(0.0F, 1.0F);
+    const auto random = [&](std::size_t size, float sigma) {
+      std::vector<float> v(size);
+      for (auto& x : v) x = sigma * normal(rng);
+      return v;
+    };
+    const auto a = random(n_a * h, 1.0F), b = random(n_b * h, 1.0F);
+    const auto pair = random(n * n_pair, 1.0F), geometry = random(n * n_geometry, 1.0F);
+    const auto w_pair = random(n_pair * h, 0.5F), w_geometry = random(n_geometry * h, 0.5F);
+    std::vector<std::int64_t> i(n), j(n);
+    for (std::size_t e = 0; e < n; ++e) {
+      i[e] = static_cast<std::int64_t>(rng() % n_a);
+      j[e] = static_cast<std::int64_t>(rng() % n_b);
+    }
+    EdgeEncoderInputs in{a.data(),    n_a,    b.data(),        n_b,       i.data(), j.data(),
+                         pair.data(), n_pair, geometry.data(), n_geometry};
+    std::vector<float> out(n * h), out1(n * h);
+    ASSERT_EQ(edge_input(out.data(), in, n, h, w_pair.data(), w_geometry.data()), n);
+    tbb::task_arena one(1);
+    std::size_t done = 0;
+    one.execute([&] { done = edge_input(out1.data(), in, n, h, w_pair.data(), w_geometry.data()); });
+    ASSERT_EQ(done, n);
+    EXPECT_EQ(out1, out) << h;
+    std::size_t positive = 0;
+    for (std::size_t e = 0; e < std::min<std::size_t>(n, 300); ++e) {
+      for (std::size_t c = 0; c < h; ++c) {
+        double g = static_cast<double>(a[static_cast<std::size_t>(i[e]) * h + c]) +
+                   static_cast<double>(b[static_cast<std::size_t>(j[e]) * h + c]);
+        for (std::size_t k = 0; k < n_pair; ++k)
+          g += static_cast<double>(pair[e * n_pair + k]) * w_pair[k * h + c];
+        for (std::size_t k = 0; k < n_geometry; ++k)
+          g += static_cast<double>(geometry[e * n_geometry + k]) * w_geometry[k * h + c];
+        EXPECT_NEAR(out[e * h + c], std::max(g, 0.0), 1e-4 * (1.0 + std::abs(g)))
+            << h << " " << e << " " << c;
+        positive += out[e * h + c] > 0.0F ? 1 : 0;
+      }
+    }
+    EXPECT_GT(positive, 0U);
+    std::vector<std::int64_t> bad = j;
+    bad[n / 2] = static_cast<std::int64_t>(n_b);  // one past the last row of b
+    in.j = bad.data();
+    EXPECT_EQ(edge_input(out.data(), in, n, h, w_pair.data(), w_geometry.data()), n / 2) << h;
+  }
+}
+
 }  // namespace
 }  // namespace trkx

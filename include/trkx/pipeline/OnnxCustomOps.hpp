@@ -68,6 +68,15 @@
 /// in blocks of edges in cache, with EdgeUpdate's products and LayerNorm (the small products
 /// also FMA chains from 0 in input order): without LayerNorm the subgraph's floats exactly.
 ///
+/// ai.trkx.EdgeInput(a [Na,H], b [Nb,H], i [E], j [E], pair [E,P], w_pair [P,H], geometry
+/// [E,G], w_geometry [G,H]) -> [E,H]: a deeper edge filter's first layer and ReLU
+/// (trkx_train.models.EdgeFilterNet: HitPairInput, then ReLU),
+///   out = relu(((a[i] + b[j]) + pair w_pair) + geometry w_geometry)
+/// one pass over the edges instead of five ONNX Runtime kernels (two small MatMuls,
+/// GatherPairAdd, Add, Relu) and their [E,H] intermediates; the same floats (the small products
+/// FMA chains from 0, as MLAS's), so it equals the subgraph exactly. The hidden layers after it
+/// stay ONNX Runtime's Gemms.
+///
 /// ai.trkx.EdgeScore(a [Na,H], b [Nb,H], i [E], j [E], pair [E,P], w_pair [P,H], geometry
 /// [E,G], w_geometry [G,H], w_out [1,H], b_out [1]) -> [E,1]: a one-layer edge filter's logit
 /// (trkx_train.models.EdgeFilterNet with n_layers = 1: HitPairInput, ReLU, Gemm to one unit,
@@ -184,6 +193,12 @@ struct EdgeEncoderWeights {
 /// index outside its range, or n_edges when all are valid (then out is filled).
 std::size_t edge_encode(float* out, const EdgeEncoderInputs& in, std::size_t n_edges,
                         const EdgeEncoderWeights& w);
+
+/// The EdgeInput kernel on plain arrays: out [n_edges, width] from `in` and the small
+/// products' weights w_pair [n_pair, width] and w_geometry [n_geometry, width] (MatMul layout).
+/// Returns the first edge with an index outside its range, or n_edges when all are valid.
+std::size_t edge_input(float* out, const EdgeEncoderInputs& in, std::size_t n_edges, std::size_t width,
+                       const float* w_pair, const float* w_geometry);
 
 /// The EdgeScore kernel on plain arrays: out [n_edges] from `in`, the small products' weights
 /// w_pair [n_pair, width] and w_geometry [n_geometry, width] (MatMul layout) and the output
