@@ -1091,6 +1091,26 @@ def _hit_pair_input_nodes(base: str, inputs: list[str], out: str) -> list[onnx.N
             onnx.helper.make_node("Add", [p + "sum", p + "geometry"], [out], name=p + "first")]
 
 
+def _is_gnn(m: onnx.ModelProto) -> bool:
+    """A message-passing network (scatter-add aggregation): its edge encoder is
+    :func:`to_trkx_edge_encoder`'s, not a filter's first layer."""
+    return any(n.op_type in (TRKX_SCATTER, "ScatterND", "ScatterElements") for n in m.graph.node)
+
+
+def _first_layers_with_relu(g: _Chain):
+    """Every filter first layer (:func:`_hit_pair_input`) read by a Relu alone, after
+    :func:`to_trkx_gather_pair_add`: yields (its nodes with the Relu, [a, b, i, j, pair, W_pair,
+    geometry, W_geometry], H)."""
+    for gpa in [x for x in g.m.graph.node if x.op_type == TRKX_GATHER_PAIR_ADD and x.domain == TRKX_DOMAIN]:
+        found = _hit_pair_input(g, gpa)
+        if found is None:
+            continue
+        chain, inputs, h = found
+        relu = g.only_reader(chain[-1].output[0])
+        if g.plain(relu, "Relu"):
+            yield chain + [relu], inputs, h
+
+
 def to_trkx_edge_score(m: onnx.ModelProto) -> int:
     """A one-layer edge filter's edge part (models.EdgeFilterNet with n_layers = 1: HitPairInput,
     ReLU, one output unit; after :func:`to_trkx_gather_pair_add`):
@@ -1103,29 +1123,21 @@ def to_trkx_edge_score(m: onnx.ModelProto) -> int:
     are the subgraph's; the output's sum is taken in the kernel's order (within float rounding).
     Returns the number of nodes written; :func:`from_trkx_edge_score` puts the subgraphs back.
     GNNs (scatter-add aggregation) are left to :func:`to_trkx_edge_encoder`."""
-    if any(n.op_type in (TRKX_SCATTER, "ScatterND", "ScatterElements") for n in m.graph.node):
+    if _is_gnn(m):
         return 0
     g = _Chain(m)
     n = 0
-    for gpa in [x for x in m.graph.node if x.op_type == TRKX_GATHER_PAIR_ADD and x.domain == TRKX_DOMAIN]:
-        found = _hit_pair_input(g, gpa)
-        if found is None:
-            continue
-        chain, inputs, h = found
-        relu = g.only_reader(chain[-1].output[0])
-        if not g.plain(relu, "Relu"):
-            continue
-        gemm = g.only_reader(relu.output[0])
-        if not g.plain(gemm, "Gemm") or len(gemm.input) != 3 or gemm.input[0] != relu.output[0] \
+    for chain, inputs, h in list(_first_layers_with_relu(g)):
+        gemm = g.only_reader(chain[-1].output[0])
+        if not g.plain(gemm, "Gemm") or len(gemm.input) != 3 or gemm.input[0] != chain[-1].output[0] \
                 or _attr(gemm, "transB", 0) != 1 or _attr(gemm, "transA", 0) != 0 \
                 or _attr(gemm, "alpha", 1.0) != 1.0 or _attr(gemm, "beta", 1.0) != 1.0 \
                 or g.dims(gemm.input[1]) != [1, h] or g.dims(gemm.input[2]) != [1]:
             continue
-        mp = chain[0]
         # named after the pair MatMul, whose name (the module path) the standard form gives back
         fused = onnx.helper.make_node(TRKX_EDGE_SCORE, inputs + [gemm.input[1], gemm.input[2]], [gemm.output[0]],
-                                      name=(mp.name or "score") + "_trkx", domain=TRKX_DOMAIN)
-        g.fuse(chain + [relu, gemm], fused)
+                                      name=(chain[0].name or "score") + "_trkx", domain=TRKX_DOMAIN)
+        g.fuse(chain + [gemm], fused)
         n += 1
     return g.finish(n)
 
@@ -1144,22 +1156,14 @@ def to_trkx_edge_input(m: onnx.ModelProto) -> int:
     one pass over the edges instead of five kernels writing [E, H] tensors, the same floats
     (session 21). GNNs are left to :func:`to_trkx_edge_encoder`. Returns the number of nodes
     written; :func:`from_trkx_edge_input` puts the subgraphs back."""
-    if any(n.op_type in (TRKX_SCATTER, "ScatterND", "ScatterElements") for n in m.graph.node):
+    if _is_gnn(m):
         return 0
     g = _Chain(m)
     n = 0
-    for gpa in [x for x in m.graph.node if x.op_type == TRKX_GATHER_PAIR_ADD and x.domain == TRKX_DOMAIN]:
-        found = _hit_pair_input(g, gpa)
-        if found is None:
-            continue
-        chain, inputs, _ = found
-        relu = g.only_reader(chain[-1].output[0])
-        if not g.plain(relu, "Relu"):
-            continue
-        mp = chain[0]
-        fused = onnx.helper.make_node(TRKX_EDGE_INPUT, inputs, [relu.output[0]], name=(mp.name or "input") + "_trkx",
-                                      domain=TRKX_DOMAIN)
-        g.fuse(chain + [relu], fused)
+    for chain, inputs, _ in list(_first_layers_with_relu(g)):
+        fused = onnx.helper.make_node(TRKX_EDGE_INPUT, inputs, [chain[-1].output[0]],
+                                      name=(chain[0].name or "input") + "_trkx", domain=TRKX_DOMAIN)
+        g.fuse(chain, fused)
         n += 1
     return g.finish(n)
 

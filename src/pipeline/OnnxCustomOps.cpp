@@ -962,13 +962,24 @@ struct EdgeEncoderOp {
   float epsilon = 1e-5F;
 };
 
-// ai.trkx.EdgeInput: see OnnxCustomOps.hpp.
-Ort::Status edge_input_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom::Tensor<float>& b,
-                          const Ort::Custom::Tensor<std::int64_t>& i,
-                          const Ort::Custom::Tensor<std::int64_t>& j, const Ort::Custom::Tensor<float>& pair,
-                          const Ort::Custom::Tensor<float>& w_pair,
-                          const Ort::Custom::Tensor<float>& geometry,
-                          const Ort::Custom::Tensor<float>& w_geometry, Ort::Custom::Tensor<float>& output) {
+// The first-layer inputs shared by EdgeInput and EdgeScore (a [Na,H], b [Nb,H], i [E], j [E],
+// pair [E,P], w_pair [P,H], geometry [E,G], w_geometry [G,H]), checked; `first` holds them as
+// the kernels take them. Returns an error status naming `op` when a shape is wrong.
+struct FirstLayer {
+  EdgeEncoderInputs in;
+  std::size_t n_edges = 0;
+  std::size_t width = 0;
+  const float* w_pair = nullptr;
+  const float* w_geometry = nullptr;
+};
+Ort::Status first_layer_inputs(const char* op, const Ort::Custom::Tensor<float>& a,
+                               const Ort::Custom::Tensor<float>& b,
+                               const Ort::Custom::Tensor<std::int64_t>& i,
+                               const Ort::Custom::Tensor<std::int64_t>& j,
+                               const Ort::Custom::Tensor<float>& pair,
+                               const Ort::Custom::Tensor<float>& w_pair,
+                               const Ort::Custom::Tensor<float>& geometry,
+                               const Ort::Custom::Tensor<float>& w_geometry, FirstLayer& first) {
   using Shape = std::vector<std::int64_t>;
   const Shape& as = a.Shape();
   const Shape& ps = pair.Shape();
@@ -980,34 +991,54 @@ Ort::Status edge_input_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom
   if (!(as.size() == 2 && b.Shape().size() == 2 && b.Shape()[1] == hh && i.Shape() == Shape{ne} &&
         j.Shape() == Shape{ne} && gs.size() == 2 && gs[0] == ne && w_pair.Shape() == Shape{np, hh} &&
         w_geometry.Shape() == Shape{ng, hh})) {
-    return Ort::Status(("ai.trkx.EdgeInput: expected a [Na,H], b [Nb,H], i [E], j [E], pair [E,P], w_pair "
-                        "[P,H], geometry [E,G], w_geometry [G,H]; found " +
-                        shape_text(as) + ", " + shape_text(b.Shape()) + ", " + shape_text(i.Shape()) + ", " +
-                        shape_text(j.Shape()) + ", " + shape_text(ps) + ", " + shape_text(w_pair.Shape()) +
-                        ", " + shape_text(gs) + ", " + shape_text(w_geometry.Shape()))
-                           .c_str(),
-                       ORT_INVALID_ARGUMENT);
+    return Ort::Status(
+        (std::string("ai.trkx.") + op +
+         ": expected a [Na,H], b [Nb,H], i [E], j [E], pair [E,P], w_pair [P,H], geometry [E,G], "
+         "w_geometry [G,H]; found " +
+         shape_text(as) + ", " + shape_text(b.Shape()) + ", " + shape_text(i.Shape()) + ", " +
+         shape_text(j.Shape()) + ", " + shape_text(ps) + ", " + shape_text(w_pair.Shape()) + ", " +
+         shape_text(gs) + ", " + shape_text(w_geometry.Shape()))
+            .c_str(),
+        ORT_INVALID_ARGUMENT);
   }
-  float* out = output.Allocate({ne, hh});
-  const auto n_edges = static_cast<std::size_t>(ne);
-  const auto width = static_cast<std::size_t>(hh);
-  if (n_edges == 0 || width == 0) return Ort::Status{nullptr};
-  EdgeEncoderInputs in;
+  first.n_edges = static_cast<std::size_t>(ne);
+  first.width = static_cast<std::size_t>(hh);
+  EdgeEncoderInputs& in = first.in;
   in.n_a = static_cast<std::size_t>(as[0]);
   in.n_b = static_cast<std::size_t>(b.Shape()[0]);
-  in.a = in.n_a > 0 ? a.Data() : nullptr;
-  in.b = in.n_b > 0 ? b.Data() : nullptr;
-  in.i = i.Data();
-  in.j = j.Data();
+  in.i = first.n_edges > 0 ? i.Data() : nullptr;
+  in.j = first.n_edges > 0 ? j.Data() : nullptr;
   in.n_pair = static_cast<std::size_t>(np);
   in.n_geometry = static_cast<std::size_t>(ng);
-  in.pair = np > 0 ? pair.Data() : nullptr;
-  in.geometry = ng > 0 ? geometry.Data() : nullptr;
-  const std::size_t bad = edge_input(out, in, n_edges, width, np > 0 ? w_pair.Data() : nullptr,
-                                     ng > 0 ? w_geometry.Data() : nullptr);
-  if (bad != n_edges) {
-    return bad_edge_status("EdgeInput", bad, in.i, in.j, static_cast<std::int64_t>(in.n_a),
-                           static_cast<std::int64_t>(in.n_b));
+  if (first.n_edges > 0 && first.width > 0) {
+    in.a = in.n_a > 0 ? a.Data() : nullptr;
+    in.b = in.n_b > 0 ? b.Data() : nullptr;
+    in.pair = np > 0 ? pair.Data() : nullptr;
+    in.geometry = ng > 0 ? geometry.Data() : nullptr;
+    first.w_pair = np > 0 ? w_pair.Data() : nullptr;
+    first.w_geometry = ng > 0 ? w_geometry.Data() : nullptr;
+  }
+  return Ort::Status{nullptr};
+}
+
+// ai.trkx.EdgeInput: see OnnxCustomOps.hpp.
+Ort::Status edge_input_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom::Tensor<float>& b,
+                          const Ort::Custom::Tensor<std::int64_t>& i,
+                          const Ort::Custom::Tensor<std::int64_t>& j, const Ort::Custom::Tensor<float>& pair,
+                          const Ort::Custom::Tensor<float>& w_pair,
+                          const Ort::Custom::Tensor<float>& geometry,
+                          const Ort::Custom::Tensor<float>& w_geometry, Ort::Custom::Tensor<float>& output) {
+  FirstLayer f;
+  if (Ort::Status bad = first_layer_inputs("EdgeInput", a, b, i, j, pair, w_pair, geometry, w_geometry, f);
+      !bad.IsOK()) {
+    return bad;
+  }
+  float* out = output.Allocate({static_cast<std::int64_t>(f.n_edges), static_cast<std::int64_t>(f.width)});
+  if (f.n_edges == 0 || f.width == 0) return Ort::Status{nullptr};
+  const std::size_t bad = edge_input(out, f.in, f.n_edges, f.width, f.w_pair, f.w_geometry);
+  if (bad != f.n_edges) {
+    return bad_edge_status("EdgeInput", bad, f.in.i, f.in.j, static_cast<std::int64_t>(f.in.n_a),
+                           static_cast<std::int64_t>(f.in.n_b));
   }
   return Ort::Status{nullptr};
 }
@@ -1021,53 +1052,26 @@ Ort::Status edge_score_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom
                           const Ort::Custom::Tensor<float>& w_geometry,
                           const Ort::Custom::Tensor<float>& w_out, const Ort::Custom::Tensor<float>& b_out,
                           Ort::Custom::Tensor<float>& output) {
+  FirstLayer f;
+  if (Ort::Status bad = first_layer_inputs("EdgeScore", a, b, i, j, pair, w_pair, geometry, w_geometry, f);
+      !bad.IsOK()) {
+    return bad;
+  }
   using Shape = std::vector<std::int64_t>;
-  const Shape& as = a.Shape();
-  const Shape& ps = pair.Shape();
-  const Shape& gs = geometry.Shape();
-  const std::int64_t hh = as.size() == 2 ? as[1] : -1;
-  const std::int64_t ne = ps.size() == 2 ? ps[0] : -1;
-  const std::int64_t np = ps.size() == 2 ? ps[1] : -1;
-  const std::int64_t ng = gs.size() == 2 ? gs[1] : -1;
-  if (!(as.size() == 2 && b.Shape().size() == 2 && b.Shape()[1] == hh && i.Shape() == Shape{ne} &&
-        j.Shape() == Shape{ne} && gs.size() == 2 && gs[0] == ne && w_pair.Shape() == Shape{np, hh} &&
-        w_geometry.Shape() == Shape{ng, hh} && w_out.Shape() == Shape{1, hh} && b_out.Shape() == Shape{1})) {
-    return Ort::Status(("ai.trkx.EdgeScore: expected a [Na,H], b [Nb,H], i [E], j [E], pair [E,P], w_pair "
-                        "[P,H], geometry [E,G], w_geometry [G,H], w_out [1,H], b_out [1]; found " +
-                        shape_text(as) + ", " + shape_text(b.Shape()) + ", " + shape_text(i.Shape()) + ", " +
-                        shape_text(j.Shape()) + ", " + shape_text(ps) + ", " + shape_text(w_pair.Shape()) +
-                        ", " + shape_text(gs) + ", " + shape_text(w_geometry.Shape()) + ", " +
-                        shape_text(w_out.Shape()) + ", " + shape_text(b_out.Shape()))
-                           .c_str(),
-                       ORT_INVALID_ARGUMENT);
+  if (w_out.Shape() != Shape{1, static_cast<std::int64_t>(f.width)} || b_out.Shape() != Shape{1}) {
+    return Ort::Status(
+        ("ai.trkx.EdgeScore: expected w_out [1," + std::to_string(f.width) + "] and b_out [1]; found " +
+         shape_text(w_out.Shape()) + ", " + shape_text(b_out.Shape()))
+            .c_str(),
+        ORT_INVALID_ARGUMENT);
   }
-  float* out = output.Allocate({ne, 1});
-  const auto n_edges = static_cast<std::size_t>(ne);
-  if (n_edges == 0) return Ort::Status{nullptr};
-  const auto width = static_cast<std::size_t>(hh);
-  EdgeEncoderInputs in;
-  in.n_a = static_cast<std::size_t>(as[0]);
-  in.n_b = static_cast<std::size_t>(b.Shape()[0]);
-  in.i = i.Data();
-  in.j = j.Data();
-  in.n_pair = static_cast<std::size_t>(np);
-  in.n_geometry = static_cast<std::size_t>(ng);
-  const float* wp = nullptr;
-  const float* wg = nullptr;
-  const float* wo = nullptr;
-  if (width > 0) {
-    in.a = in.n_a > 0 ? a.Data() : nullptr;
-    in.b = in.n_b > 0 ? b.Data() : nullptr;
-    in.pair = np > 0 ? pair.Data() : nullptr;
-    in.geometry = ng > 0 ? geometry.Data() : nullptr;
-    wp = np > 0 ? w_pair.Data() : nullptr;
-    wg = ng > 0 ? w_geometry.Data() : nullptr;
-    wo = w_out.Data();
-  }
-  const std::size_t bad = edge_score(out, in, n_edges, width, wp, wg, wo, b_out.Data()[0]);
-  if (bad != n_edges) {
-    return bad_edge_status("EdgeScore", bad, in.i, in.j, static_cast<std::int64_t>(in.n_a),
-                           static_cast<std::int64_t>(in.n_b));
+  float* out = output.Allocate({static_cast<std::int64_t>(f.n_edges), 1});
+  if (f.n_edges == 0) return Ort::Status{nullptr};
+  const std::size_t bad = edge_score(out, f.in, f.n_edges, f.width, f.w_pair, f.w_geometry,
+                                     f.width > 0 ? w_out.Data() : nullptr, b_out.Data()[0]);
+  if (bad != f.n_edges) {
+    return bad_edge_status("EdgeScore", bad, f.in.i, f.in.j, static_cast<std::int64_t>(f.in.n_a),
+                           static_cast<std::int64_t>(f.in.n_b));
   }
   return Ort::Status{nullptr};
 }
