@@ -533,6 +533,47 @@ TEST(EdgeEncoder, EqualsTheDefinitionInDoublePrecisionAndDoesNotDependOnThreads)
   }
 }
 
+// Random first-layer inputs of EdgeInput / EdgeScore at width h: n edges between 50 and 60
+// hits, 2 pair and 6 geometry inputs, and g(e, c), the first layer in double precision.
+struct RandomFirstLayer {
+  static constexpr std::size_t kPair = 2, kGeometry = 6, kA = 50, kB = 60;
+  std::size_t h, n;
+  std::vector<float> a, b, pair, geometry, w_pair, w_geometry, w_out;
+  std::vector<std::int64_t> i, j;
+  RandomFirstLayer(std::size_t width, std::size_t edges, unsigned seed)
+      : h(width), n(edges), i(edges), j(edges) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0F, 1.0F);
+    const auto random = [&](std::size_t size, float sigma) {
+      std::vector<float> v(size);
+      for (auto& x : v) x = sigma * normal(rng);
+      return v;
+    };
+    a = random(kA * h, 1.0F);
+    b = random(kB * h, 1.0F);
+    pair = random(n * kPair, 1.0F);
+    geometry = random(n * kGeometry, 1.0F);
+    w_pair = random(kPair * h, 0.5F);
+    w_geometry = random(kGeometry * h, 0.5F);
+    w_out = random(h, 1.0F / std::sqrt(static_cast<float>(h)));
+    for (std::size_t e = 0; e < n; ++e) {
+      i[e] = static_cast<std::int64_t>(rng() % kA);
+      j[e] = static_cast<std::int64_t>(rng() % kB);
+    }
+  }
+  [[nodiscard]] EdgeEncoderInputs inputs() const {
+    return {a.data(), kA, b.data(), kB, i.data(), j.data(), pair.data(), kPair, geometry.data(), kGeometry};
+  }
+  [[nodiscard]] double g(std::size_t e, std::size_t c) const {
+    double v = static_cast<double>(a[static_cast<std::size_t>(i[e]) * h + c]) +
+               static_cast<double>(b[static_cast<std::size_t>(j[e]) * h + c]);
+    for (std::size_t k = 0; k < kPair; ++k) v += static_cast<double>(pair[e * kPair + k]) * w_pair[k * h + c];
+    for (std::size_t k = 0; k < kGeometry; ++k)
+      v += static_cast<double>(geometry[e * kGeometry + k]) * w_geometry[k * h + c];
+    return v;
+  }
+};
+
 TEST(EdgeScore, HandWorkedEdgesAndTheFirstBadEdge) {
   // h = 2: g = ((a[i] + b[j]) + 2 * (1, 0)) + 1 * (0, -1); edge 0: (1, 1) + (2, 0) + (0, -1) =
   // (3, 0) -> relu (3, 0) -> 3 * 0.5 + 0 * 4 + b_out (-1) = 0.5; edge 1 (a[1] = (-5, 2)): (-5, 2)
@@ -552,45 +593,21 @@ TEST(EdgeScore, HandWorkedEdgesAndTheFirstBadEdge) {
 TEST(EdgeScore, EqualsTheDefinitionInDoublePrecisionForEveryWidth) {
   for (const std::size_t h : {5U, 20U, 40U, 64U, 70U}) {  // 40, 64: the compiled widths
     const std::size_t n = h == 64 ? 20000 : 41;           // 64: the parallel path
-    const std::size_t n_pair = 2, n_geometry = 6, n_a = 50, n_b = 60;
-    std::mt19937 rng(static_cast<unsigned>(h));
-    std::normal_distribution<float> normal(0.0F, 1.0F);
-    const auto random = [&](std::size_t size, float sigma) {
-      std::vector<float> v(size);
-      for (auto& x : v) x = sigma * normal(rng);
-      return v;
-    };
-    const auto a = random(n_a * h, 1.0F), b = random(n_b * h, 1.0F);
-    const auto pair = random(n * n_pair, 1.0F), geometry = random(n * n_geometry, 1.0F);
-    const auto w_pair = random(n_pair * h, 0.5F), w_geometry = random(n_geometry * h, 0.5F);
-    const auto w_out = random(h, 1.0F / std::sqrt(static_cast<float>(h)));
-    std::vector<std::int64_t> i(n), j(n);
-    for (std::size_t e = 0; e < n; ++e) {
-      i[e] = static_cast<std::int64_t>(rng() % n_a);
-      j[e] = static_cast<std::int64_t>(rng() % n_b);
-    }
-    const EdgeEncoderInputs in{a.data(),    n_a,    b.data(),        n_b,       i.data(), j.data(),
-                               pair.data(), n_pair, geometry.data(), n_geometry};
+    const RandomFirstLayer r(h, n, static_cast<unsigned>(h));
+    const EdgeEncoderInputs in = r.inputs();
     std::vector<float> out(n), out1(n);
-    ASSERT_EQ(edge_score(out.data(), in, n, h, w_pair.data(), w_geometry.data(), w_out.data(), 0.25F), n);
+    ASSERT_EQ(edge_score(out.data(), in, n, h, r.w_pair.data(), r.w_geometry.data(), r.w_out.data(), 0.25F),
+              n);
     tbb::task_arena one(1);
     std::size_t done = 0;
     one.execute([&] {
-      done = edge_score(out1.data(), in, n, h, w_pair.data(), w_geometry.data(), w_out.data(), 0.25F);
+      done = edge_score(out1.data(), in, n, h, r.w_pair.data(), r.w_geometry.data(), r.w_out.data(), 0.25F);
     });
     ASSERT_EQ(done, n);
     EXPECT_EQ(out1, out) << h;
     for (std::size_t e = 0; e < std::min<std::size_t>(n, 300); ++e) {
       double sum = 0.25;
-      for (std::size_t c = 0; c < h; ++c) {
-        double g = static_cast<double>(a[static_cast<std::size_t>(i[e]) * h + c]) +
-                   static_cast<double>(b[static_cast<std::size_t>(j[e]) * h + c]);
-        for (std::size_t k = 0; k < n_pair; ++k)
-          g += static_cast<double>(pair[e * n_pair + k]) * w_pair[k * h + c];
-        for (std::size_t k = 0; k < n_geometry; ++k)
-          g += static_cast<double>(geometry[e * n_geometry + k]) * w_geometry[k * h + c];
-        sum += std::max(g, 0.0) * static_cast<double>(w_out[c]);
-      }
+      for (std::size_t c = 0; c < h; ++c) sum += std::max(r.g(e, c), 0.0) * static_cast<double>(r.w_out[c]);
       EXPECT_NEAR(out[e], sum, 1e-4 * (1.0 + std::abs(sum))) << "h " << h << " edge " << e;
     }
   }
@@ -603,50 +620,29 @@ TEST(EdgeInput, EqualsHitPairInputAndReluAndIsTheSameOnOneThread) {
   // thread and several; an index outside its rows is reported.
   for (const std::size_t h : {5U, 20U, 32U, 64U, 70U}) {
     const std::size_t n = h == 64 ? 20000 : 41;  // 64: the parallel path
-    const std::size_t n_pair = 2, n_geometry = 6, n_a = 50, n_b = 60;
-    std::mt19937 rng(static_cast<unsigned>(h) + 7U);
-    std::normal_distribution<float> normal(0.0F, 1.0F);
-    const auto random = [&](std::size_t size, float sigma) {
-      std::vector<float> v(size);
-      for (auto& x : v) x = sigma * normal(rng);
-      return v;
-    };
-    const auto a = random(n_a * h, 1.0F), b = random(n_b * h, 1.0F);
-    const auto pair = random(n * n_pair, 1.0F), geometry = random(n * n_geometry, 1.0F);
-    const auto w_pair = random(n_pair * h, 0.5F), w_geometry = random(n_geometry * h, 0.5F);
-    std::vector<std::int64_t> i(n), j(n);
-    for (std::size_t e = 0; e < n; ++e) {
-      i[e] = static_cast<std::int64_t>(rng() % n_a);
-      j[e] = static_cast<std::int64_t>(rng() % n_b);
-    }
-    EdgeEncoderInputs in{a.data(),    n_a,    b.data(),        n_b,       i.data(), j.data(),
-                         pair.data(), n_pair, geometry.data(), n_geometry};
+    const RandomFirstLayer r(h, n, static_cast<unsigned>(h) + 7U);
+    EdgeEncoderInputs in = r.inputs();
     std::vector<float> out(n * h), out1(n * h);
-    ASSERT_EQ(edge_input(out.data(), in, n, h, w_pair.data(), w_geometry.data()), n);
+    ASSERT_EQ(edge_input(out.data(), in, n, h, r.w_pair.data(), r.w_geometry.data()), n);
     tbb::task_arena one(1);
     std::size_t done = 0;
-    one.execute([&] { done = edge_input(out1.data(), in, n, h, w_pair.data(), w_geometry.data()); });
+    one.execute([&] { done = edge_input(out1.data(), in, n, h, r.w_pair.data(), r.w_geometry.data()); });
     ASSERT_EQ(done, n);
     EXPECT_EQ(out1, out) << h;
     std::size_t positive = 0;
     for (std::size_t e = 0; e < std::min<std::size_t>(n, 300); ++e) {
       for (std::size_t c = 0; c < h; ++c) {
-        double g = static_cast<double>(a[static_cast<std::size_t>(i[e]) * h + c]) +
-                   static_cast<double>(b[static_cast<std::size_t>(j[e]) * h + c]);
-        for (std::size_t k = 0; k < n_pair; ++k)
-          g += static_cast<double>(pair[e * n_pair + k]) * w_pair[k * h + c];
-        for (std::size_t k = 0; k < n_geometry; ++k)
-          g += static_cast<double>(geometry[e * n_geometry + k]) * w_geometry[k * h + c];
+        const double g = r.g(e, c);
         EXPECT_NEAR(out[e * h + c], std::max(g, 0.0), 1e-4 * (1.0 + std::abs(g)))
             << h << " " << e << " " << c;
         positive += out[e * h + c] > 0.0F ? 1 : 0;
       }
     }
     EXPECT_GT(positive, 0U);
-    std::vector<std::int64_t> bad = j;
-    bad[n / 2] = static_cast<std::int64_t>(n_b);  // one past the last row of b
+    std::vector<std::int64_t> bad = r.j;
+    bad[n / 2] = static_cast<std::int64_t>(RandomFirstLayer::kB);  // one past the last row of b
     in.j = bad.data();
-    EXPECT_EQ(edge_input(out.data(), in, n, h, w_pair.data(), w_geometry.data()), n / 2) << h;
+    EXPECT_EQ(edge_input(out.data(), in, n, h, r.w_pair.data(), r.w_geometry.data()), n / 2) << h;
   }
 }
 

@@ -32,6 +32,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// Whether the file's bytes contain `text` (an operator's name in an ONNX file).
+bool file_has(const fs::path& f, const std::string& text) {
+  std::ifstream in(f, std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return bytes.find(text) != std::string::npos;
+}
+
 /// A simulated event's hit features and its radius graph from the shipped embedding.
 struct RealGraph {
   ModelSet models;
@@ -157,11 +164,6 @@ TEST(ShippedFilter, EdgeGeometryKernelGivesTheStandardSubgraphsScoresBitForBit) 
   const fs::path fused = fs::path(TRKX_SOURCE_DIR) / "models" / "filter.onnx";
   const fs::path standard =
       fs::path(TRKX_SOURCE_DIR) / "tests" / "pipeline" / "data" / "filter_standard.onnx";
-  const auto file_has = [](const fs::path& f, const std::string& text) {
-    std::ifstream in(f, std::ios::binary);
-    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    return bytes.find(text) != std::string::npos;
-  };
   ASSERT_TRUE(file_has(fused, "EdgeGeometry"));
   ASSERT_FALSE(file_has(standard, "EdgeGeometry"));
   const RealGraph g = real_graph(80, 20, 1);
@@ -192,11 +194,6 @@ TEST(EdgeUpdateModels, KernelGivesTheStandardSubgraphsScores) {
   // graph: without LayerNorm (as models/gnn.onnx) the same floats; with LayerNorm (as
   // models/all-pt/gnn.onnx) within float rounding of ONNX Runtime's own LayerNormalization.
   const fs::path data = fs::path(TRKX_SOURCE_DIR) / "tests" / "pipeline" / "data";
-  const auto file_has = [](const fs::path& f, const std::string& text) {
-    std::ifstream in(f, std::ios::binary);
-    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    return bytes.find(text) != std::string::npos;
-  };
   for (const char* name : {"gnn_update_plain", "gnn_update_ln"}) {
     for (const char* op : {"EdgeUpdate", "EdgeEncoder"}) {
       ASSERT_TRUE(file_has(data / (std::string(name) + ".onnx"), op));
@@ -260,11 +257,6 @@ TEST(SplitNetwork, HitPartAndEdgePartGiveTheWholeNetworksScores) {
   // network does (EdgeScore's output sum in its own order: within float rounding), and the same
   // workspace serves a second, smaller event.
   const fs::path data = fs::path(TRKX_SOURCE_DIR) / "tests" / "pipeline" / "data";
-  const auto file_has = [](const fs::path& f, const std::string& text) {
-    std::ifstream in(f, std::ios::binary);
-    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    return bytes.find(text) != std::string::npos;
-  };
   const auto max_diff = [](const std::vector<float>& a, const std::vector<float>& b) {
     float d = a.size() == b.size() ? 0.0F : 1.0F;
     for (std::size_t e = 0; e < a.size() && e < b.size(); ++e) d = std::max(d, std::abs(a[e] - b[e]));
