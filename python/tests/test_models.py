@@ -73,6 +73,26 @@ def test_pair_first_layer_equals_linear_on_concatenation():
     assert torch.allclose(first(u, ei), ref, atol=1e-5)
 
 
+def test_hit_encoder_filter_scores_edges_from_hits_encoded_once():
+    """FilterConfig.node_layers: a hit encoder (node_layers Linear + ReLU of node_hidden units)
+    feeds the first layer; scoring edges in chunks from the hits encoded once (train.edge_scores)
+    equals the whole forward; the encoder's hidden width and the first layer's input agree."""
+    from trkx_train.train import edge_scores
+
+    x, ei = graph()
+    m = EdgeFilterNet(NAMES, FilterConfig(hidden=16, n_layers=1, layer_norm=False, node_layers=2, node_hidden=24))
+    assert [type(layer).__name__ for layer in m.node_encoder] == ["Linear", "ReLU", "Linear", "ReLU"]
+    assert m.first.pair.src.in_features == 24 and m.encode_hits(x).shape == (x.shape[0], 24)
+
+    class Event:  # what edge_scores reads of a PreparedEvent
+        pass
+    ev = Event()
+    ev.x, ev.edges = x, ei
+    whole = torch.sigmoid(m(x, ei))
+    assert torch.allclose(edge_scores(m, ev, chunk=7), whole, atol=1e-6)
+    assert EdgeFilterNet(NAMES, FilterConfig(hidden=16)).node_encoder is None  # the default: no encoder
+
+
 def test_scatter_add_rows_sums_repeated_indices():
     src = torch.arange(12, dtype=torch.float32).reshape(6, 2)
     idx = torch.tensor([0, 2, 0, 0, 2, 3])

@@ -203,8 +203,8 @@ class FilterConfig:
     With ``node_layers`` > 0 a per-hit encoder (``node_layers`` hidden layers of ``node_hidden``
     units, 0: ``hidden``) turns each hit's features into the vector the edge's first layer reads:
     depth spent once per hit (~100k) instead of once per candidate edge (~5M), so that an edge
-    part of ``n_layers`` = 1 (first layer, ReLU, one output unit) costs a few hundred
-    operations per edge."""
+    part of ``n_layers`` = 1 (first layer, ReLU, one output unit) costs about a thousand
+    operations per edge (the end-hit sums and the small products of the geometric inputs)."""
 
     hidden: int = 64
     n_layers: int = 3
