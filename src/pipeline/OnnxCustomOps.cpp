@@ -9,7 +9,6 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -543,6 +542,29 @@ std::size_t edge_encode(float* out, const EdgeEncoderInputs& in, std::size_t n_e
 }
 
 #if defined(__AVX2__) && defined(__FMA__)
+// The sum of the 8 lanes: (lo + hi) pairwise, then the two halves, then the last pair.
+inline float horizontal_sum(__m256 v) {
+  const __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 pairs = _mm_add_ps(half, _mm_movehl_ps(half, half));
+  return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_movehdup_ps(pairs)));
+}
+
+// f(std::integral_constant<std::size_t, kH>{}) when the inputs have the exported filters' shape
+// (2 pair and 6 geometry inputs) and `width` is one compiled for (with_width); std::nullopt
+// otherwise, and the caller's generic loop runs.
+template <typename F>
+std::optional<std::size_t> with_filter_shape(const EdgeEncoderInputs& in, std::size_t width, const F& f) {
+  if (in.n_pair != 2 || in.n_geometry != 6 || width == 0) return std::nullopt;
+  const std::size_t done = with_width(width, [&](auto kh) -> std::size_t {
+    if constexpr (decltype(kh)::value == 0) {
+      return 0;
+    } else {
+      return 1 + f(kh);  // 0: not compiled for this width
+    }
+  });
+  return done > 0 ? std::optional<std::size_t>(done - 1) : std::nullopt;
+}
+
 // An edge's first layer g (hit_pair_input) with the widths known at compile time (kH a multiple
 // of 8, kP pair and kG geometry inputs): the inputs broadcast once per edge, g computed 8
 // outputs at a time in registers and handed to block(c0, g[c0 .. c0 + 8)). The same operations
@@ -578,9 +600,7 @@ float edge_score_row(const EdgeEncoderInputs& in, const EndHits& hits, const flo
   hit_pair_blocks<kH, kP, kG>(in, hits, w_pair, w_geometry, e, [&](std::size_t c0, __m256 g) {
     acc = _mm256_fmadd_ps(_mm256_max_ps(g, zero), _mm256_loadu_ps(w_out + c0), acc);
   });
-  const __m128 half = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-  const __m128 pairs = _mm_add_ps(half, _mm_movehl_ps(half, half));
-  return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_movehdup_ps(pairs)));
+  return horizontal_sum(acc);
 }
 #endif
 
@@ -588,25 +608,15 @@ std::size_t edge_score(float* out, const EdgeEncoderInputs& in, std::size_t n_ed
                        const float* w_pair, const float* w_geometry, const float* w_out, float b_out) {
   const EndHits hits{in.a, in.n_a, in.b, in.n_b, in.i, in.j};
 #if defined(__AVX2__) && defined(__FMA__)
-  // The exported filters' shape (2 pair and 6 geometry inputs) at the usual widths.
-  if (in.n_pair == 2 && in.n_geometry == 6 && width > 0) {
-    const std::size_t fast = with_width(width, [&](auto kh) -> std::size_t {
-      constexpr std::size_t kH = decltype(kh)::value;
-      if constexpr (kH == 0) {
-        return 0;
-      } else {
-        return 1 + for_each_edge_block(
-                       hits, kH, n_edges, [&](std::size_t start, std::size_t rows, float*, float*) {
-                         for (std::size_t r = 0; r < rows; ++r) {
-                           out[start + r] =
-                               edge_score_row<kH, 2, 6>(in, hits, w_pair, w_geometry, w_out, start + r) +
-                               b_out;
-                         }
-                       });
+  const auto fast = with_filter_shape(in, width, [&](auto kh) {
+    constexpr std::size_t kH = decltype(kh)::value;
+    return for_each_edge_block(hits, kH, n_edges, [&](std::size_t start, std::size_t rows, float*, float*) {
+      for (std::size_t r = 0; r < rows; ++r) {
+        out[start + r] = edge_score_row<kH, 2, 6>(in, hits, w_pair, w_geometry, w_out, start + r) + b_out;
       }
     });
-    if (fast > 0) return fast - 1;
-  }
+  });
+  if (fast) return *fast;
 #endif
   const std::size_t last = for_each_edge_block(
       hits, width, n_edges, [&](std::size_t start, std::size_t rows, float* g, float* /*u*/) {
@@ -622,9 +632,7 @@ std::size_t edge_score(float* out, const EdgeEncoderInputs& in, std::size_t n_ed
             acc = _mm256_fmadd_ps(_mm256_max_ps(_mm256_loadu_ps(pg + c), zero), _mm256_loadu_ps(w_out + c),
                                   acc);
           }
-          const __m128 half = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-          const __m128 pairs = _mm_add_ps(half, _mm_movehl_ps(half, half));
-          sum = _mm_cvtss_f32(_mm_add_ss(pairs, _mm_movehdup_ps(pairs)));
+          sum = horizontal_sum(acc);
 #endif
           for (; c < width; ++c) sum = std::fma(std::max(pg[c], 0.0F), w_out[c], sum);
           out[start + r] = sum + b_out;
@@ -640,27 +648,19 @@ std::size_t edge_input(float* out, const EdgeEncoderInputs& in, std::size_t n_ed
                        const float* w_pair, const float* w_geometry) {
   const EndHits hits{in.a, in.n_a, in.b, in.n_b, in.i, in.j};
 #if defined(__AVX2__) && defined(__FMA__)
-  if (in.n_pair == 2 && in.n_geometry == 6 && width > 0) {  // the exported filters' shape
-    const std::size_t fast = with_width(width, [&](auto kh) -> std::size_t {
-      constexpr std::size_t kH = decltype(kh)::value;
-      if constexpr (kH == 0) {
-        return 0;
-      } else {
-        const __m256 zero = _mm256_setzero_ps();
-        return 1 + for_each_edge_block(
-                       hits, kH, n_edges, [&](std::size_t start, std::size_t rows, float*, float*) {
-                         for (std::size_t r = 0; r < rows; ++r) {
-                           float* __restrict po = out + (start + r) * kH;
-                           hit_pair_blocks<kH, 2, 6>(in, hits, w_pair, w_geometry, start + r,
-                                                     [&](std::size_t c0, __m256 g) {
-                                                       _mm256_storeu_ps(po + c0, _mm256_max_ps(g, zero));
-                                                     });
-                         }
-                       });
+  const auto fast = with_filter_shape(in, width, [&](auto kh) {
+    constexpr std::size_t kH = decltype(kh)::value;
+    const __m256 zero = _mm256_setzero_ps();
+    return for_each_edge_block(hits, kH, n_edges, [&](std::size_t start, std::size_t rows, float*, float*) {
+      for (std::size_t r = 0; r < rows; ++r) {
+        float* __restrict po = out + (start + r) * kH;
+        hit_pair_blocks<kH, 2, 6>(in, hits, w_pair, w_geometry, start + r, [&](std::size_t c0, __m256 g) {
+          _mm256_storeu_ps(po + c0, _mm256_max_ps(g, zero));
+        });
       }
     });
-    if (fast > 0) return fast - 1;
-  }
+  });
+  if (fast) return *fast;
 #endif
   return for_each_edge_block(hits, width, n_edges, [&](std::size_t start, std::size_t rows, float*, float*) {
     for (std::size_t r = 0; r < rows; ++r) {
