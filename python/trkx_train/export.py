@@ -1013,10 +1013,7 @@ def split_hit_part(m: onnx.ModelProto) -> tuple[onnx.ModelProto, onnx.ModelProto
     edge_index = next(i for i in graph.input if i.name == "edge_index")
     edges = make(edge_nodes, outs + [edge_index], list(graph.output), "edges")
     for part in (hits, edges):
-        used = {n.domain for n in part.graph.node}
-        keep = [o for o in part.opset_import if o.domain in ("", "ai.onnx") or o.domain in used]
-        del part.opset_import[:]
-        part.opset_import.extend(keep)
+        _drop_unused_trkx_domain(part)
     onnx.checker.check_model(hits)
     return hits, edges
 
