@@ -9,6 +9,7 @@ import torch
 from trkx_train.data import (DataError, PreparedEvent, edge_keys, edge_loss_weight, edge_signal, is_true_pair,
                              load_event, load_events, signal_edges)
 from trkx_train.losses import contrastive_hinge_loss, weighted_bce
+from trkx_train.models import default_config
 from trkx_train.train import (TrainConfig, azimuth_wedge, choose_cut, choose_radius, cut_table, edge_scores,
                               induced_subgraph, load_stage_model, teacher_agreement, train_stage)
 
@@ -184,6 +185,14 @@ def test_init_from_starts_with_the_given_weights(synthetic_data, tmp_path):
     assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)  # lr ~ 0: the weights stay where they started
     with pytest.raises(DataError, match="differs"):
         train_stage("gnn", train, val, tmp_path / "c", tc(epochs=1, init_from=str(first)), {"hidden": 8, "n_steps": 1})
+    # A spec that names only some fields (onnx_import, narrow, or one written before a field existed)
+    # names the network with the other fields at their defaults.
+    spec = json.loads((first / "spec.json").read_text())
+    spec["model"] = {k: v for k, v in spec["model"].items() if v != default_config("gnn")[k]}
+    assert len(spec["model"]) < len(default_config("gnn"))
+    (first / "spec.json").write_text(json.dumps(spec))
+    train_stage("gnn", train, val, tmp_path / "d", tc(epochs=1, init_from=str(first), lr=1e-9), SMALL["gnn"])
+    assert "initialised the weights" in (tmp_path / "d" / "train.log").read_text()
 
 
 def test_weighted_bce_ignores_zero_weight_edges():

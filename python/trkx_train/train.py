@@ -473,7 +473,11 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
         src = Path(tc.init_from)
         src_ckpt = src / "checkpoint.pt" if src.is_dir() else src
         src_spec = json.loads((src_ckpt.parent / "spec.json").read_text())
-        if src_spec["model"] != spec["model"] or src_spec["node_features"] != spec["node_features"]:
+        # Both with the stage's defaults filled in: a spec written before a config field existed
+        # (or by onnx_import / narrow, which keep the fields they were given) names the same network.
+        src_model = {**default_config(stage), **src_spec["model"]}
+        same_model = src_model == {**default_config(stage), **spec["model"]}
+        if not same_model or src_spec["node_features"] != spec["node_features"]:
             raise D.DataError(f"--init-from {src}: network {src_spec['model']} on {src_spec['node_features']} "
                               f"differs from {spec['model']} on {spec['node_features']}")
         model.load_state_dict(torch.load(src_ckpt, map_location="cpu")["model"])
