@@ -28,6 +28,7 @@
 // rows fed per ONNX call). TRKX_BENCH_PROFILE=PREFIX writes an ONNX Runtime
 // per-op profile for each Shipped case (PREFIX_<case>_<date>.json).
 #include <benchmark/benchmark.h>
+#include <tbb/global_control.h>
 
 #include <algorithm>
 #include <cmath>
@@ -272,6 +273,7 @@ void BM_Pipeline(benchmark::State& state) {
 /// The shipped models on a simulated PU200 event (see the file comment).
 struct Shipped {
   Matrix features;
+  Matrix embedded;  // the shipped embedding of `features` (the radius graph's points)
   ModelSet models;
   fs::path optimised;     // directory with the optimise_graph versions of filter.onnx / gnn.onnx
   EdgeList filter_edges;  // first kShippedFilterEdges oriented candidates
@@ -300,9 +302,9 @@ const Shipped& shipped() {
       OnnxConfig onnx;
       onnx.intra_op_threads = kThreads;
       const auto& emb = *out->models.embedding;
-      const Matrix embedded =
+      out->embedded =
           Embedding(emb.file, HitFeatures::n_features(), emb.dim, {.onnx = onnx}).run(out->features);
-      EdgeList candidates = RadiusGraphBuilder({emb.radius, emb.max_neighbours}).build(embedded);
+      EdgeList candidates = RadiusGraphBuilder({emb.radius, emb.max_neighbours}).build(out->embedded);
       orient_outward(candidates, event.hits.view());
       out->n_candidates = candidates.size();
       const std::size_t n_filter = std::min(kShippedFilterEdges, candidates.size());
@@ -433,6 +435,32 @@ void BM_ShippedGnn(benchmark::State& state) {
   state.counters["threads_used"] = gnn.intra_op_threads();
   measure_classify(state, gnn, s.features, edges);
 }
+// Args: threads. The shipped set's radius graph (its radius and neighbour cap) on the shipped
+// embedding of the simulated event: the points `trkx reconstruct` searches (bench_graph's
+// synthetic points have ~30 neighbours each and rarely reach a cap; models/all-pt's have ~4x
+// its cap of 96 within the radius).
+void BM_ShippedRadiusGraph(benchmark::State& state) {
+  const auto& s = shipped();
+  if (!s.error.empty()) {
+    state.SkipWithError(s.error.c_str());
+    return;
+  }
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
+                              static_cast<std::size_t>(state.range(0)));
+  const auto& emb = *s.models.embedding;
+  const RadiusGraphBuilder builder({emb.radius, emb.max_neighbours});
+  std::size_t edges = 0;
+  const ProcessCpu cpu;
+  for (auto _ : state) {
+    const EdgeList graph = builder.build(s.embedded);
+    edges = graph.size();
+    benchmark::DoNotOptimize(graph.src.data());
+  }
+  state.counters["points"] = static_cast<double>(s.embedded.rows);
+  state.counters["edges"] = static_cast<double>(edges);
+  cpu.report(state);
+}
+
 /// The embedding in chunks (Args: rows per call, 0 = all; lanes = calls at once, each on one
 /// ONNX thread; lanes 1 = one call at a time on kThreads intra-op threads), release mode.
 void BM_EmbeddingChunks(benchmark::State& state) {
@@ -519,6 +547,13 @@ BENCHMARK(BM_ShippedFilter)
     ->Args({1, 4096, 1, 2, 0, 99})  // 2 threads without spinning (the new default)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
+BENCHMARK(BM_ShippedRadiusGraph)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
 BENCHMARK(BM_ShippedGnn)
     ->ArgNames({"model", "threads", "spin", "opt", "edges"})
     ->Args({0, 2, 1, 99, 200000})  // as shipped: ScatterElements
