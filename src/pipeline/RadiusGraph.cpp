@@ -752,14 +752,29 @@ EdgeList assemble_edges(const std::vector<QueryResult>& results) {
       }
     }
   });
-  std::vector<std::pair<Index, Index>> extras;
-  for (auto& local : extras_local) extras.insert(extras.end(), local.begin(), local.end());
-  std::sort(extras.begin(), extras.end());
-  // extra_begin[i]: first extra with src i (extras sorted by src).
-  std::vector<std::size_t> extra_begin(n + 1, extras.size());
-  for (std::size_t e = extras.size(); e-- > 0;) extra_begin[static_cast<std::size_t>(extras[e].first)] = e;
-  for (std::size_t i = n; i-- > 0;) extra_begin[i] = std::min(extra_begin[i], extra_begin[i + 1]);
-  for (const auto& extra : extras) ++edge_count[static_cast<std::size_t>(extra.first)];
+  // The extras grouped by src (a counting sort), each group's dst ascending: extra_dst[k] for k in
+  // [extra_begin[i], extra_begin[i + 1]) are the extra pairs (i, dst).
+  std::vector<std::size_t> extra_begin(n + 1, 0);
+  for (const auto& local : extras_local) {
+    for (const auto& extra : local) ++extra_begin[static_cast<std::size_t>(extra.first) + 1];
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    edge_count[i] += extra_begin[i + 1];
+    extra_begin[i + 1] += extra_begin[i];
+  }
+  std::vector<Index> extra_dst(extra_begin[n]);
+  {
+    std::vector<std::size_t> fill(extra_begin.begin(), extra_begin.end() - 1);
+    for (const auto& local : extras_local) {
+      for (const auto& [src, dst] : local) extra_dst[fill[static_cast<std::size_t>(src)]++] = dst;
+    }
+  }
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      std::sort(extra_dst.begin() + static_cast<std::ptrdiff_t>(extra_begin[i]),
+                extra_dst.begin() + static_cast<std::ptrdiff_t>(extra_begin[i + 1]));
+    }
+  });
 
   // Exclusive prefix sum -> output offsets.
   std::size_t total = 0;
@@ -775,15 +790,15 @@ EdgeList assemble_edges(const std::vector<QueryResult>& results) {
     for (std::size_t i = range.begin(); i != range.end(); ++i) {
       const auto [first, last] = row(i);
       const Index* fwd = first + forward_begin[i];
-      const auto* ex = extras.data() + extra_begin[i];
-      const auto* ex_end = extras.data() + extra_begin[i + 1];
+      const Index* ex = extra_dst.data() + extra_begin[i];
+      const Index* ex_end = extra_dst.data() + extra_begin[i + 1];
       std::size_t out = edge_count[i];
       while (fwd != last || ex != ex_end) {
         Index j = 0;
-        if (ex == ex_end || (fwd != last && *fwd < ex->second)) {
+        if (ex == ex_end || (fwd != last && *fwd < *ex)) {
           j = *fwd++;
         } else {
-          j = (ex++)->second;
+          j = *ex++;
         }
         edges.src[out] = static_cast<std::int64_t>(i);
         edges.dst[out] = j;
