@@ -1,12 +1,15 @@
 #include "trkx/pipeline/TruthGraph.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <set>
 #include <utility>
 
 #include "TinyEvent.hpp"
+#include "trkx/core/Error.hpp"
 
 namespace trkx {
 namespace {
@@ -95,6 +98,59 @@ TEST(TruthGraph, OrientOutwardPutsTheInnerHitFirst) {
   EXPECT_EQ(edges.src, (std::vector<std::int64_t>{1, 1, 0}));
   EXPECT_EQ(edges.dst, (std::vector<std::int64_t>{0, 2, 2}));
   EXPECT_EQ(edges.score, (std::vector<float>{0.1F, 0.2F, 0.3F}));
+}
+
+TEST(TruthGraph, OrientOutwardOnManyEdgesMatchesTheDefinition) {
+  // More edges than one parallel block, with ties (hits at equal distances) and self-loops.
+  HitContainer hits;
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> coord(-3, 3);
+  for (int k = 0; k < 500; ++k) {
+    hits.push_back(static_cast<HitId>(k + 1), static_cast<float>(coord(rng)), static_cast<float>(coord(rng)),
+                   static_cast<float>(coord(rng)), 1, 1, 1);
+  }
+  hits.compute_derived();
+  const HitsView view = hits.view();
+  EdgeList edges;
+  std::uniform_int_distribution<std::int64_t> hit(0, 499);
+  for (int e = 0; e < 200000; ++e) {
+    edges.src.push_back(hit(rng));
+    edges.dst.push_back(hit(rng));
+  }
+  const EdgeList before = edges;
+  orient_outward(edges, view);
+  const auto dist2 = [&](std::int64_t i) {
+    const auto k = static_cast<std::size_t>(i);
+    return static_cast<double>(view.x[k]) * view.x[k] + static_cast<double>(view.y[k]) * view.y[k] +
+           static_cast<double>(view.z[k]) * view.z[k];
+  };
+  std::size_t ties = 0;
+  for (std::size_t e = 0; e < edges.size(); ++e) {
+    const auto [inner, outer] =
+        std::minmax(before.src[e], before.dst[e], [&](std::int64_t a, std::int64_t b) {
+          return dist2(a) < dist2(b) || (dist2(a) == dist2(b) && a < b);
+        });
+    ASSERT_EQ(edges.src[e], inner) << "edge " << e;
+    ASSERT_EQ(edges.dst[e], outer) << "edge " << e;
+    ties += dist2(inner) == dist2(outer) && inner != outer ? 1 : 0;
+  }
+  EXPECT_GT(ties, 100U) << "the test should exercise ties";
+}
+
+TEST(TruthGraph, OrientOutwardNamesTheFirstEdgeOutsideTheEvent) {
+  HitContainer hits;
+  hits.push_back(1, 100, 0, 0, 1, 1, 1);
+  hits.push_back(2, 30, 0, 40, 1, 1, 1);
+  hits.compute_derived();
+  EdgeList edges;
+  edges.src = {0, 1, 2, -1};
+  edges.dst = {1, 0, 0, 1};
+  try {
+    orient_outward(edges, hits.view());
+    FAIL() << "expected trkx::Error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("edge 2 (2 -> 0) refers to a hit outside [0, 2)"));
+  }
 }
 
 TEST(TruthGraph, SelectEdgesKeepsScoresAtOrAboveTheCut) {

@@ -33,6 +33,7 @@ namespace trkx {
 
 /// Orients every edge so that src is the hit nearer the origin (distance
 /// sqrt(r^2 + z^2)); ties keep the smaller index as src. Scores follow their edge.
+/// Throws trkx::Error naming the first edge with a hit index outside the event.
 void orient_outward(EdgeList& edges, const HitsView& hits);
 
 /// Edges with score >= cut, with their scores, in their original order.
