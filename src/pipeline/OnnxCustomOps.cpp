@@ -220,53 +220,91 @@ void fma_rows_avx512(float* acc, const float* x, const float* w, std::size_t row
 #endif
 
 #if defined(__AVX2__) && defined(__FMA__)
-// The same products with AVX2 + FMA: kRowBlock rows at once, the H outputs of a row in kVectors
-// registers of 8 (the last one masked when 8 does not divide H).
-template <std::size_t kVectors, std::size_t kRowBlock>
-void fma_row_block_avx2(float* __restrict acc, const float* __restrict x, const float* __restrict w,
-                        std::size_t h, __m256i tail) {
-  __m256 a[kRowBlock][kVectors];
+// The same products with AVX2 + FMA, a panel at a time: kRows rows times kV registers of 8
+// outputs (columns [c0, c0 + 8 kV)), the panel's weights loaded once per k for all its rows
+// (6 rows x 16 columns: 12 accumulators, 2 weight and 1 broadcast register of the 16, 8 loads
+// per 12 fused multiply-adds; whole rows at once loaded every weight once per row). kMasked:
+// the last register holds the H % 8 outputs left. The same fused multiply-adds in the same
+// order as every other path.
+template <std::size_t kRows, std::size_t kV, bool kMasked>
+[[gnu::always_inline]] inline void fma_panel_avx2(float* __restrict acc, const float* __restrict x,
+                                                  const float* __restrict w, std::size_t h, std::size_t c0,
+                                                  __m256i tail) {
+  __m256 a[kRows][kV];
 #pragma GCC unroll 8
-  for (std::size_t i = 0; i < kRowBlock; ++i) {
-#pragma GCC unroll 8
-    for (std::size_t v = 0; v < kVectors; ++v) a[i][v] = _mm256_setzero_ps();
+  for (std::size_t i = 0; i < kRows; ++i) {
+#pragma GCC unroll 2
+    for (std::size_t v = 0; v < kV; ++v) a[i][v] = _mm256_setzero_ps();
   }
   for (std::size_t k = 0; k < h; ++k) {
-    const float* __restrict wk = w + k * h;
-    __m256 xb[kRowBlock];
+    const float* __restrict wk = w + k * h + c0;
+    __m256 wv[kV];
+#pragma GCC unroll 2
+    for (std::size_t v = 0; v < kV; ++v)
+      wv[v] = kMasked && v + 1 == kV ? _mm256_maskload_ps(wk + 8 * v, tail) : _mm256_loadu_ps(wk + 8 * v);
 #pragma GCC unroll 8
-    for (std::size_t i = 0; i < kRowBlock; ++i) xb[i] = _mm256_broadcast_ss(x + i * h + k);
-#pragma GCC unroll 8
-    for (std::size_t v = 0; v < kVectors; ++v) {
-      const __m256 wv = v + 1 < kVectors ? _mm256_loadu_ps(wk + 8 * v) : _mm256_maskload_ps(wk + 8 * v, tail);
-#pragma GCC unroll 8
-      for (std::size_t i = 0; i < kRowBlock; ++i) a[i][v] = _mm256_fmadd_ps(xb[i], wv, a[i][v]);
+    for (std::size_t i = 0; i < kRows; ++i) {
+      const __m256 xb = _mm256_broadcast_ss(x + i * h + k);
+#pragma GCC unroll 2
+      for (std::size_t v = 0; v < kV; ++v) a[i][v] = _mm256_fmadd_ps(xb, wv[v], a[i][v]);
     }
   }
 #pragma GCC unroll 8
-  for (std::size_t i = 0; i < kRowBlock; ++i) {
-#pragma GCC unroll 8
-    for (std::size_t v = 0; v < kVectors; ++v) {
-      if (v + 1 < kVectors) {
-        _mm256_storeu_ps(acc + i * h + 8 * v, a[i][v]);
+  for (std::size_t i = 0; i < kRows; ++i) {
+#pragma GCC unroll 2
+    for (std::size_t v = 0; v < kV; ++v) {
+      float* o = acc + i * h + c0 + 8 * v;
+      if (kMasked && v + 1 == kV) {
+        _mm256_maskstore_ps(o, tail, a[i][v]);
       } else {
-        _mm256_maskstore_ps(acc + i * h + 8 * v, tail, a[i][v]);
+        _mm256_storeu_ps(o, a[i][v]);
       }
     }
   }
 }
 
-template <std::size_t kVectors>
-void fma_rows_avx2(float* acc, const float* x, const float* w, std::size_t rows, std::size_t h) {
+// kRows rows: panels of 16 columns, then the 1-15 columns left.
+template <std::size_t kRows>
+[[gnu::always_inline]] inline void fma_row_panels_avx2(float* acc, const float* x, const float* w,
+                                                       std::size_t h, __m256i tail) {
+  std::size_t c0 = 0;
+  for (; c0 + 16 <= h; c0 += 16) fma_panel_avx2<kRows, 2, false>(acc, x, w, h, c0, tail);
+  const std::size_t rest = h - c0;
+  if (rest > 8) {
+    fma_panel_avx2<kRows, 2, true>(acc, x, w, h, c0, tail);
+  } else if (rest == 8) {
+    fma_panel_avx2<kRows, 1, false>(acc, x, w, h, c0, tail);
+  } else if (rest > 0) {
+    fma_panel_avx2<kRows, 1, true>(acc, x, w, h, c0, tail);
+  }
+}
+
+// kH > 0: the width known at compile time (the k loops' trip count), 0: `width`.
+template <std::size_t kH>
+void fma_rows_avx2(float* acc, const float* x, const float* w, std::size_t rows, std::size_t width) {
+  const std::size_t h = kH > 0 ? kH : width;
   const std::size_t rest = h % 8;
   alignas(32) std::int32_t lanes[8];
   for (std::size_t l = 0; l < 8; ++l) lanes[l] = rest == 0 || l < rest ? -1 : 0;
   const __m256i tail = _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes));
-  constexpr std::size_t kBlock = std::max<std::size_t>(1, 12 / kVectors);  // accumulators: <= 12 of 16
   std::size_t r = 0;
-  for (; r + kBlock <= rows; r += kBlock)
-    fma_row_block_avx2<kVectors, kBlock>(acc + r * h, x + r * h, w, h, tail);
-  for (; r < rows; ++r) fma_row_block_avx2<kVectors, 1>(acc + r * h, x + r * h, w, h, tail);
+  for (; r + 6 <= rows; r += 6) fma_row_panels_avx2<6>(acc + r * h, x + r * h, w, h, tail);
+  float* a = acc + r * h;
+  const float* xr = x + r * h;
+  switch (rows - r) {
+    case 5:
+      return fma_row_panels_avx2<5>(a, xr, w, h, tail);
+    case 4:
+      return fma_row_panels_avx2<4>(a, xr, w, h, tail);
+    case 3:
+      return fma_row_panels_avx2<3>(a, xr, w, h, tail);
+    case 2:
+      return fma_row_panels_avx2<2>(a, xr, w, h, tail);
+    case 1:
+      return fma_row_panels_avx2<1>(a, xr, w, h, tail);
+    default:
+      return;
+  }
 }
 #endif
 
@@ -287,27 +325,7 @@ void fma_rows(float* acc, const float* x, const float* w, std::size_t rows, std:
       break;
   }
 #elif defined(__AVX2__) && defined(__FMA__)
-  const std::size_t h = kH > 0 ? kH : width;
-  switch ((h + 7) / 8) {
-    case 1:
-      return fma_rows_avx2<1>(acc, x, w, rows, h);
-    case 2:
-      return fma_rows_avx2<2>(acc, x, w, rows, h);
-    case 3:
-      return fma_rows_avx2<3>(acc, x, w, rows, h);
-    case 4:
-      return fma_rows_avx2<4>(acc, x, w, rows, h);
-    case 5:
-      return fma_rows_avx2<5>(acc, x, w, rows, h);
-    case 6:
-      return fma_rows_avx2<6>(acc, x, w, rows, h);
-    case 7:
-      return fma_rows_avx2<7>(acc, x, w, rows, h);
-    case 8:
-      return fma_rows_avx2<8>(acc, x, w, rows, h);
-    default:
-      break;
-  }
+  return fma_rows_avx2<kH>(acc, x, w, rows, width);
 #endif
   fma_rows_portable<kH>(acc, x, w, rows, width);
 }
@@ -374,7 +392,7 @@ struct EndHits {
 // [kEdgeBlock, h] buffers of the thread), in parallel for many edges, each block after its
 // indices are checked and while the next block's end-hit rows are prefetched. Returns the first
 // edge with an index outside its rows, or n_edges.
-constexpr std::size_t kEdgeBlock = 16;  // the block's tensors stay in L1
+constexpr std::size_t kEdgeBlock = 24;  // the block's tensors stay in L1
 template <typename Step>
 std::size_t for_each_edge_block(const EndHits& hits, std::size_t h, std::size_t n_edges, const Step& step) {
   if (h == 0) {  // nothing to compute: only the indices are checked
