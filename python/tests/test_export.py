@@ -116,7 +116,7 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     counts = optimise_file(plain, tmp_path / "opt.onnx")
     assert counts == {"scatter_nd": 8, "identity_gather": 1, "split_concat_gemm": 4, "trkx_scatter": 8,
                       "trkx_edge_geometry": 1, "trkx_gather_pair_add": 6, "trkx_edge_update": 5,
-                      "trkx_edge_encoder": 1, "trkx_edge_score": 0, "trkx_edge_input": 0}
+                      "trkx_edge_encoder": 1, "trkx_edge_score": 0, "trkx_edge_mlp": 0, "trkx_edge_input": 0}
     feeds = {"node_features": x.numpy(), "edge_index": e.numpy()}
     a, b = run_onnx(plain, feeds), run_onnx(tmp_path / "opt.onnx", feeds)
     assert np.abs(a - b).max() < 1e-5
@@ -315,19 +315,20 @@ def test_hit_encoder_filter_splits_into_a_hit_part_and_an_edge_part(synthetic_da
 
 
 def test_filter_first_layer_is_one_edge_input_with_the_plain_exports_scores(synthetic_data, tmp_path):
-    """A deeper filter's first layer and ReLU (HitPairInput, Relu) become one ai.trkx.EdgeInput; the
-    standard form put back gives the plain torch export's scores bit for bit; a one-layer filter's
-    edge part is EdgeScore's instead."""
+    """A filter's first layer and ReLU (HitPairInput, Relu) become one ai.trkx.EdgeInput where the
+    rest is not EdgeMlp's two hidden layers (here one); the standard form put back gives the plain
+    torch export's scores bit for bit; a one-layer filter's edge part is EdgeScore's instead."""
     from trkx_train.export import from_trkx_edge_input, to_trkx_edge_input
 
     train, _ = synthetic_data
     ev = load_events(train, "candidate", limit=1)[0]
-    model = trained_like(EdgeFilterNet(FEATURES, FilterConfig(hidden=16, n_layers=3, layer_norm=False)), ev.x)
+    model = trained_like(EdgeFilterNet(FEATURES, FilterConfig(hidden=16, n_layers=2, layer_norm=False)), ev.x)
     model.norm.set_edge_stats(ev.x, ev.edges)
     f = export_model("filter", model, FEATURES, tmp_path / "filter.onnx")
     m = onnx.load(str(f))
     ops = [n.op_type for n in m.graph.node]
-    assert ops.count("EdgeInput") == 1 and "EdgeScore" not in ops and "Relu" in ops  # the hidden layers' ReLUs
+    assert ops.count("EdgeInput") == 1 and "EdgeScore" not in ops and "EdgeMlp" not in ops
+    assert "Relu" in ops  # the hidden layer's ReLU
     std = onnx.load(str(f))
     assert from_trkx_edge_input(std) == 1 and not any(n.op_type == "EdgeInput" for n in std.graph.node)
     assert to_trkx_edge_input(std) == 1
@@ -335,3 +336,40 @@ def test_filter_first_layer_is_one_edge_input_with_the_plain_exports_scores(synt
     _plain_export("filter", model, ev.x, ev.edges, plain)
     feeds = {"node_features": ev.x.numpy(), "edge_index": ev.edges.numpy()}
     assert np.array_equal(run_onnx(plain, feeds), run_onnx(f, feeds))
+
+
+def test_two_hidden_layer_filter_edge_part_is_one_edge_mlp_with_the_plain_exports_scores(synthetic_data, tmp_path):
+    """A filter with two hidden layers (n_layers = 3, every shipped filter): its first layer, hidden
+    layers and output unit become one ai.trkx.EdgeMlp (also in the split edge part); the standard
+    form put back gives the plain torch export's scores bit for bit and reads back into the same
+    network (onnx_import); a third hidden layer leaves the chain to EdgeInput."""
+    from trkx_train.export import from_trkx_edge_mlp, to_trkx_edge_mlp, write_split
+    from trkx_train.onnx_import import import_onnx
+
+    train, _ = synthetic_data
+    ev = load_events(train, "candidate", limit=1)[0]
+    config = FilterConfig(hidden=16, n_layers=3, layer_norm=False)
+    model = trained_like(EdgeFilterNet(FEATURES, config), ev.x)
+    model.norm.set_edge_stats(ev.x, ev.edges)
+    f = export_model("filter", model, FEATURES, tmp_path / "filter.onnx")
+    ops = [n.op_type for n in onnx.load(str(f)).graph.node]
+    assert ops.count("EdgeMlp") == 1
+    assert not any(op in ops for op in ("EdgeInput", "EdgeScore", "Relu"))
+    std = onnx.load(str(f))
+    assert from_trkx_edge_mlp(std) == 1 and not any(n.op_type == "EdgeMlp" for n in std.graph.node)
+    assert [n.op_type for n in std.graph.node].count("Gemm") == ops.count("Gemm") + 3  # the edge part's three
+    assert to_trkx_edge_mlp(std) == 1
+    plain = tmp_path / "plain.onnx"
+    _plain_export("filter", model, ev.x, ev.edges, plain)
+    feeds = {"node_features": ev.x.numpy(), "edge_index": ev.edges.numpy()}
+    assert np.array_equal(run_onnx(plain, feeds), run_onnx(f, feeds))
+    written = write_split(f, tmp_path)
+    edges = onnx.load(str(tmp_path / written["edges_file"]))
+    assert [n.op_type for n in edges.graph.node].count("EdgeMlp") == 1
+    net, _ = import_onnx(f, "filter", {"hidden": 16, "n_layers": 3, "layer_norm": False})
+    state = model.state_dict()
+    assert all(torch.equal(state[k], v) for k, v in net.state_dict().items())
+    deeper = trained_like(EdgeFilterNet(FEATURES, FilterConfig(hidden=16, n_layers=4, layer_norm=False)), ev.x)
+    deeper.norm.set_edge_stats(ev.x, ev.edges)
+    ops = [n.op_type for n in onnx.load(str(export_model("filter", deeper, FEATURES, tmp_path / "d.onnx"))).graph.node]
+    assert "EdgeMlp" not in ops and ops.count("EdgeInput") == 1

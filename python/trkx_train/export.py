@@ -208,11 +208,14 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
     from_trkx_edge_update(m)  # a file written by an older exporter gets today's fusions
     from_trkx_edge_encoder(m)
     from_trkx_edge_score(m)
+    from_trkx_edge_mlp(m)
     from_trkx_edge_input(m)
     from_trkx_gather_pair_add(m)
     counts["trkx_gather_pair_add"] = to_trkx_gather_pair_add(m)
     # A one-layer filter's edge part in one pass, a deeper filter's first layer in one pass (session 21).
     counts["trkx_edge_score"] = to_trkx_edge_score(m)
+    # A two-hidden-layer filter's edge part in one pass (session 22), else the first layer alone.
+    counts["trkx_edge_mlp"] = to_trkx_edge_mlp(m)
     counts["trkx_edge_input"] = to_trkx_edge_input(m)
     # A GNN's edge networks in one pass each (session 19), after the end-hit sums they contain.
     counts["trkx_edge_update"] = to_trkx_edge_update(m)
@@ -1139,6 +1142,76 @@ def to_trkx_edge_score(m: onnx.ModelProto) -> int:
     return g.finish(n)
 
 
+TRKX_EDGE_MLP = "EdgeMlp"
+
+
+def to_trkx_edge_mlp(m: onnx.ModelProto) -> int:
+    """The edge part of an edge filter with two hidden layers (models.EdgeFilterNet with n_layers
+    = 3: HitPairInput, ReLU, two Linear + ReLU, one output unit; after
+    :func:`to_trkx_gather_pair_add`):
+
+        Gemm(Relu(Gemm(Relu(Gemm(Relu(first layer), W1, b1)), W2, b2)), W_out [1, H], b_out [1])
+
+    (every Gemm transB=1, every intermediate read only by the next node) becomes one
+    ``ai.trkx.EdgeMlp(a, b, i, j, pair, W_pair, geometry, W_geometry, W1, b1, W2, b2, W_out,
+    b_out)`` -> [E, 1]: blocks of edges in cache instead of three Gemms over [chunk, H] tensors,
+    the same floats (session 22). Returns the number of nodes written; :func:`from_trkx_edge_mlp`
+    puts the subgraphs back. GNNs are left to :func:`to_trkx_edge_encoder`."""
+    if _is_gnn(m):
+        return 0
+    g = _Chain(m)
+    n = 0
+    for chain, inputs, h in list(_first_layers_with_relu(g)):
+        nodes, weights, x = list(chain), [], chain[-1].output[0]
+        for _ in range(2):
+            gemm = g.only_reader(x)
+            if not g.linear(gemm, x, h):
+                break
+            relu = g.only_reader(gemm.output[0])
+            if not g.plain(relu, "Relu"):
+                break
+            nodes += [gemm, relu]
+            weights += [gemm.input[1], gemm.input[2]]
+            x = relu.output[0]
+        if len(weights) != 4:
+            continue
+        out = g.only_reader(x)
+        if not g.plain(out, "Gemm") or len(out.input) != 3 or out.input[0] != x \
+                or _attr(out, "transB", 0) != 1 or _attr(out, "transA", 0) != 0 \
+                or _attr(out, "alpha", 1.0) != 1.0 or _attr(out, "beta", 1.0) != 1.0 \
+                or g.dims(out.input[1]) != [1, h] or g.dims(out.input[2]) != [1]:
+            continue
+        # named after the pair MatMul, whose name (the module path) the standard form gives back
+        fused = onnx.helper.make_node(TRKX_EDGE_MLP, inputs + weights + [out.input[1], out.input[2]],
+                                      [out.output[0]], name=(chain[0].name or "mlp") + "_trkx", domain=TRKX_DOMAIN)
+        g.fuse(nodes + [out], fused)
+        n += 1
+    return g.finish(n)
+
+
+def from_trkx_edge_mlp(m: onnx.ModelProto) -> int:
+    """The inverse of :func:`to_trkx_edge_mlp`; returns the number of nodes rewritten."""
+    n = 0
+    for node in list(m.graph.node):
+        if node.op_type != TRKX_EDGE_MLP or node.domain != TRKX_DOMAIN:
+            continue
+        out = node.output[0]
+        base = _base_name(node, out)
+        new = _hit_pair_input_nodes(base, list(node.input[:8]), base + "/first")
+        new.append(onnx.helper.make_node("Relu", [base + "/first"], [base + "/relu0"], name=base + "/relu0"))
+        for layer in (1, 2):
+            w, b = node.input[8 + 2 * (layer - 1)], node.input[9 + 2 * (layer - 1)]
+            new.append(onnx.helper.make_node("Gemm", [base + f"/relu{layer - 1}", w, b], [base + f"/hidden{layer}"],
+                                             name=base + f"/hidden{layer}", transB=1))
+            new.append(onnx.helper.make_node("Relu", [base + f"/hidden{layer}"], [base + f"/relu{layer}"],
+                                             name=base + f"/relu{layer}"))
+        new.append(onnx.helper.make_node("Gemm", [base + "/relu2", node.input[12], node.input[13]], [out],
+                                         name=base + "/out", transB=1))
+        _replace_node(m, node, new)
+        n += 1
+    return n
+
+
 TRKX_EDGE_INPUT = "EdgeInput"
 
 
@@ -1340,6 +1413,7 @@ def ort_session(model_file: Path, threads: int = 2):
     from_trkx_edge_update(m)
     from_trkx_edge_encoder(m)
     from_trkx_edge_score(m)
+    from_trkx_edge_mlp(m)
     from_trkx_edge_input(m)
     from_trkx_gather_pair_add(m)
     from_trkx_edge_geometry(m)
@@ -1450,7 +1524,7 @@ def _main(argv: list[str] | None = None) -> int:
     m = onnx.load(str(a.input))
     counts = {"scatter": from_trkx_scatter(m), "edge_update": from_trkx_edge_update(m),
               "edge_encoder": from_trkx_edge_encoder(m), "edge_score": from_trkx_edge_score(m),
-              "edge_input": from_trkx_edge_input(m),
+              "edge_mlp": from_trkx_edge_mlp(m), "edge_input": from_trkx_edge_input(m),
               "gather_pair_add": from_trkx_gather_pair_add(m),
               "edge_geometry": from_trkx_edge_geometry(m)}
     onnx.checker.check_model(m)

@@ -66,11 +66,13 @@ def _module_path(node_name: str) -> str:
 def import_onnx(onnx_file: Path, stage: str, model_config: dict[str, Any]) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Returns (network with the ONNX model's weights, spec dict)."""
     model = onnx.load(str(onnx_file))
-    from .export import from_trkx_edge_encoder, from_trkx_edge_input, from_trkx_edge_score, from_trkx_edge_update
+    from .export import (from_trkx_edge_encoder, from_trkx_edge_input, from_trkx_edge_mlp, from_trkx_edge_score,
+                         from_trkx_edge_update)
 
     from_trkx_edge_update(model)  # their MatMul weights are named by the MatMul nodes
     from_trkx_edge_encoder(model)
     from_trkx_edge_score(model)
+    from_trkx_edge_mlp(model)
     from_trkx_edge_input(model)
     features = _node_features(model)
     net = build_model(ModelSpec(stage, features, model_config))

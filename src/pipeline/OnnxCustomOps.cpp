@@ -229,7 +229,7 @@ void fma_rows_avx512(float* acc, const float* x, const float* w, std::size_t row
 template <std::size_t kRows, std::size_t kV, bool kMasked>
 [[gnu::always_inline]] inline void fma_panel_avx2(float* __restrict acc, const float* __restrict x,
                                                   const float* __restrict w, std::size_t h, std::size_t c0,
-                                                  __m256i tail) {
+                                                  __m256i tail, const float* __restrict bias) {
   __m256 a[kRows][kV];
 #pragma GCC unroll 8
   for (std::size_t i = 0; i < kRows; ++i) {
@@ -249,6 +249,16 @@ template <std::size_t kRows, std::size_t kV, bool kMasked>
       for (std::size_t v = 0; v < kV; ++v) a[i][v] = _mm256_fmadd_ps(xb, wv[v], a[i][v]);
     }
   }
+  if (bias != nullptr) {  // relu(product + bias), as the scalar loops compute it
+    const __m256 zero = _mm256_setzero_ps();
+#pragma GCC unroll 2
+    for (std::size_t v = 0; v < kV; ++v) {
+      const __m256 b = kMasked && v + 1 == kV ? _mm256_maskload_ps(bias + c0 + 8 * v, tail)
+                                              : _mm256_loadu_ps(bias + c0 + 8 * v);
+#pragma GCC unroll 8
+      for (std::size_t i = 0; i < kRows; ++i) a[i][v] = _mm256_max_ps(_mm256_add_ps(a[i][v], b), zero);
+    }
+  }
 #pragma GCC unroll 8
   for (std::size_t i = 0; i < kRows; ++i) {
 #pragma GCC unroll 2
@@ -266,42 +276,44 @@ template <std::size_t kRows, std::size_t kV, bool kMasked>
 // kRows rows: panels of 16 columns, then the 1-15 columns left.
 template <std::size_t kRows>
 [[gnu::always_inline]] inline void fma_row_panels_avx2(float* acc, const float* x, const float* w,
-                                                       std::size_t h, __m256i tail) {
+                                                       std::size_t h, __m256i tail, const float* bias) {
   std::size_t c0 = 0;
-  for (; c0 + 16 <= h; c0 += 16) fma_panel_avx2<kRows, 2, false>(acc, x, w, h, c0, tail);
+  for (; c0 + 16 <= h; c0 += 16) fma_panel_avx2<kRows, 2, false>(acc, x, w, h, c0, tail, bias);
   const std::size_t rest = h - c0;
   if (rest > 8) {
-    fma_panel_avx2<kRows, 2, true>(acc, x, w, h, c0, tail);
+    fma_panel_avx2<kRows, 2, true>(acc, x, w, h, c0, tail, bias);
   } else if (rest == 8) {
-    fma_panel_avx2<kRows, 1, false>(acc, x, w, h, c0, tail);
+    fma_panel_avx2<kRows, 1, false>(acc, x, w, h, c0, tail, bias);
   } else if (rest > 0) {
-    fma_panel_avx2<kRows, 1, true>(acc, x, w, h, c0, tail);
+    fma_panel_avx2<kRows, 1, true>(acc, x, w, h, c0, tail, bias);
   }
 }
 
-// kH > 0: the width known at compile time (the k loops' trip count), 0: `width`.
+// kH > 0: the width known at compile time (the k loops' trip count), 0: `width`. bias: null, or
+// relu(product + bias) is stored.
 template <std::size_t kH>
-void fma_rows_avx2(float* acc, const float* x, const float* w, std::size_t rows, std::size_t width) {
+void fma_rows_avx2(float* acc, const float* x, const float* w, std::size_t rows, std::size_t width,
+                   const float* bias) {
   const std::size_t h = kH > 0 ? kH : width;
   const std::size_t rest = h % 8;
   alignas(32) std::int32_t lanes[8];
   for (std::size_t l = 0; l < 8; ++l) lanes[l] = rest == 0 || l < rest ? -1 : 0;
   const __m256i tail = _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes));
   std::size_t r = 0;
-  for (; r + 6 <= rows; r += 6) fma_row_panels_avx2<6>(acc + r * h, x + r * h, w, h, tail);
+  for (; r + 6 <= rows; r += 6) fma_row_panels_avx2<6>(acc + r * h, x + r * h, w, h, tail, bias);
   float* a = acc + r * h;
   const float* xr = x + r * h;
   switch (rows - r) {
     case 5:
-      return fma_row_panels_avx2<5>(a, xr, w, h, tail);
+      return fma_row_panels_avx2<5>(a, xr, w, h, tail, bias);
     case 4:
-      return fma_row_panels_avx2<4>(a, xr, w, h, tail);
+      return fma_row_panels_avx2<4>(a, xr, w, h, tail, bias);
     case 3:
-      return fma_row_panels_avx2<3>(a, xr, w, h, tail);
+      return fma_row_panels_avx2<3>(a, xr, w, h, tail, bias);
     case 2:
-      return fma_row_panels_avx2<2>(a, xr, w, h, tail);
+      return fma_row_panels_avx2<2>(a, xr, w, h, tail, bias);
     case 1:
-      return fma_row_panels_avx2<1>(a, xr, w, h, tail);
+      return fma_row_panels_avx2<1>(a, xr, w, h, tail, bias);
     default:
       return;
   }
@@ -325,9 +337,25 @@ void fma_rows(float* acc, const float* x, const float* w, std::size_t rows, std:
       break;
   }
 #elif defined(__AVX2__) && defined(__FMA__)
-  return fma_rows_avx2<kH>(acc, x, w, rows, width);
+  return fma_rows_avx2<kH>(acc, x, w, rows, width, nullptr);
 #endif
   fma_rows_portable<kH>(acc, x, w, rows, width);
+}
+
+// relu(fma_rows + bias) per row: acc[r][c] = max(product + bias[c], 0).
+template <std::size_t kH>
+void fma_rows_bias_relu(float* acc, const float* x, const float* w, std::size_t rows, std::size_t width,
+                        const float* bias) {
+#if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
+  fma_rows_avx2<kH>(acc, x, w, rows, width, bias);
+#else
+  const std::size_t h = kH > 0 ? kH : width;
+  fma_rows<kH>(acc, x, w, rows, h);
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* __restrict o = acc + r * h;
+    for (std::size_t c = 0; c < h; ++c) o[c] = std::max(o[c] + bias[c], 0.0F);
+  }
+#endif
 }
 
 // Sum of f(v[c]) for c in [0, n) in kLanes partial sums (lane l: the elements l, l + kLanes,
@@ -660,6 +688,67 @@ std::size_t edge_score(float* out, const EdgeEncoderInputs& in, std::size_t n_ed
     for (std::size_t e = 0; e < last; ++e) out[e] = b_out;
   }
   return last;
+}
+
+std::size_t edge_mlp(float* out, const EdgeEncoderInputs& in, std::size_t n_edges, std::size_t width,
+                     const float* w_pair, const float* w_geometry, std::size_t n_hidden,
+                     const float* const* w_hidden, const float* const* b_hidden, const float* w_out,
+                     float b_out) {
+  const EndHits hits{in.a, in.n_a, in.b, in.n_b, in.i, in.j};
+  const std::size_t h = width;
+  if (h == 0) {  // no units: every logit is the output bias (the indices are still checked)
+    const std::size_t last =
+        for_each_edge_block(hits, 0, n_edges, [](std::size_t, std::size_t, float*, float*) {});
+    for (std::size_t e = 0; e < last; ++e) out[e] = b_out;
+    return last;
+  }
+  std::vector<float> w_t(n_hidden * h * h);  // each layer's weights in MatMul layout
+  for (std::size_t l = 0; l < n_hidden; ++l) {
+    const std::vector<float> t = transposed(w_hidden[l], h);
+    std::copy(t.begin(), t.end(), w_t.begin() + static_cast<std::ptrdiff_t>(l * h * h));
+  }
+  // The hidden layers and the output unit on a block whose first layer is in g: each layer
+  // relu(g w^T + b) as ONNX Runtime's Gemm + Relu computes it (an FMA chain over the inputs from
+  // 0, then the bias), the output unit a chain over the last layer's units in order, then the
+  // bias (MLAS's order for one output column).
+  const auto rest = [&](auto kh, std::size_t start, std::size_t rows, float* g, float* u) {
+    constexpr std::size_t kH = decltype(kh)::value;
+    for (std::size_t l = 0; l < n_hidden; ++l) {
+      fma_rows_bias_relu<kH>(u, g, w_t.data() + l * h * h, rows, h, b_hidden[l]);
+      std::swap(g, u);
+    }
+    float acc[kEdgeBlock] = {};  // one chain per edge, the block's chains interleaved
+    for (std::size_t c = 0; c < h; ++c) {
+      const float wc = w_out[c];
+      for (std::size_t r = 0; r < rows; ++r) acc[r] = std::fma(g[r * h + c], wc, acc[r]);
+    }
+    for (std::size_t r = 0; r < rows; ++r) out[start + r] = acc[r] + b_out;
+  };
+#if defined(__AVX2__) && defined(__FMA__)
+  const auto fast = with_filter_shape(in, width, [&](auto kh) {
+    constexpr std::size_t kH = decltype(kh)::value;
+    const __m256 zero = _mm256_setzero_ps();
+    return for_each_edge_block(
+        hits, kH, n_edges, [&](std::size_t start, std::size_t rows, float* g, float* u) {
+          for (std::size_t r = 0; r < rows; ++r) {
+            float* __restrict pg = g + r * kH;
+            hit_pair_blocks<kH, 2, 6>(in, hits, w_pair, w_geometry, start + r, [&](std::size_t c0, __m256 v) {
+              _mm256_storeu_ps(pg + c0, _mm256_max_ps(v, zero));
+            });
+          }
+          rest(kh, start, rows, g, u);
+        });
+  });
+  if (fast) return *fast;
+#endif
+  return for_each_edge_block(hits, h, n_edges, [&](std::size_t start, std::size_t rows, float* g, float* u) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      float* __restrict pg = g + r * h;
+      hit_pair_input(pg, in, hits, w_pair, w_geometry, start + r, h);
+      for (std::size_t c = 0; c < h; ++c) pg[c] = std::max(pg[c], 0.0F);
+    }
+    rest(std::integral_constant<std::size_t, 0>{}, start, rows, g, u);
+  });
 }
 
 std::size_t edge_input(float* out, const EdgeEncoderInputs& in, std::size_t n_edges, std::size_t width,
@@ -1061,6 +1150,47 @@ Ort::Status edge_input_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom
   return Ort::Status{nullptr};
 }
 
+// ai.trkx.EdgeMlp: see OnnxCustomOps.hpp.
+Ort::Status edge_mlp_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom::Tensor<float>& b,
+                        const Ort::Custom::Tensor<std::int64_t>& i,
+                        const Ort::Custom::Tensor<std::int64_t>& j, const Ort::Custom::Tensor<float>& pair,
+                        const Ort::Custom::Tensor<float>& w_pair, const Ort::Custom::Tensor<float>& geometry,
+                        const Ort::Custom::Tensor<float>& w_geometry, const Ort::Custom::Tensor<float>& w1,
+                        const Ort::Custom::Tensor<float>& b1, const Ort::Custom::Tensor<float>& w2,
+                        const Ort::Custom::Tensor<float>& b2, const Ort::Custom::Tensor<float>& w_out,
+                        const Ort::Custom::Tensor<float>& b_out, Ort::Custom::Tensor<float>& output) {
+  FirstLayer f;
+  if (Ort::Status bad = first_layer_inputs("EdgeMlp", a, b, i, j, pair, w_pair, geometry, w_geometry, f);
+      !bad.IsOK()) {
+    return bad;
+  }
+  using Shape = std::vector<std::int64_t>;
+  const auto hh = static_cast<std::int64_t>(f.width);
+  if (w1.Shape() != Shape{hh, hh} || b1.Shape() != Shape{hh} || w2.Shape() != Shape{hh, hh} ||
+      b2.Shape() != Shape{hh} || w_out.Shape() != Shape{1, hh} || b_out.Shape() != Shape{1}) {
+    const std::string hs = std::to_string(hh);
+    return Ort::Status(
+        ("ai.trkx.EdgeMlp: expected w1 [" + hs + "," + hs + "], b1 [" + hs + "], w2 [" + hs + "," + hs +
+         "], b2 [" + hs + "], w_out [1," + hs + "] and b_out [1]; found " + shape_text(w1.Shape()) + ", " +
+         shape_text(b1.Shape()) + ", " + shape_text(w2.Shape()) + ", " + shape_text(b2.Shape()) + ", " +
+         shape_text(w_out.Shape()) + ", " + shape_text(b_out.Shape()))
+            .c_str(),
+        ORT_INVALID_ARGUMENT);
+  }
+  float* out = output.Allocate({static_cast<std::int64_t>(f.n_edges), 1});
+  if (f.n_edges == 0) return Ort::Status{nullptr};
+  const bool units = f.width > 0;
+  const float* const w_hidden[] = {units ? w1.Data() : nullptr, units ? w2.Data() : nullptr};
+  const float* const b_hidden[] = {units ? b1.Data() : nullptr, units ? b2.Data() : nullptr};
+  const std::size_t bad = edge_mlp(out, f.in, f.n_edges, f.width, f.w_pair, f.w_geometry, 2, w_hidden,
+                                   b_hidden, units ? w_out.Data() : nullptr, b_out.Data()[0]);
+  if (bad != f.n_edges) {
+    return bad_edge_status("EdgeMlp", bad, f.in.i, f.in.j, static_cast<std::int64_t>(f.in.n_a),
+                           static_cast<std::int64_t>(f.in.n_b));
+  }
+  return Ort::Status{nullptr};
+}
+
 // ai.trkx.EdgeScore: see OnnxCustomOps.hpp.
 Ort::Status edge_score_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom::Tensor<float>& b,
                           const Ort::Custom::Tensor<std::int64_t>& i,
@@ -1142,6 +1272,8 @@ void add_trkx_custom_ops(Ort::SessionOptions& options) {
       Ort::Custom::CreateLiteCustomOp("EdgeInput", "CPUExecutionProvider", edge_input_op)};
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_score_kernel{
       Ort::Custom::CreateLiteCustomOp("EdgeScore", "CPUExecutionProvider", edge_score_op)};
+  static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_mlp_kernel{
+      Ort::Custom::CreateLiteCustomOp("EdgeMlp", "CPUExecutionProvider", edge_mlp_op)};
   static Ort::CustomOpDomain domain = [] {
     Ort::CustomOpDomain d(kTrkxOpDomain);
     d.Add(scatter.get());
@@ -1151,6 +1283,7 @@ void add_trkx_custom_ops(Ort::SessionOptions& options) {
     d.Add(edge_encoder_kernel.get());
     d.Add(edge_input_kernel.get());
     d.Add(edge_score_kernel.get());
+    d.Add(edge_mlp_kernel.get());
     return d;
   }();
   options.Add(domain);

@@ -646,5 +646,86 @@ TEST(EdgeInput, EqualsHitPairInputAndReluAndIsTheSameOnOneThread) {
   }
 }
 
+TEST(EdgeMlp, EqualsTheDefinitionInDoublePrecisionAndEdgeInputWithTheProducts) {
+  // EdgeMlp = EdgeInput, then hidden layers relu(g w^T + b), then the output unit. Checked against
+  // the definition in double precision for the compiled widths (32, 40, 64) and others, one and
+  // two hidden layers; bit for bit against EdgeInput followed by the products as written out in
+  // float (each an FMA chain over the inputs from 0, then the bias: the order the kernel
+  // promises); the same on one thread; an index outside its rows is reported.
+  for (const std::size_t h : {5U, 20U, 32U, 40U, 64U, 70U}) {
+    for (const std::size_t layers : {std::size_t{1}, std::size_t{2}}) {
+      const std::size_t n = h == 64 ? 20000 : 53;  // 64: the parallel path; 53: a partial last block
+      const RandomFirstLayer r(h, n, static_cast<unsigned>(h * 10 + layers));
+      std::mt19937 rng(static_cast<unsigned>(h + layers));
+      std::normal_distribution<float> normal(0.0F, 1.0F / std::sqrt(static_cast<float>(h)));
+      std::vector<std::vector<float>> w(layers, std::vector<float>(h * h)),
+          bias(layers, std::vector<float>(h));
+      for (auto& m : w) {
+        for (float& x : m) x = normal(rng);
+      }
+      for (auto& v : bias) {
+        for (float& x : v) x = 0.3F * normal(rng);
+      }
+      std::vector<const float*> wp, bp;
+      for (std::size_t l = 0; l < layers; ++l) {
+        wp.push_back(w[l].data());
+        bp.push_back(bias[l].data());
+      }
+      EdgeEncoderInputs in = r.inputs();
+      std::vector<float> out(n), out1(n);
+      const auto run = [&](float* o) {
+        return edge_mlp(o, in, n, h, r.w_pair.data(), r.w_geometry.data(), layers, wp.data(), bp.data(),
+                        r.w_out.data(), -0.5F);
+      };
+      ASSERT_EQ(run(out.data()), n);
+      tbb::task_arena one(1);
+      std::size_t done = 0;
+      one.execute([&] { done = run(out1.data()); });
+      ASSERT_EQ(done, n);
+      EXPECT_EQ(out1, out) << h;
+      // float, in the promised order, from EdgeInput's first layer
+      std::vector<float> first(n * h);
+      ASSERT_EQ(edge_input(first.data(), in, n, h, r.w_pair.data(), r.w_geometry.data()), n);
+      std::size_t spread = 0;
+      for (std::size_t e = 0; e < n; e += (e < 300 ? 1 : 97)) {
+        std::vector<float> g(first.begin() + static_cast<std::ptrdiff_t>(e * h),
+                             first.begin() + static_cast<std::ptrdiff_t>((e + 1) * h));
+        std::vector<double> gd(g.begin(), g.end());
+        for (std::size_t c = 0; c < h; ++c) gd[c] = std::max(r.g(e, c), 0.0);
+        for (std::size_t l = 0; l < layers; ++l) {
+          std::vector<float> next(h);
+          std::vector<double> next_d(h);
+          for (std::size_t c = 0; c < h; ++c) {
+            float acc = 0.0F;
+            double acc_d = bias[l][c];
+            for (std::size_t k = 0; k < h; ++k) {
+              acc = std::fma(g[k], w[l][c * h + k], acc);
+              acc_d += gd[k] * static_cast<double>(w[l][c * h + k]);
+            }
+            next[c] = std::max(acc + bias[l][c], 0.0F);
+            next_d[c] = std::max(acc_d, 0.0);
+          }
+          g = next;
+          gd = next_d;
+        }
+        float logit = 0.0F;
+        double logit_d = -0.5;
+        for (std::size_t c = 0; c < h; ++c) {
+          logit = std::fma(g[c], r.w_out[c], logit);
+          logit_d += gd[c] * static_cast<double>(r.w_out[c]);
+        }
+        EXPECT_EQ(out[e], logit - 0.5F) << "h " << h << " layers " << layers << " edge " << e;
+        EXPECT_NEAR(out[e], logit_d, 1e-4 * (1.0 + std::abs(logit_d))) << "h " << h << " edge " << e;
+        spread += std::abs(logit_d + 0.5) > 0.1 ? 1 : 0;
+      }
+      EXPECT_GT(spread, 10U) << "the hidden layers should not be dead";
+      std::vector<std::int64_t> bad = r.i;
+      bad[n / 2 + 1] = -static_cast<std::int64_t>(RandomFirstLayer::kA) - 1;  // below -Na
+      in.i = bad.data();
+      EXPECT_EQ(run(out.data()), n / 2 + 1) << h;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace trkx

@@ -187,6 +187,35 @@ TEST(ShippedFilter, EdgeGeometryKernelGivesTheStandardSubgraphsScoresBitForBit) 
   EXPECT_EQ(scores(fused), expected);
 }
 
+TEST(ShippedFilter, EdgeMlpKernelGivesTheStandardSubgraphsScoresBitForBit) {
+  // The shipped filters' edge parts are one ai.trkx.EdgeMlp each (first layer, two hidden
+  // layers, output unit); tests/pipeline/data/filter_allpt_standard.onnx is models/all-pt's
+  // filter in the standard ONNX form (python -m trkx_train.export --standard; v7's is
+  // filter_standard.onnx, checked above). On a real radius graph, in the pipeline's chunks on
+  // two lanes, the 64-wide kernel gives ONNX Runtime's Gemms' floats (the split files: within
+  // float rounding of the whole network, SplitFilesGiveTheWholeNetworksScores).
+  const fs::path data = fs::path(TRKX_SOURCE_DIR) / "tests" / "pipeline" / "data";
+  const ModelSet models = ModelSet::load(fs::path(TRKX_SOURCE_DIR) / "models" / "all-pt");
+  ASSERT_TRUE(models.filter.has_value());
+  for (const fs::path& f : {models.filter->file, models.filter->edges_file,
+                            fs::path(TRKX_SOURCE_DIR) / "models" / "filter.onnx"}) {
+    EXPECT_TRUE(file_has(f, "EdgeMlp")) << f;
+  }
+  ASSERT_FALSE(file_has(data / "filter_allpt_standard.onnx", "EdgeMlp"));
+  const RealGraph g = real_graph(83, 20, 1);
+  ASSERT_GT(g.edges.size(), 20000U);
+  EdgeClassifier::Config config;
+  config.chunk_edges = 4096;
+  config.chunk_threads = 2;
+  const std::size_t nf = HitFeatures::n_features();
+  const std::vector<float> expected =
+      EdgeClassifier(data / "filter_allpt_standard.onnx", nf, config).classify(g.features, g.edges).score;
+  std::size_t spread = 0;
+  for (const float v : expected) spread += v > 0.01F && v < 0.99F ? 1 : 0;
+  EXPECT_GT(spread, expected.size() / 20);  // real scores, not saturated ones
+  EXPECT_EQ(EdgeClassifier(models.filter->file, nf, config).classify(g.features, g.edges).score, expected);
+}
+
 TEST(EdgeUpdateModels, KernelGivesTheStandardSubgraphsScores) {
   // tests/pipeline/data/gnn_update_{plain,ln}.onnx: one-step GNNs whose edge encoder is trkx's
   // ai.trkx.EdgeEncoder and whose other edge networks are ai.trkx.EdgeUpdate, and their standard

@@ -88,6 +88,18 @@
 /// of a filter whose depth sits in a hit encoder). g is computed as the subgraph computes it
 /// (the small products FMA chains from 0, as MLAS's); the output's sum runs in its own order,
 /// within float rounding of the Gemm.
+///
+/// ai.trkx.EdgeMlp(a [Na,H], b [Nb,H], i [E], j [E], pair [E,P], w_pair [P,H], geometry [E,G],
+/// w_geometry [G,H], w1 [H,H], b1 [H], w2 [H,H], b2 [H], w_out [1,H], b_out [1]) -> [E,1]: the
+/// edge part of an edge filter with two hidden layers (trkx_train.models.EdgeFilterNet with
+/// n_layers = 3, every shipped filter: HitPairInput, ReLU, two Linear + ReLU of H units, one
+/// output unit; the Gemms' weights in their layout, row = output),
+///   g0 = relu(((a[i] + b[j]) + pair w_pair) + geometry w_geometry)
+///   g1 = relu(g0 w1^T + b1),  g2 = relu(g1 w2^T + b2),  out = g2 w_out^T + b_out
+/// in blocks of edges in L1 instead of ONNX Runtime's Gemms over [chunk, H] tensors and its
+/// one-column Gemm (session 22). Every float as the standard subgraph computes it: the first
+/// layer as EdgeInput's, each product an FMA chain over its inputs in order from 0 before the
+/// bias (MLAS's order, also for the one output column), so it equals the subgraph exactly.
 
 #include <onnxruntime_cxx_api.h>
 
@@ -206,5 +218,14 @@ std::size_t edge_input(float* out, const EdgeEncoderInputs& in, std::size_t n_ed
 /// n_edges when all are valid.
 std::size_t edge_score(float* out, const EdgeEncoderInputs& in, std::size_t n_edges, std::size_t width,
                        const float* w_pair, const float* w_geometry, const float* w_out, float b_out);
+
+/// The EdgeMlp kernel on plain arrays: out [n_edges] logits from `in`, the small products'
+/// weights (MatMul layout, as EdgeInput), n_hidden hidden layers (w_hidden[l] [width, width] in
+/// Gemm layout, row = output; b_hidden[l] [width]) and the output unit's w_out [width] and b_out.
+/// Returns the first edge with an index outside its range, or n_edges when all are valid.
+std::size_t edge_mlp(float* out, const EdgeEncoderInputs& in, std::size_t n_edges, std::size_t width,
+                     const float* w_pair, const float* w_geometry, std::size_t n_hidden,
+                     const float* const* w_hidden, const float* const* b_hidden, const float* w_out,
+                     float b_out);
 
 }  // namespace trkx
