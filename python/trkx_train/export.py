@@ -206,6 +206,7 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
     # The filter's geometric edge inputs in one pass: session 18, before the end-hit sums.
     counts["trkx_edge_geometry"] = to_trkx_edge_geometry(m)
     from_trkx_edge_update(m)  # a file written by an older exporter gets today's fusions
+    from_trkx_node_update(m)
     from_trkx_edge_encoder(m)
     from_trkx_edge_score(m)
     from_trkx_edge_mlp(m)
@@ -220,6 +221,8 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
     # A GNN's edge networks in one pass each (session 19), after the end-hit sums they contain.
     counts["trkx_edge_update"] = to_trkx_edge_update(m)
     counts["trkx_edge_encoder"] = to_trkx_edge_encoder(m)
+    # A GNN's node updates in one pass each (session 22).
+    counts["trkx_node_update"] = to_trkx_node_update(m)
     if any(n.op_type == "ScatterND" and _attr(n, "reduction", b"none") not in (b"none", "none")
            for n in m.graph.node):
         # ONNX Runtime's CPU ScatterND with a reduction races on several intra-op threads
@@ -803,6 +806,103 @@ def from_trkx_edge_update(m: onnx.ModelProto) -> int:
         new.append(onnx.helper.make_node("Gemm", [p + "relu", w_out, b_out], [gemm_out], name=p + "out", transB=1))
         if residual:
             new.append(onnx.helper.make_node("Add", [residual, gemm_out], [out], name=p + "residual"))
+        _replace_node(m, node, new)
+        n += 1
+    return n
+
+
+TRKX_NODE_UPDATE = "NodeUpdate"
+
+
+def to_trkx_node_update(m: onnx.ModelProto) -> int:
+    """An interaction GNN's node update with its residual (models.InteractionGNN, the node
+    network's first Gemm split in three by :func:`_split_concat_gemms`):
+
+        Add(h, Gemm(Relu([LayerNormalization](Add(Add(Gemm(h, W0, b0, transB=1), MatMul(agg_in, W1)),
+                                                  MatMul(agg_out, W2)))), W3, b3, transB=1))
+
+    (constant weights of one width H, every intermediate read only by the next node) becomes one
+    ``ai.trkx.NodeUpdate(h, agg_in, agg_out, W0, b0, W1, W2, W3, b3 [, scale, bias])`` (attribute
+    epsilon): blocks of nodes in cache instead of nine kernels over [N, H] tensors (session 22).
+    The products in MLAS's order: without LayerNorm the same floats, with it within float
+    rounding (EdgeUpdate's LayerNorm). Returns the number of nodes written;
+    :func:`from_trkx_node_update` puts the subgraphs back."""
+    if not _is_gnn(m):
+        return 0
+    g = _Chain(m)
+    n = 0
+    for relu in [x for x in m.graph.node if g.plain(x, "Relu")]:
+        x = relu.input[0]
+        norm = g.producer.get(x)
+        scale = bias = None
+        if g.plain(norm, "LayerNormalization"):
+            h = (g.dims(norm.input[1]) or [0])[0]
+            if not g.layer_norm(norm, h) or g.only_reader(norm.output[0]) is not relu:
+                continue
+            scale, bias, x = norm.input[1], norm.input[2], norm.input[0]
+        add2 = g.producer.get(x)
+        if not g.plain(add2, "Add") or g.only_reader(add2.output[0]) is not (norm if scale else relu):
+            continue
+        parts = [g.producer.get(v) for v in add2.input]
+        mm2 = next((p for p in parts if g.plain(p, "MatMul")), None)
+        add1 = next((p for p in parts if g.plain(p, "Add")), None)
+        if mm2 is None or add1 is None or g.only_reader(mm2.output[0]) is not add2 \
+                or g.only_reader(add1.output[0]) is not add2:
+            continue
+        parts = [g.producer.get(v) for v in add1.input]
+        mm1 = next((p for p in parts if g.plain(p, "MatMul")), None)
+        gemm0 = next((p for p in parts if g.plain(p, "Gemm")), None)
+        if mm1 is None or gemm0 is None or g.only_reader(mm1.output[0]) is not add1 \
+                or g.only_reader(gemm0.output[0]) is not add1:
+            continue
+        hin = gemm0.input[0]
+        hd = g.dims(gemm0.input[1])
+        if hd is None or len(hd) != 2 or hd[0] != hd[1] or not g.linear(gemm0, hin, hd[0]):
+            continue
+        h = hd[0]
+        if g.dims(mm1.input[1]) != [h, h] or g.dims(mm2.input[1]) != [h, h] or (scale and g.dims(scale) != [h]):
+            continue
+        gemm3 = g.only_reader(relu.output[0])
+        if not g.linear(gemm3, relu.output[0], h):
+            continue
+        res = g.only_reader(gemm3.output[0])
+        if not g.plain(res, "Add") or list(res.input) != [hin, gemm3.output[0]]:
+            continue
+        inputs = [hin, mm1.input[0], mm2.input[0], gemm0.input[1], gemm0.input[2], mm1.input[1], mm2.input[1],
+                  gemm3.input[1], gemm3.input[2]] + ([scale, bias] if scale else [])
+        attrs = {"epsilon": _attr(norm, "epsilon", 1e-5)} if scale else {}
+        fused = onnx.helper.make_node(TRKX_NODE_UPDATE, inputs, [res.output[0]], name=(gemm0.name or "node") + "_trkx",
+                                      domain=TRKX_DOMAIN, **attrs)
+        chain = [gemm0, mm1, add1, mm2, add2] + ([norm] if scale else []) + [relu, gemm3, res]
+        g.fuse(chain, fused)
+        n += 1
+    return g.finish(n)
+
+
+def from_trkx_node_update(m: onnx.ModelProto) -> int:
+    """The inverse of :func:`to_trkx_node_update`; returns the number of nodes rewritten."""
+    n = 0
+    for node in list(m.graph.node):
+        if node.op_type != TRKX_NODE_UPDATE or node.domain != TRKX_DOMAIN:
+            continue
+        hin, agg_in, agg_out, w0, b0, w1, w2, w3, b3 = node.input[:9]
+        scale, bias = (list(node.input[9:11]) + ["", ""])[:2]
+        out = node.output[0]
+        base = _base_name(node, out)
+        p = base + "/"
+        new = [onnx.helper.make_node("Gemm", [hin, w0, b0], [p + "h"], name=base, transB=1),
+               onnx.helper.make_node("MatMul", [agg_in, w1], [p + "in"], name=p + "in"),
+               onnx.helper.make_node("Add", [p + "h", p + "in"], [p + "sum1"], name=p + "sum1"),
+               onnx.helper.make_node("MatMul", [agg_out, w2], [p + "out"], name=p + "out"),
+               onnx.helper.make_node("Add", [p + "sum1", p + "out"], [p + "sum"], name=p + "sum")]
+        x = p + "sum"
+        if scale:
+            new.append(onnx.helper.make_node("LayerNormalization", [x, scale, bias], [p + "norm"], name=p + "norm",
+                                             axis=-1, epsilon=_attr(node, "epsilon", 1e-5)))
+            x = p + "norm"
+        new.append(onnx.helper.make_node("Relu", [x], [p + "relu"], name=p + "relu"))
+        new.append(onnx.helper.make_node("Gemm", [p + "relu", w3, b3], [p + "net"], name=p + "net", transB=1))
+        new.append(onnx.helper.make_node("Add", [hin, p + "net"], [out], name=p + "residual"))
         _replace_node(m, node, new)
         n += 1
     return n
@@ -1411,6 +1511,7 @@ def ort_session(model_file: Path, threads: int = 2):
     m = onnx.load(str(model_file))
     from_trkx_scatter(m)
     from_trkx_edge_update(m)
+    from_trkx_node_update(m)
     from_trkx_edge_encoder(m)
     from_trkx_edge_score(m)
     from_trkx_edge_mlp(m)
@@ -1523,6 +1624,7 @@ def _main(argv: list[str] | None = None) -> int:
         return 0
     m = onnx.load(str(a.input))
     counts = {"scatter": from_trkx_scatter(m), "edge_update": from_trkx_edge_update(m),
+              "node_update": from_trkx_node_update(m),
               "edge_encoder": from_trkx_edge_encoder(m), "edge_score": from_trkx_edge_score(m),
               "edge_mlp": from_trkx_edge_mlp(m), "edge_input": from_trkx_edge_input(m),
               "gather_pair_add": from_trkx_gather_pair_add(m),

@@ -519,6 +519,53 @@ void hit_pair_input(float* __restrict g, const EdgeEncoderInputs& in, const EndH
 
 }  // namespace
 
+void node_update(float* out, const float* h, const float* agg_in, const float* agg_out, std::size_t n_nodes,
+                 const NodeUpdateWeights& w) {
+  const std::size_t width = w.width;
+  if (n_nodes == 0 || width == 0) return;
+  const std::vector<float> w0_t = transposed(w.w0, width);
+  const std::vector<float> w3_t = transposed(w.w3, width);
+  with_width(width, [&](auto kh) -> std::size_t {
+    constexpr std::size_t kH = decltype(kh)::value;
+    const std::size_t hw = kH > 0 ? kH : width;
+    const auto fill = [&](std::size_t first, std::size_t last) -> std::size_t {
+      std::vector<float> g(kEdgeBlock * hw);
+      std::vector<float> t(kEdgeBlock * hw);
+      for (std::size_t start = first; start < last; start += kEdgeBlock) {
+        const std::size_t rows = std::min(kEdgeBlock, last - start);
+        const std::size_t at = start * hw;
+        // g = ((h w0^T + b0) + agg_in w1) + agg_out w2, as Gemm, MatMul, Add, MatMul, Add
+        fma_rows<kH>(g.data(), h + at, w0_t.data(), rows, hw);
+        fma_rows<kH>(t.data(), agg_in + at, w.w1, rows, hw);
+        for (std::size_t r = 0; r < rows; ++r) {
+          float* __restrict pg = g.data() + r * hw;
+          const float* __restrict pt = t.data() + r * hw;
+          for (std::size_t c = 0; c < hw; ++c) pg[c] = (pg[c] + w.b0[c]) + pt[c];
+        }
+        fma_rows<kH>(t.data(), agg_out + at, w.w2, rows, hw);
+        for (std::size_t r = 0; r < rows; ++r) {
+          float* __restrict pg = g.data() + r * hw;
+          const float* __restrict pt = t.data() + r * hw;
+          for (std::size_t c = 0; c < hw; ++c) pg[c] = pg[c] + pt[c];
+          if (w.ln_scale != nullptr) layer_norm_row(pg, hw, w.ln_scale, w.ln_bias, w.ln_epsilon);
+          for (std::size_t c = 0; c < hw; ++c) pg[c] = std::max(pg[c], 0.0F);
+        }
+        // out = h + (g w3^T + b3)
+        fma_rows<kH>(t.data(), g.data(), w3_t.data(), rows, hw);
+        for (std::size_t r = 0; r < rows; ++r) {
+          const float* __restrict pt = t.data() + r * hw;
+          const float* __restrict ph = h + at + r * hw;
+          float* __restrict po = out + at + r * hw;
+          for (std::size_t c = 0; c < hw; ++c) po[c] = ph[c] + (pt[c] + w.b3[c]);
+        }
+      }
+      return last;
+    };
+    constexpr std::size_t kParallelNodes = 4096;
+    return fill_edge_blocks(n_nodes, n_nodes >= kParallelNodes, fill);
+  });
+}
+
 std::size_t edge_update(float* out, const float* a, std::size_t n_a, const float* b, std::size_t n_b,
                         const std::int64_t* i, const std::int64_t* j, const float* e, std::size_t n_edges,
                         const EdgeUpdateWeights& w, const float* residual) {
@@ -894,6 +941,71 @@ Ort::Status edge_geometry_op(const Ort::Custom::Tensor<std::int64_t>& edge_index
 
 // ai.trkx.EdgeUpdate: attributes residual (int, 0 or 1: add e to the output) and epsilon
 // (float, LayerNormalization's) are read once, when ONNX Runtime creates the kernel.
+// ai.trkx.NodeUpdate: attribute epsilon (float, of the optional LayerNorm); see OnnxCustomOps.hpp.
+struct NodeUpdateOp {
+  NodeUpdateOp(const OrtApi* /*api*/, const OrtKernelInfo* info) {
+    try {
+      epsilon = Ort::ConstKernelInfo(info).GetAttribute<float>("epsilon");
+    } catch (const Ort::Exception&) {  // absent: the default
+    }
+  }
+
+  // Not const: ONNX Runtime's lite custom-op struct calls a non-const Compute.
+  Ort::Status Compute(const Ort::Custom::Tensor<float>& h, const Ort::Custom::Tensor<float>& agg_in,
+                      const Ort::Custom::Tensor<float>& agg_out, const Ort::Custom::Tensor<float>& w0,
+                      const Ort::Custom::Tensor<float>& b0, const Ort::Custom::Tensor<float>& w1,
+                      const Ort::Custom::Tensor<float>& w2, const Ort::Custom::Tensor<float>& w3,
+                      const Ort::Custom::Tensor<float>& b3,
+                      std::optional<const Ort::Custom::Tensor<float>*> ln_scale,
+                      std::optional<const Ort::Custom::Tensor<float>*> ln_bias,
+                      Ort::Custom::Tensor<float>& output) {
+    using Shape = std::vector<std::int64_t>;
+    const Shape& hs = h.Shape();
+    const std::int64_t hh = hs.size() == 2 ? hs[1] : -1;
+    const Shape square{hh, hh};
+    const Shape row{hh};
+    const bool ln = ln_scale.has_value();
+    const bool ok = hs.size() == 2 && agg_in.Shape() == hs && agg_out.Shape() == hs && w0.Shape() == square &&
+                    b0.Shape() == row && w1.Shape() == square && w2.Shape() == square &&
+                    w3.Shape() == square && b3.Shape() == row && ln == ln_bias.has_value() &&
+                    (!ln || ((*ln_scale)->Shape() == row && (*ln_bias)->Shape() == row));
+    if (!ok) {
+      std::string found =
+          shape_text(hs) + ", " + shape_text(agg_in.Shape()) + ", " + shape_text(agg_out.Shape()) + ", " +
+          shape_text(w0.Shape()) + ", " + shape_text(b0.Shape()) + ", " + shape_text(w1.Shape()) + ", " +
+          shape_text(w2.Shape()) + ", " + shape_text(w3.Shape()) + ", " + shape_text(b3.Shape());
+      if (ln) found += ", " + shape_text((*ln_scale)->Shape());
+      if (ln_bias.has_value()) found += ", " + shape_text((*ln_bias)->Shape());
+      return Ort::Status(
+          ("ai.trkx.NodeUpdate: expected h [N,H], agg_in [N,H], agg_out [N,H], w0 [H,H], b0 [H], "
+           "w1 [H,H], w2 [H,H], w3 [H,H], b3 [H] and optionally ln_scale [H], ln_bias [H]; found " +
+           found)
+              .c_str(),
+          ORT_INVALID_ARGUMENT);
+    }
+    float* out = output.Allocate(hs);
+    const auto n = static_cast<std::size_t>(hs[0]);
+    if (n == 0 || hh == 0) return Ort::Status{nullptr};
+    NodeUpdateWeights w;
+    w.width = static_cast<std::size_t>(hh);
+    w.w0 = w0.Data();
+    w.b0 = b0.Data();
+    w.w1 = w1.Data();
+    w.w2 = w2.Data();
+    w.w3 = w3.Data();
+    w.b3 = b3.Data();
+    if (ln) {
+      w.ln_scale = (*ln_scale)->Data();
+      w.ln_bias = (*ln_bias)->Data();
+    }
+    w.ln_epsilon = epsilon;
+    node_update(out, h.Data(), agg_in.Data(), agg_out.Data(), n, w);
+    return Ort::Status{nullptr};
+  }
+
+  float epsilon = 1e-5F;
+};
+
 struct EdgeUpdateOp {
   EdgeUpdateOp(const OrtApi* /*api*/, const OrtKernelInfo* info) {
     const Ort::ConstKernelInfo ki(info);
@@ -1266,6 +1378,8 @@ void add_trkx_custom_ops(Ort::SessionOptions& options) {
       Ort::Custom::CreateLiteCustomOp("EdgeGeometry", "CPUExecutionProvider", edge_geometry_op)};
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_update_kernel{
       Ort::Custom::CreateLiteCustomOp<EdgeUpdateOp>("EdgeUpdate", "CPUExecutionProvider")};
+  static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> node_update_kernel{
+      Ort::Custom::CreateLiteCustomOp<NodeUpdateOp>("NodeUpdate", "CPUExecutionProvider")};
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_encoder_kernel{
       Ort::Custom::CreateLiteCustomOp<EdgeEncoderOp>("EdgeEncoder", "CPUExecutionProvider")};
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_input_kernel{
@@ -1281,6 +1395,7 @@ void add_trkx_custom_ops(Ort::SessionOptions& options) {
     d.Add(edge_geometry_kernel.get());
     d.Add(edge_update_kernel.get());
     d.Add(edge_encoder_kernel.get());
+    d.Add(node_update_kernel.get());
     d.Add(edge_input_kernel.get());
     d.Add(edge_score_kernel.get());
     d.Add(edge_mlp_kernel.get());

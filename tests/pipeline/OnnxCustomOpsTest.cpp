@@ -727,5 +727,66 @@ TEST(EdgeMlp, EqualsTheDefinitionInDoublePrecisionAndEdgeInputWithTheProducts) {
   }
 }
 
+TEST(NodeUpdate, EqualsTheDefinitionInDoublePrecisionAndDoesNotDependOnThreads) {
+  // out = h + (relu([LN](((h w0^T + b0) + agg_in w1) + agg_out w2)) w3^T + b3), w0 and w3 in Gemm
+  // layout, w1 and w2 in MatMul layout; widths compiled for (48, 64) and others (12, 20, 70),
+  // with and without LayerNorm, node counts with partial blocks, on one thread and several.
+  for (const std::size_t h : {12U, 20U, 48U, 64U, 70U}) {
+    for (const bool ln : {false, true}) {
+      const std::size_t n = h == 48 ? 9001 : 101;  // 48: the parallel path
+      std::mt19937 rng(static_cast<unsigned>(h * 2 + (ln ? 1 : 0)));
+      std::normal_distribution<float> normal(0.0F, 1.0F);
+      const auto random = [&](std::size_t size, float sigma) {
+        std::vector<float> v(size);
+        for (float& x : v) x = sigma * normal(rng);
+        return v;
+      };
+      const float ws = 1.0F / std::sqrt(static_cast<float>(h));
+      const std::vector<float> x = random(n * h, 1.0F), in = random(n * h, 1.0F),
+                               out_msgs = random(n * h, 1.0F);
+      const std::vector<float> w0 = random(h * h, ws), b0 = random(h, 0.3F), w1 = random(h * h, ws),
+                               w2 = random(h * h, ws), w3 = random(h * h, ws), b3 = random(h, 0.3F),
+                               scale = random(h, 1.0F), bias = random(h, 0.3F);
+      NodeUpdateWeights w{h, w0.data(), b0.data(), w1.data(), w2.data(), w3.data(), b3.data()};
+      if (ln) {
+        w.ln_scale = scale.data();
+        w.ln_bias = bias.data();
+      }
+      std::vector<float> out(n * h), out1(n * h);
+      node_update(out.data(), x.data(), in.data(), out_msgs.data(), n, w);
+      tbb::task_arena one(1);
+      one.execute([&] { node_update(out1.data(), x.data(), in.data(), out_msgs.data(), n, w); });
+      EXPECT_EQ(out1, out) << h;
+      for (std::size_t r = 0; r < n; r += (r < 50 ? 1 : 37)) {
+        std::vector<double> g(h);
+        for (std::size_t c = 0; c < h; ++c) {
+          double v = b0[c];
+          for (std::size_t k = 0; k < h; ++k) {
+            v += static_cast<double>(x[r * h + k]) * w0[c * h + k] +
+                 static_cast<double>(in[r * h + k]) * w1[k * h + c] +
+                 static_cast<double>(out_msgs[r * h + k]) * w2[k * h + c];
+          }
+          g[c] = v;
+        }
+        if (ln) {
+          double mean = 0.0, var = 0.0;
+          for (const double v : g) mean += v / static_cast<double>(h);
+          for (const double v : g) var += (v - mean) * (v - mean) / static_cast<double>(h);
+          for (std::size_t c = 0; c < h; ++c)
+            g[c] = (g[c] - mean) / std::sqrt(var + 1e-5) * scale[c] + bias[c];
+        }
+        for (double& v : g) v = std::max(v, 0.0);
+        for (std::size_t c = 0; c < h; ++c) {
+          double v = b3[c];
+          for (std::size_t k = 0; k < h; ++k) v += g[k] * static_cast<double>(w3[c * h + k]);
+          const double expected = static_cast<double>(x[r * h + c]) + v;
+          EXPECT_NEAR(out[r * h + c], expected, 1e-4 * (1.0 + std::abs(expected)))
+              << "h " << h << " ln " << ln << " node " << r << " unit " << c;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace trkx

@@ -101,6 +101,17 @@
 /// layer as EdgeInput's, each product an FMA chain over its inputs in order from 0 before the
 /// bias (MLAS's order, also for the one output column), so it equals the subgraph exactly.
 
+/// ai.trkx.NodeUpdate(h [N,H], agg_in [N,H], agg_out [N,H], w0 [H,H], b0 [H], w1 [H,H], w2
+/// [H,H], w3 [H,H], b3 [H] [, ln_scale [H], ln_bias [H]]; attribute epsilon) -> [N,H]: an
+/// interaction GNN's node update with its residual (trkx_train.models.InteractionGNN: the node
+/// network on [h, messages in, messages out], as the exporter writes its first Gemm split in
+/// three),
+///   g   = ((h w0^T + b0) + agg_in w1) + agg_out w2
+///   out = h + (relu(LN(g)) w3^T + b3)       (without the LN when not given)
+/// in blocks of nodes in cache instead of nine ONNX Runtime kernels over [N,H] tensors (session
+/// 22); the products in MLAS's order, the LayerNorm EdgeUpdate's: without LayerNorm the
+/// subgraph's floats exactly.
+
 #include <onnxruntime_cxx_api.h>
 
 #include <cstddef>
@@ -172,6 +183,25 @@ struct EdgeUpdateWeights {
 std::size_t edge_update(float* out, const float* a, std::size_t n_a, const float* b, std::size_t n_b,
                         const std::int64_t* i, const std::int64_t* j, const float* e, std::size_t n_edges,
                         const EdgeUpdateWeights& w, const float* residual = nullptr);
+
+/// Weights of the NodeUpdate kernel (see above); w0 and w3 in Gemm layout (row k = output k),
+/// w1 and w2 in MatMul layout (row k = input k).
+struct NodeUpdateWeights {
+  std::size_t width = 0;
+  const float* w0 = nullptr;        ///< [H,H]
+  const float* b0 = nullptr;        ///< [H]
+  const float* w1 = nullptr;        ///< [H,H]
+  const float* w2 = nullptr;        ///< [H,H]
+  const float* w3 = nullptr;        ///< [H,H]
+  const float* b3 = nullptr;        ///< [H]
+  const float* ln_scale = nullptr;  ///< [H]; null: no LayerNorm
+  const float* ln_bias = nullptr;
+  float ln_epsilon = 1e-5F;
+};
+
+/// The NodeUpdate kernel on plain arrays: out [n_nodes, H] from h, agg_in and agg_out [n_nodes, H].
+void node_update(float* out, const float* h, const float* agg_in, const float* agg_out, std::size_t n_nodes,
+                 const NodeUpdateWeights& w);
 
 /// Inputs of the EdgeEncoder kernel (see above).
 struct EdgeEncoderInputs {
