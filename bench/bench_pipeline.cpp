@@ -435,8 +435,9 @@ void BM_ShippedGnn(benchmark::State& state) {
   state.counters["threads_used"] = gnn.intra_op_threads();
   measure_classify(state, gnn, s.features, edges);
 }
-// Args: threads. The shipped set's radius graph (its radius and neighbour cap) on the shipped
-// embedding of the simulated event: the points `trkx reconstruct` searches (bench_graph's
+// Args: threads, leaf size (0: the default, 32; session 22 on all-pt: 64 and 128 within noise or
+// slower, 16 and 24 1.2-1.4x slower). The shipped set's radius graph (its radius and neighbour cap) on
+// the shipped embedding of the simulated event: the points `trkx reconstruct` searches (bench_graph's
 // synthetic points have ~30 neighbours each and rarely reach a cap; models/all-pt's have ~4x
 // its cap of 96 within the radius).
 void BM_ShippedRadiusGraph(benchmark::State& state) {
@@ -448,7 +449,9 @@ void BM_ShippedRadiusGraph(benchmark::State& state) {
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
                               static_cast<std::size_t>(state.range(0)));
   const auto& emb = *s.models.embedding;
-  const RadiusGraphBuilder builder({emb.radius, emb.max_neighbours});
+  RadiusGraphBuilder::Config config{emb.radius, emb.max_neighbours};
+  if (state.range(1) > 0) config.leaf_size = static_cast<std::size_t>(state.range(1));
+  const RadiusGraphBuilder builder(config);
   std::size_t edges = 0;
   const ProcessCpu cpu;
   for (auto _ : state) {
@@ -548,9 +551,8 @@ BENCHMARK(BM_ShippedFilter)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 BENCHMARK(BM_ShippedRadiusGraph)
-    ->ArgName("threads")
-    ->Arg(1)
-    ->Arg(2)
+    ->ArgNames({"threads", "leaf"})
+    ->ArgsProduct({{1, 2}, {0}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(2.0);
