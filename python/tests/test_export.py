@@ -12,7 +12,8 @@ from onnx import TensorProto, helper
 from trkx_train.data import load_events
 from trkx_train.export import (ExportError, check_onnx, compare_torch_onnx, export_model, exportable,
                                from_trkx_edge_encoder, from_trkx_edge_geometry, from_trkx_edge_update,
-                               from_trkx_node_update, to_trkx_node_update,
+                               from_trkx_node_update, from_trkx_node_update_project, to_trkx_node_update,
+                               to_trkx_node_update_project,
                                from_trkx_gather_pair_add,
                                from_trkx_scatter,
                                optimise_file, pipeline_entry, run_onnx, scatter_reductions,
@@ -92,8 +93,10 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     assert from_trkx_edge_encoder(std) == 1
     # ... the node update of each step (its three-way split first Gemm, LayerNorm, ReLU, Gemm and
     # the residual sum) one trkx NodeUpdate ...
-    nodes = [n for n in m.graph.node if n.op_type == "NodeUpdate"]
-    assert len(nodes) == 4 and {len(n.input) for n in nodes} == {11}
+    # (each with the next edge network's two projections of the new states: NodeUpdateProject) ...
+    nodes = [n for n in m.graph.node if n.op_type == "NodeUpdateProject"]
+    assert len(nodes) == 4 and {len(n.input) for n in nodes} == {14} and {len(n.output) for n in nodes} == {3}
+    assert from_trkx_node_update_project(std) == 4
     assert from_trkx_node_update(std) == 4
     # ... and inside them the end-hit sums of every edge network (encoder, 4 steps, decoder) trkx's
     # GatherPairAdd, each with the edge's own [E, H] term added in the same pass (the fifth input)
@@ -107,7 +110,7 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     assert not any(n.domain == "ai.trkx" for n in std.graph.node)
     assert to_trkx_edge_geometry(std) == 1
     assert to_trkx_scatter(std) == 8 and to_trkx_gather_pair_add(std) == pairs and to_trkx_edge_update(std) == 5
-    assert to_trkx_edge_encoder(std) == 1 and to_trkx_node_update(std) == 4
+    assert to_trkx_edge_encoder(std) == 1 and to_trkx_node_update(std) == 4 and to_trkx_node_update_project(std) == 4
     assert sorted((n.op_type, tuple(n.input), tuple(n.output)) for n in std.graph.node) == \
         sorted((n.op_type, tuple(n.input), tuple(n.output)) for n in m.graph.node)
     plain = tmp_path / "plain.onnx"
@@ -123,7 +126,7 @@ def test_optimised_export_uses_row_scatter_and_matches_the_plain_export(gnn_file
     assert counts == {"scatter_nd": 8, "identity_gather": 1, "split_concat_gemm": 4, "trkx_scatter": 8,
                       "trkx_edge_geometry": 1, "trkx_gather_pair_add": 6, "trkx_edge_update": 5,
                       "trkx_edge_encoder": 1, "trkx_edge_score": 0, "trkx_edge_mlp": 0, "trkx_edge_input": 0,
-                      "trkx_node_update": 4}
+                      "trkx_node_update": 4, "trkx_node_update_project": 4}
     feeds = {"node_features": x.numpy(), "edge_index": e.numpy()}
     a, b = run_onnx(plain, feeds), run_onnx(tmp_path / "opt.onnx", feeds)
     assert np.abs(a - b).max() < 1e-5

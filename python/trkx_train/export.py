@@ -206,6 +206,7 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
     # The filter's geometric edge inputs in one pass: session 18, before the end-hit sums.
     counts["trkx_edge_geometry"] = to_trkx_edge_geometry(m)
     from_trkx_edge_update(m)  # a file written by an older exporter gets today's fusions
+    from_trkx_node_update_project(m)
     from_trkx_node_update(m)
     from_trkx_edge_encoder(m)
     from_trkx_edge_score(m)
@@ -223,6 +224,7 @@ def optimise_graph(m: onnx.ModelProto) -> dict[str, int]:
     counts["trkx_edge_encoder"] = to_trkx_edge_encoder(m)
     # A GNN's node updates in one pass each (session 22).
     counts["trkx_node_update"] = to_trkx_node_update(m)
+    counts["trkx_node_update_project"] = to_trkx_node_update_project(m)
     if any(n.op_type == "ScatterND" and _attr(n, "reduction", b"none") not in (b"none", "none")
            for n in m.graph.node):
         # ONNX Runtime's CPU ScatterND with a reduction races on several intra-op threads
@@ -908,6 +910,58 @@ def from_trkx_node_update(m: onnx.ModelProto) -> int:
     return n
 
 
+TRKX_NODE_UPDATE_PROJECT = "NodeUpdateProject"
+
+
+def to_trkx_node_update_project(m: onnx.ModelProto) -> int:
+    """A :func:`to_trkx_node_update` node whose new states are read by the next edge network's
+    projections ``Gemm(out, W_src [H,H], b_src [H], transB=1)`` and ``MatMul(out, W_dst [H,H])``
+    (one of each) becomes one ``ai.trkx.NodeUpdateProject(h, agg_in, agg_out, W0, b0, W1, W2, W3,
+    b3, W_src, b_src, W_dst [, scale, bias])`` -> (out, src, dst): the projections computed while
+    the block of nodes is in cache (session 22), the same floats. Returns the number of nodes
+    written; :func:`from_trkx_node_update_project` gives back the NodeUpdate and the two products."""
+    g = _Chain(m)
+    n = 0
+    for node in [x for x in m.graph.node if x.op_type == TRKX_NODE_UPDATE and x.domain == TRKX_DOMAIN]:
+        out = node.output[0]
+        h = g.dims(node.input[3])[0]
+        readers = [x for x in m.graph.node if out in x.input]
+        gemms = [x for x in readers if g.linear(x, out, h)]
+        matmuls = [x for x in readers if g.plain(x, "MatMul") and x.input[0] == out and g.dims(x.input[1]) == [h, h]]
+        if len(gemms) != 1 or len(matmuls) != 1:
+            continue
+        gemm, mm = gemms[0], matmuls[0]
+        inputs = list(node.input[:9]) + [gemm.input[1], gemm.input[2], mm.input[1]] + list(node.input[9:])
+        # the products' node names go back with them (onnx_import names a MatMul's weight by its node)
+        fused = onnx.helper.make_node(TRKX_NODE_UPDATE_PROJECT, inputs, [out, gemm.output[0], mm.output[0]],
+                                      name=node.name, domain=TRKX_DOMAIN, src_name=gemm.name, dst_name=mm.name)
+        fused.attribute.extend(node.attribute)
+        g.fuse([gemm, mm, node], fused)
+        n += 1
+    return g.finish(n)
+
+
+def from_trkx_node_update_project(m: onnx.ModelProto) -> int:
+    """The inverse of :func:`to_trkx_node_update_project`; returns the number of nodes rewritten."""
+    n = 0
+    for node in list(m.graph.node):
+        if node.op_type != TRKX_NODE_UPDATE_PROJECT or node.domain != TRKX_DOMAIN:
+            continue
+        out, src, dst = node.output
+        base = _base_name(node, out)
+        names = {a.name: a.s.decode() for a in node.attribute if a.name in ("src_name", "dst_name")}
+        update = onnx.helper.make_node(TRKX_NODE_UPDATE, list(node.input[:9]) + list(node.input[12:]), [out],
+                                       name=node.name, domain=TRKX_DOMAIN)
+        update.attribute.extend(a for a in node.attribute if a.name not in ("src_name", "dst_name"))
+        _replace_node(m, node, [update,
+                                onnx.helper.make_node("Gemm", [out, node.input[9], node.input[10]], [src],
+                                                      name=names.get("src_name", base + "/src"), transB=1),
+                                onnx.helper.make_node("MatMul", [out, node.input[11]], [dst],
+                                                      name=names.get("dst_name", base + "/dst"))])
+        n += 1
+    return n
+
+
 TRKX_EDGE_ENCODER = "EdgeEncoder"
 
 
@@ -1511,6 +1565,7 @@ def ort_session(model_file: Path, threads: int = 2):
     m = onnx.load(str(model_file))
     from_trkx_scatter(m)
     from_trkx_edge_update(m)
+    from_trkx_node_update_project(m)
     from_trkx_node_update(m)
     from_trkx_edge_encoder(m)
     from_trkx_edge_score(m)
@@ -1624,7 +1679,7 @@ def _main(argv: list[str] | None = None) -> int:
         return 0
     m = onnx.load(str(a.input))
     counts = {"scatter": from_trkx_scatter(m), "edge_update": from_trkx_edge_update(m),
-              "node_update": from_trkx_node_update(m),
+              "node_update_project": from_trkx_node_update_project(m), "node_update": from_trkx_node_update(m),
               "edge_encoder": from_trkx_edge_encoder(m), "edge_score": from_trkx_edge_score(m),
               "edge_mlp": from_trkx_edge_mlp(m), "edge_input": from_trkx_edge_input(m),
               "gather_pair_add": from_trkx_gather_pair_add(m),

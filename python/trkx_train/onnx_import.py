@@ -67,9 +67,10 @@ def import_onnx(onnx_file: Path, stage: str, model_config: dict[str, Any]) -> tu
     """Returns (network with the ONNX model's weights, spec dict)."""
     model = onnx.load(str(onnx_file))
     from .export import (from_trkx_edge_encoder, from_trkx_edge_input, from_trkx_edge_mlp, from_trkx_edge_score,
-                         from_trkx_edge_update, from_trkx_node_update)
+                         from_trkx_edge_update, from_trkx_node_update, from_trkx_node_update_project)
 
     from_trkx_edge_update(model)  # their MatMul weights are named by the MatMul nodes
+    from_trkx_node_update_project(model)
     from_trkx_node_update(model)
     from_trkx_edge_encoder(model)
     from_trkx_edge_score(model)

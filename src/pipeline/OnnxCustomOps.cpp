@@ -520,11 +520,13 @@ void hit_pair_input(float* __restrict g, const EdgeEncoderInputs& in, const EndH
 }  // namespace
 
 void node_update(float* out, const float* h, const float* agg_in, const float* agg_out, std::size_t n_nodes,
-                 const NodeUpdateWeights& w) {
+                 const NodeUpdateWeights& w, float* proj_src, float* proj_dst) {
   const std::size_t width = w.width;
   if (n_nodes == 0 || width == 0) return;
   const std::vector<float> w0_t = transposed(w.w0, width);
   const std::vector<float> w3_t = transposed(w.w3, width);
+  const bool project = w.w_src != nullptr;
+  const std::vector<float> w_src_t = project ? transposed(w.w_src, width) : std::vector<float>{};
   with_width(width, [&](auto kh) -> std::size_t {
     constexpr std::size_t kH = decltype(kh)::value;
     const std::size_t hw = kH > 0 ? kH : width;
@@ -557,6 +559,14 @@ void node_update(float* out, const float* h, const float* agg_in, const float* a
           const float* __restrict ph = h + at + r * hw;
           float* __restrict po = out + at + r * hw;
           for (std::size_t c = 0; c < hw; ++c) po[c] = ph[c] + (pt[c] + w.b3[c]);
+        }
+        if (project) {  // the next edge network's projections of the new states: Gemm and MatMul
+          fma_rows<kH>(proj_src + at, out + at, w_src_t.data(), rows, hw);
+          for (std::size_t r = 0; r < rows; ++r) {
+            float* __restrict ps = proj_src + at + r * hw;
+            for (std::size_t c = 0; c < hw; ++c) ps[c] = ps[c] + w.b_src[c];
+          }
+          fma_rows<kH>(proj_dst + at, out + at, w.w_dst, rows, hw);
         }
       }
       return last;
@@ -941,14 +951,82 @@ Ort::Status edge_geometry_op(const Ort::Custom::Tensor<std::int64_t>& edge_index
 
 // ai.trkx.EdgeUpdate: attributes residual (int, 0 or 1: add e to the output) and epsilon
 // (float, LayerNormalization's) are read once, when ONNX Runtime creates the kernel.
-// ai.trkx.NodeUpdate: attribute epsilon (float, of the optional LayerNorm); see OnnxCustomOps.hpp.
-struct NodeUpdateOp {
-  NodeUpdateOp(const OrtApi* /*api*/, const OrtKernelInfo* info) {
-    try {
-      epsilon = Ort::ConstKernelInfo(info).GetAttribute<float>("epsilon");
-    } catch (const Ort::Exception&) {  // absent: the default
+// The inputs of ai.trkx.NodeUpdate and NodeUpdateProject checked into `w` (the projections'
+// weights when given); an error status names the op and every shape.
+Ort::Status node_update_inputs(
+    const char* op, const Ort::Custom::Tensor<float>& h, const Ort::Custom::Tensor<float>& agg_in,
+    const Ort::Custom::Tensor<float>& agg_out, const Ort::Custom::Tensor<float>& w0,
+    const Ort::Custom::Tensor<float>& b0, const Ort::Custom::Tensor<float>& w1,
+    const Ort::Custom::Tensor<float>& w2, const Ort::Custom::Tensor<float>& w3,
+    const Ort::Custom::Tensor<float>& b3, const Ort::Custom::Tensor<float>* w_src,
+    const Ort::Custom::Tensor<float>* b_src, const Ort::Custom::Tensor<float>* w_dst,
+    std::optional<const Ort::Custom::Tensor<float>*> ln_scale,
+    std::optional<const Ort::Custom::Tensor<float>*> ln_bias, NodeUpdateWeights& w) {
+  using Shape = std::vector<std::int64_t>;
+  const Shape& hs = h.Shape();
+  const std::int64_t hh = hs.size() == 2 ? hs[1] : -1;
+  const Shape square{hh, hh};
+  const Shape row{hh};
+  const bool ln = ln_scale.has_value();
+  const bool project = w_src != nullptr;
+  const bool ok =
+      hs.size() == 2 && agg_in.Shape() == hs && agg_out.Shape() == hs && w0.Shape() == square &&
+      b0.Shape() == row && w1.Shape() == square && w2.Shape() == square && w3.Shape() == square &&
+      b3.Shape() == row && ln == ln_bias.has_value() &&
+      (!ln || ((*ln_scale)->Shape() == row && (*ln_bias)->Shape() == row)) &&
+      (!project || (w_src->Shape() == square && b_src->Shape() == row && w_dst->Shape() == square));
+  if (!ok) {
+    std::string found =
+        shape_text(hs) + ", " + shape_text(agg_in.Shape()) + ", " + shape_text(agg_out.Shape()) + ", " +
+        shape_text(w0.Shape()) + ", " + shape_text(b0.Shape()) + ", " + shape_text(w1.Shape()) + ", " +
+        shape_text(w2.Shape()) + ", " + shape_text(w3.Shape()) + ", " + shape_text(b3.Shape());
+    if (project) {
+      found += ", " + shape_text(w_src->Shape()) + ", " + shape_text(b_src->Shape()) + ", " +
+               shape_text(w_dst->Shape());
     }
+    if (ln) found += ", " + shape_text((*ln_scale)->Shape());
+    if (ln_bias.has_value()) found += ", " + shape_text((*ln_bias)->Shape());
+    return Ort::Status(
+        (std::string("ai.trkx.") + op +
+         ": expected h [N,H], agg_in [N,H], agg_out [N,H], w0 [H,H], b0 [H], w1 [H,H], w2 [H,H], "
+         "w3 [H,H], b3 [H]" +
+         (project ? ", w_src [H,H], b_src [H], w_dst [H,H]" : "") +
+         " and optionally ln_scale [H], ln_bias [H]; found " + found)
+            .c_str(),
+        ORT_INVALID_ARGUMENT);
   }
+  w.width = static_cast<std::size_t>(hh);
+  if (hs[0] == 0 || hh == 0) return Ort::Status{nullptr};
+  w.w0 = w0.Data();
+  w.b0 = b0.Data();
+  w.w1 = w1.Data();
+  w.w2 = w2.Data();
+  w.w3 = w3.Data();
+  w.b3 = b3.Data();
+  if (project) {
+    w.w_src = w_src->Data();
+    w.b_src = b_src->Data();
+    w.w_dst = w_dst->Data();
+  }
+  if (ln) {
+    w.ln_scale = (*ln_scale)->Data();
+    w.ln_bias = (*ln_bias)->Data();
+  }
+  return Ort::Status{nullptr};
+}
+
+// The optional LayerNorm's epsilon attribute of ai.trkx.NodeUpdate and NodeUpdateProject.
+float node_update_epsilon(const OrtKernelInfo* info) {
+  try {
+    return Ort::ConstKernelInfo(info).GetAttribute<float>("epsilon");
+  } catch (const Ort::Exception&) {  // absent: the default
+    return 1e-5F;
+  }
+}
+
+// ai.trkx.NodeUpdate: see OnnxCustomOps.hpp.
+struct NodeUpdateOp {
+  NodeUpdateOp(const OrtApi* /*api*/, const OrtKernelInfo* info) : epsilon(node_update_epsilon(info)) {}
 
   // Not const: ONNX Runtime's lite custom-op struct calls a non-const Compute.
   Ort::Status Compute(const Ort::Custom::Tensor<float>& h, const Ort::Custom::Tensor<float>& agg_in,
@@ -959,51 +1037,54 @@ struct NodeUpdateOp {
                       std::optional<const Ort::Custom::Tensor<float>*> ln_scale,
                       std::optional<const Ort::Custom::Tensor<float>*> ln_bias,
                       Ort::Custom::Tensor<float>& output) {
-    using Shape = std::vector<std::int64_t>;
-    const Shape& hs = h.Shape();
-    const std::int64_t hh = hs.size() == 2 ? hs[1] : -1;
-    const Shape square{hh, hh};
-    const Shape row{hh};
-    const bool ln = ln_scale.has_value();
-    const bool ok = hs.size() == 2 && agg_in.Shape() == hs && agg_out.Shape() == hs && w0.Shape() == square &&
-                    b0.Shape() == row && w1.Shape() == square && w2.Shape() == square &&
-                    w3.Shape() == square && b3.Shape() == row && ln == ln_bias.has_value() &&
-                    (!ln || ((*ln_scale)->Shape() == row && (*ln_bias)->Shape() == row));
-    if (!ok) {
-      std::string found =
-          shape_text(hs) + ", " + shape_text(agg_in.Shape()) + ", " + shape_text(agg_out.Shape()) + ", " +
-          shape_text(w0.Shape()) + ", " + shape_text(b0.Shape()) + ", " + shape_text(w1.Shape()) + ", " +
-          shape_text(w2.Shape()) + ", " + shape_text(w3.Shape()) + ", " + shape_text(b3.Shape());
-      if (ln) found += ", " + shape_text((*ln_scale)->Shape());
-      if (ln_bias.has_value()) found += ", " + shape_text((*ln_bias)->Shape());
-      return Ort::Status(
-          ("ai.trkx.NodeUpdate: expected h [N,H], agg_in [N,H], agg_out [N,H], w0 [H,H], b0 [H], "
-           "w1 [H,H], w2 [H,H], w3 [H,H], b3 [H] and optionally ln_scale [H], ln_bias [H]; found " +
-           found)
-              .c_str(),
-          ORT_INVALID_ARGUMENT);
-    }
-    float* out = output.Allocate(hs);
-    const auto n = static_cast<std::size_t>(hs[0]);
-    if (n == 0 || hh == 0) return Ort::Status{nullptr};
     NodeUpdateWeights w;
-    w.width = static_cast<std::size_t>(hh);
-    w.w0 = w0.Data();
-    w.b0 = b0.Data();
-    w.w1 = w1.Data();
-    w.w2 = w2.Data();
-    w.w3 = w3.Data();
-    w.b3 = b3.Data();
-    if (ln) {
-      w.ln_scale = (*ln_scale)->Data();
-      w.ln_bias = (*ln_bias)->Data();
+    if (Ort::Status bad = node_update_inputs("NodeUpdate", h, agg_in, agg_out, w0, b0, w1, w2, w3, b3,
+                                             nullptr, nullptr, nullptr, ln_scale, ln_bias, w);
+        !bad.IsOK()) {
+      return bad;
     }
     w.ln_epsilon = epsilon;
-    node_update(out, h.Data(), agg_in.Data(), agg_out.Data(), n, w);
+    float* out = output.Allocate(h.Shape());
+    if (w.w0 != nullptr)
+      node_update(out, h.Data(), agg_in.Data(), agg_out.Data(), static_cast<std::size_t>(h.Shape()[0]), w);
     return Ort::Status{nullptr};
   }
 
-  float epsilon = 1e-5F;
+  float epsilon;
+};
+
+// ai.trkx.NodeUpdateProject: see OnnxCustomOps.hpp.
+struct NodeUpdateProjectOp {
+  NodeUpdateProjectOp(const OrtApi* /*api*/, const OrtKernelInfo* info)
+      : epsilon(node_update_epsilon(info)) {}
+
+  Ort::Status Compute(const Ort::Custom::Tensor<float>& h, const Ort::Custom::Tensor<float>& agg_in,
+                      const Ort::Custom::Tensor<float>& agg_out, const Ort::Custom::Tensor<float>& w0,
+                      const Ort::Custom::Tensor<float>& b0, const Ort::Custom::Tensor<float>& w1,
+                      const Ort::Custom::Tensor<float>& w2, const Ort::Custom::Tensor<float>& w3,
+                      const Ort::Custom::Tensor<float>& b3, const Ort::Custom::Tensor<float>& w_src,
+                      const Ort::Custom::Tensor<float>& b_src, const Ort::Custom::Tensor<float>& w_dst,
+                      std::optional<const Ort::Custom::Tensor<float>*> ln_scale,
+                      std::optional<const Ort::Custom::Tensor<float>*> ln_bias,
+                      Ort::Custom::Tensor<float>& output, Ort::Custom::Tensor<float>& src,
+                      Ort::Custom::Tensor<float>& dst) {
+    NodeUpdateWeights w;
+    if (Ort::Status bad = node_update_inputs("NodeUpdateProject", h, agg_in, agg_out, w0, b0, w1, w2, w3, b3,
+                                             &w_src, &b_src, &w_dst, ln_scale, ln_bias, w);
+        !bad.IsOK()) {
+      return bad;
+    }
+    w.ln_epsilon = epsilon;
+    float* out = output.Allocate(h.Shape());
+    float* ps = src.Allocate(h.Shape());
+    float* pd = dst.Allocate(h.Shape());
+    if (w.w0 != nullptr)
+      node_update(out, h.Data(), agg_in.Data(), agg_out.Data(), static_cast<std::size_t>(h.Shape()[0]), w, ps,
+                  pd);
+    return Ort::Status{nullptr};
+  }
+
+  float epsilon;
 };
 
 struct EdgeUpdateOp {
@@ -1380,6 +1461,8 @@ void add_trkx_custom_ops(Ort::SessionOptions& options) {
       Ort::Custom::CreateLiteCustomOp<EdgeUpdateOp>("EdgeUpdate", "CPUExecutionProvider")};
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> node_update_kernel{
       Ort::Custom::CreateLiteCustomOp<NodeUpdateOp>("NodeUpdate", "CPUExecutionProvider")};
+  static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> node_update_project_kernel{
+      Ort::Custom::CreateLiteCustomOp<NodeUpdateProjectOp>("NodeUpdateProject", "CPUExecutionProvider")};
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_encoder_kernel{
       Ort::Custom::CreateLiteCustomOp<EdgeEncoderOp>("EdgeEncoder", "CPUExecutionProvider")};
   static const std::unique_ptr<Ort::Custom::OrtLiteCustomOp> edge_input_kernel{
@@ -1396,6 +1479,7 @@ void add_trkx_custom_ops(Ort::SessionOptions& options) {
     d.Add(edge_update_kernel.get());
     d.Add(edge_encoder_kernel.get());
     d.Add(node_update_kernel.get());
+    d.Add(node_update_project_kernel.get());
     d.Add(edge_input_kernel.get());
     d.Add(edge_score_kernel.get());
     d.Add(edge_mlp_kernel.get());

@@ -757,6 +757,28 @@ TEST(NodeUpdate, EqualsTheDefinitionInDoublePrecisionAndDoesNotDependOnThreads) 
       tbb::task_arena one(1);
       one.execute([&] { node_update(out1.data(), x.data(), in.data(), out_msgs.data(), n, w); });
       EXPECT_EQ(out1, out) << h;
+      // NodeUpdateProject: the same states, and their products (Gemm with bias, MatMul) as FMA
+      // chains over the inputs in order from 0, the bias after
+      const std::vector<float> w_src = random(h * h, ws), b_src = random(h, 0.3F), w_dst = random(h * h, ws);
+      NodeUpdateWeights wp = w;
+      wp.w_src = w_src.data();
+      wp.b_src = b_src.data();
+      wp.w_dst = w_dst.data();
+      std::vector<float> out2(n * h), src(n * h), dst(n * h);
+      node_update(out2.data(), x.data(), in.data(), out_msgs.data(), n, wp, src.data(), dst.data());
+      EXPECT_EQ(out2, out) << h;
+      for (std::size_t r = 0; r < n; r += 13) {
+        for (std::size_t c = 0; c < h; ++c) {
+          float s_acc = 0.0F;
+          float d_acc = 0.0F;
+          for (std::size_t k = 0; k < h; ++k) {
+            s_acc = std::fma(out[r * h + k], w_src[c * h + k], s_acc);
+            d_acc = std::fma(out[r * h + k], w_dst[k * h + c], d_acc);
+          }
+          ASSERT_EQ(src[r * h + c], s_acc + b_src[c]) << h << " " << r << " " << c;
+          ASSERT_EQ(dst[r * h + c], d_acc) << h << " " << r << " " << c;
+        }
+      }
       for (std::size_t r = 0; r < n; r += (r < 50 ? 1 : 37)) {
         std::vector<double> g(h);
         for (std::size_t c = 0; c < h; ++c) {

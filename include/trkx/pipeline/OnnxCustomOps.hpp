@@ -111,6 +111,11 @@
 /// in blocks of nodes in cache instead of nine ONNX Runtime kernels over [N,H] tensors (session
 /// 22); the products in MLAS's order, the LayerNorm EdgeUpdate's: without LayerNorm the
 /// subgraph's floats exactly.
+///
+/// ai.trkx.NodeUpdateProject(h, agg_in, agg_out, w0, b0, w1, w2, w3, b3, w_src [H,H], b_src [H],
+/// w_dst [H,H] [, ln_scale, ln_bias]; attribute epsilon) -> (out, src, dst) [N,H]: NodeUpdate and
+/// the next edge network's projections of the new states (Gemm(out, w_src, b_src, transB = 1)
+/// and MatMul(out, w_dst)) while the block is in cache (session 22); the same floats as those.
 
 #include <onnxruntime_cxx_api.h>
 
@@ -197,11 +202,15 @@ struct NodeUpdateWeights {
   const float* ln_scale = nullptr;  ///< [H]; null: no LayerNorm
   const float* ln_bias = nullptr;
   float ln_epsilon = 1e-5F;
+  const float* w_src = nullptr;  ///< [H,H] Gemm layout; null: no projections (NodeUpdate)
+  const float* b_src = nullptr;  ///< [H]
+  const float* w_dst = nullptr;  ///< [H,H] MatMul layout
 };
 
-/// The NodeUpdate kernel on plain arrays: out [n_nodes, H] from h, agg_in and agg_out [n_nodes, H].
+/// The NodeUpdate kernel on plain arrays: out [n_nodes, H] from h, agg_in and agg_out [n_nodes, H];
+/// with w.w_src also NodeUpdateProject's proj_src and proj_dst [n_nodes, H].
 void node_update(float* out, const float* h, const float* agg_in, const float* agg_out, std::size_t n_nodes,
-                 const NodeUpdateWeights& w);
+                 const NodeUpdateWeights& w, float* proj_src = nullptr, float* proj_dst = nullptr);
 
 /// Inputs of the EdgeEncoder kernel (see above).
 struct EdgeEncoderInputs {

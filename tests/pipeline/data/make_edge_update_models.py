@@ -1,9 +1,10 @@
 """Small interaction GNNs with random weights, for the test of trkx's ai.trkx.EdgeUpdate,
-ai.trkx.EdgeEncoder and ai.trkx.NodeUpdate kernels (ShippedModelsTest). Writes, next to this script:
+ai.trkx.EdgeEncoder and ai.trkx.NodeUpdateProject kernels (ShippedModelsTest). Writes, next to this script:
 
   gnn_update_ln.onnx             1 step, 20 wide, LayerNorm: exported by trkx_train (optimise_graph:
                                  the edge encoder one EdgeEncoder, every other edge network one
-                                 EdgeUpdate, the node update one NodeUpdate)
+                                 EdgeUpdate, the node update with the decoder's projections
+                                 one NodeUpdateProject)
   gnn_update_ln_standard.onnx    the same file with those nodes put back as the ONNX subgraphs
                                  (MatMul, GatherPairAdd, Add, LayerNormalization, Relu, Gemm)
   gnn_update_plain.onnx          1 step, 12 wide, no LayerNorm (as models/gnn.onnx)
@@ -18,7 +19,8 @@ import pathlib
 import onnx
 import torch
 
-from trkx_train.export import export_model, from_trkx_edge_encoder, from_trkx_edge_update, from_trkx_node_update
+from trkx_train.export import (export_model, from_trkx_edge_encoder, from_trkx_edge_update, from_trkx_node_update,
+                               from_trkx_node_update_project)
 from trkx_train.models import GNNConfig, InteractionGNN
 
 FEATURES = ["r", "phi", "z", "cell_count", "cell_charge", "cell_extent_ch0", "cell_extent_ch1"]
@@ -34,8 +36,9 @@ def write(out: pathlib.Path, name: str, hidden: int, layer_norm: bool, seed: int
     m = onnx.load(str(fused))
     assert sum(n.op_type == "EdgeUpdate" for n in m.graph.node) == 2  # the step and the decoder
     assert sum(n.op_type == "EdgeEncoder" for n in m.graph.node) == 1
-    assert sum(n.op_type == "NodeUpdate" for n in m.graph.node) == 1
+    assert sum(n.op_type == "NodeUpdateProject" for n in m.graph.node) == 1
     from_trkx_edge_update(m)
+    from_trkx_node_update_project(m)
     from_trkx_node_update(m)
     from_trkx_edge_encoder(m)
     onnx.save(m, str(out / f"{name}_standard.onnx"))
