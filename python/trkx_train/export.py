@@ -816,6 +816,19 @@ def from_trkx_edge_update(m: onnx.ModelProto) -> int:
 TRKX_NODE_UPDATE = "NodeUpdate"
 
 
+def _add_operands(g: _Chain, add: onnx.NodeProto | None, op_a: str, op_b: str):
+    """The producers (a, b) of ``add``'s two inputs, an ``op_a`` and an ``op_b`` node (either
+    order), each read by ``add`` alone; (None, None) when ``add`` is not such an Add."""
+    if not g.plain(add, "Add") or len(add.input) != 2:
+        return None, None
+    parts = [g.producer.get(v) for v in add.input]
+    a = next((p for p in parts if g.plain(p, op_a)), None)
+    b = next((p for p in parts if p is not a and g.plain(p, op_b)), None)
+    if a is None or b is None or g.only_reader(a.output[0]) is not add or g.only_reader(b.output[0]) is not add:
+        return None, None
+    return a, b
+
+
 def to_trkx_node_update(m: onnx.ModelProto) -> int:
     """An interaction GNN's node update with its residual (models.InteractionGNN, the node
     network's first Gemm split in three by :func:`_split_concat_gemms`):
@@ -845,17 +858,9 @@ def to_trkx_node_update(m: onnx.ModelProto) -> int:
         add2 = g.producer.get(x)
         if not g.plain(add2, "Add") or g.only_reader(add2.output[0]) is not (norm if scale else relu):
             continue
-        parts = [g.producer.get(v) for v in add2.input]
-        mm2 = next((p for p in parts if g.plain(p, "MatMul")), None)
-        add1 = next((p for p in parts if g.plain(p, "Add")), None)
-        if mm2 is None or add1 is None or g.only_reader(mm2.output[0]) is not add2 \
-                or g.only_reader(add1.output[0]) is not add2:
-            continue
-        parts = [g.producer.get(v) for v in add1.input]
-        mm1 = next((p for p in parts if g.plain(p, "MatMul")), None)
-        gemm0 = next((p for p in parts if g.plain(p, "Gemm")), None)
-        if mm1 is None or gemm0 is None or g.only_reader(mm1.output[0]) is not add1 \
-                or g.only_reader(gemm0.output[0]) is not add1:
+        mm2, add1 = _add_operands(g, add2, "MatMul", "Add")
+        mm1, gemm0 = _add_operands(g, add1, "MatMul", "Gemm")
+        if gemm0 is None:
             continue
         hin = gemm0.input[0]
         hd = g.dims(gemm0.input[1])
@@ -883,10 +888,8 @@ def to_trkx_node_update(m: onnx.ModelProto) -> int:
 
 def from_trkx_node_update(m: onnx.ModelProto) -> int:
     """The inverse of :func:`to_trkx_node_update`; returns the number of nodes rewritten."""
-    n = 0
-    for node in list(m.graph.node):
-        if node.op_type != TRKX_NODE_UPDATE or node.domain != TRKX_DOMAIN:
-            continue
+    nodes = _trkx_nodes(m, TRKX_NODE_UPDATE)
+    for node in nodes:
         hin, agg_in, agg_out, w0, b0, w1, w2, w3, b3 = node.input[:9]
         scale, bias = (list(node.input[9:11]) + ["", ""])[:2]
         out = node.output[0]
@@ -906,8 +909,7 @@ def from_trkx_node_update(m: onnx.ModelProto) -> int:
         new.append(onnx.helper.make_node("Gemm", [p + "relu", w3, b3], [p + "net"], name=p + "net", transB=1))
         new.append(onnx.helper.make_node("Add", [hin, p + "net"], [out], name=p + "residual"))
         _replace_node(m, node, new)
-        n += 1
-    return n
+    return len(nodes)
 
 
 TRKX_NODE_UPDATE_PROJECT = "NodeUpdateProject"
@@ -922,7 +924,7 @@ def to_trkx_node_update_project(m: onnx.ModelProto) -> int:
     written; :func:`from_trkx_node_update_project` gives back the NodeUpdate and the two products."""
     g = _Chain(m)
     n = 0
-    for node in [x for x in m.graph.node if x.op_type == TRKX_NODE_UPDATE and x.domain == TRKX_DOMAIN]:
+    for node in _trkx_nodes(m, TRKX_NODE_UPDATE):
         out = node.output[0]
         h = g.dims(node.input[3])[0]
         readers = [x for x in m.graph.node if out in x.input]
@@ -943,10 +945,8 @@ def to_trkx_node_update_project(m: onnx.ModelProto) -> int:
 
 def from_trkx_node_update_project(m: onnx.ModelProto) -> int:
     """The inverse of :func:`to_trkx_node_update_project`; returns the number of nodes rewritten."""
-    n = 0
-    for node in list(m.graph.node):
-        if node.op_type != TRKX_NODE_UPDATE_PROJECT or node.domain != TRKX_DOMAIN:
-            continue
+    nodes = _trkx_nodes(m, TRKX_NODE_UPDATE_PROJECT)
+    for node in nodes:
         out, src, dst = node.output
         base = _base_name(node, out)
         names = {a.name: a.s.decode() for a in node.attribute if a.name in ("src_name", "dst_name")}
@@ -958,8 +958,7 @@ def from_trkx_node_update_project(m: onnx.ModelProto) -> int:
                                                       name=names.get("src_name", base + "/src"), transB=1),
                                 onnx.helper.make_node("MatMul", [out, node.input[11]], [dst],
                                                       name=names.get("dst_name", base + "/dst"))])
-        n += 1
-    return n
+    return len(nodes)
 
 
 TRKX_EDGE_ENCODER = "EdgeEncoder"
@@ -1345,26 +1344,19 @@ def to_trkx_edge_mlp(m: onnx.ModelProto) -> int:
 
 def from_trkx_edge_mlp(m: onnx.ModelProto) -> int:
     """The inverse of :func:`to_trkx_edge_mlp`; returns the number of nodes rewritten."""
-    n = 0
-    for node in list(m.graph.node):
-        if node.op_type != TRKX_EDGE_MLP or node.domain != TRKX_DOMAIN:
-            continue
-        out = node.output[0]
-        base = _base_name(node, out)
-        new = _hit_pair_input_nodes(base, list(node.input[:8]), base + "/first")
-        new.append(onnx.helper.make_node("Relu", [base + "/first"], [base + "/relu0"], name=base + "/relu0"))
-        for layer in (1, 2):
-            w, b = node.input[8 + 2 * (layer - 1)], node.input[9 + 2 * (layer - 1)]
-            new.append(onnx.helper.make_node("Gemm", [base + f"/relu{layer - 1}", w, b], [base + f"/hidden{layer}"],
+    nodes = _trkx_nodes(m, TRKX_EDGE_MLP)
+    for node in nodes:
+        base, new = _first_layer_standard(node)
+        x = base + "/relu"
+        for layer, (w, b) in enumerate(zip(node.input[8:12:2], node.input[9:12:2]), start=1):
+            new.append(onnx.helper.make_node("Gemm", [x, w, b], [base + f"/hidden{layer}"],
                                              name=base + f"/hidden{layer}", transB=1))
-            new.append(onnx.helper.make_node("Relu", [base + f"/hidden{layer}"], [base + f"/relu{layer}"],
-                                             name=base + f"/relu{layer}"))
-        new.append(onnx.helper.make_node("Gemm", [base + "/relu2", node.input[12], node.input[13]], [out],
+            x = base + f"/relu{layer}"
+            new.append(onnx.helper.make_node("Relu", [base + f"/hidden{layer}"], [x], name=x))
+        new.append(onnx.helper.make_node("Gemm", [x, node.input[12], node.input[13]], [node.output[0]],
                                          name=base + "/out", transB=1))
         _replace_node(m, node, new)
-        n += 1
-    return n
-
+    return len(nodes)
 
 TRKX_EDGE_INPUT = "EdgeInput"
 
@@ -1392,37 +1384,36 @@ def to_trkx_edge_input(m: onnx.ModelProto) -> int:
     return g.finish(n)
 
 
+def _trkx_nodes(m: onnx.ModelProto, op: str) -> list[onnx.NodeProto]:
+    """The graph's ai.trkx ``op`` nodes."""
+    return [n for n in m.graph.node if n.op_type == op and n.domain == TRKX_DOMAIN]
+
+
+def _first_layer_standard(node: onnx.NodeProto, relu_out: str | None = None) -> tuple[str, list[onnx.NodeProto]]:
+    """A filter node's first layer and ReLU (its inputs 0-7, :func:`_first_layers_with_relu`) as
+    standard nodes, the ReLU writing ``relu_out`` (default ``<base>/relu``): (base name, nodes)."""
+    base = _base_name(node, node.output[0])
+    new = _hit_pair_input_nodes(base, list(node.input[:8]), base + "/first")
+    new.append(onnx.helper.make_node("Relu", [base + "/first"], [relu_out or base + "/relu"], name=base + "/relu"))
+    return base, new
+
+
 def from_trkx_edge_input(m: onnx.ModelProto) -> int:
     """The inverse of :func:`to_trkx_edge_input`; returns the number of nodes rewritten."""
-    n = 0
-    for node in list(m.graph.node):
-        if node.op_type != TRKX_EDGE_INPUT or node.domain != TRKX_DOMAIN:
-            continue
-        out = node.output[0]
-        base = _base_name(node, out)
-        new = _hit_pair_input_nodes(base, list(node.input[:8]), base + "/first")
-        new.append(onnx.helper.make_node("Relu", [base + "/first"], [out], name=base + "/relu"))
-        _replace_node(m, node, new)
-        n += 1
-    return n
-
+    nodes = _trkx_nodes(m, TRKX_EDGE_INPUT)
+    for node in nodes:
+        _replace_node(m, node, _first_layer_standard(node, node.output[0])[1])
+    return len(nodes)
 
 def from_trkx_edge_score(m: onnx.ModelProto) -> int:
     """The inverse of :func:`to_trkx_edge_score`; returns the number of nodes rewritten."""
-    n = 0
-    for node in list(m.graph.node):
-        if node.op_type != TRKX_EDGE_SCORE or node.domain != TRKX_DOMAIN:
-            continue
-        out = node.output[0]
-        base = _base_name(node, out)
-        new = _hit_pair_input_nodes(base, list(node.input[:8]), base + "/first")
-        new.append(onnx.helper.make_node("Relu", [base + "/first"], [base + "/relu"], name=base + "/relu"))
-        new.append(onnx.helper.make_node("Gemm", [base + "/relu", node.input[8], node.input[9]], [out],
+    nodes = _trkx_nodes(m, TRKX_EDGE_SCORE)
+    for node in nodes:
+        base, new = _first_layer_standard(node)
+        new.append(onnx.helper.make_node("Gemm", [base + "/relu", node.input[8], node.input[9]], [node.output[0]],
                                          name=base + "/out", transB=1))
         _replace_node(m, node, new)
-        n += 1
-    return n
-
+    return len(nodes)
 
 def _drop_metadata(m: onnx.ModelProto, key: str) -> None:
     keep = [p for p in m.metadata_props if p.key != key]

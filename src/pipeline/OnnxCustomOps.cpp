@@ -525,7 +525,7 @@ void node_update(float* out, const float* h, const float* agg_in, const float* a
   if (n_nodes == 0 || width == 0) return;
   const std::vector<float> w0_t = transposed(w.w0, width);
   const std::vector<float> w3_t = transposed(w.w3, width);
-  const bool project = w.w_src != nullptr;
+  const bool project = w.w_src != nullptr && proj_src != nullptr && proj_dst != nullptr;
   const std::vector<float> w_src_t = project ? transposed(w.w_src, width) : std::vector<float>{};
   with_width(width, [&](auto kh) -> std::size_t {
     constexpr std::size_t kH = decltype(kh)::value;
@@ -949,8 +949,6 @@ Ort::Status edge_geometry_op(const Ort::Custom::Tensor<std::int64_t>& edge_index
   return Ort::Status{nullptr};
 }
 
-// ai.trkx.EdgeUpdate: attributes residual (int, 0 or 1: add e to the output) and epsilon
-// (float, LayerNormalization's) are read once, when ONNX Runtime creates the kernel.
 // The inputs of ai.trkx.NodeUpdate and NodeUpdateProject checked into `w` (the projections'
 // weights when given); an error status names the op and every shape.
 Ort::Status node_update_inputs(
@@ -1087,6 +1085,8 @@ struct NodeUpdateProjectOp {
   float epsilon;
 };
 
+// ai.trkx.EdgeUpdate: attributes residual (int, 0 or 1: add e to the output) and epsilon
+// (float, LayerNormalization's) are read once, when ONNX Runtime creates the kernel.
 struct EdgeUpdateOp {
   EdgeUpdateOp(const OrtApi* /*api*/, const OrtKernelInfo* info) {
     const Ort::ConstKernelInfo ki(info);

@@ -208,7 +208,7 @@ struct NodeUpdateWeights {
 };
 
 /// The NodeUpdate kernel on plain arrays: out [n_nodes, H] from h, agg_in and agg_out [n_nodes, H];
-/// with w.w_src also NodeUpdateProject's proj_src and proj_dst [n_nodes, H].
+/// with w.w_src and both outputs given also NodeUpdateProject's proj_src and proj_dst [n_nodes, H].
 void node_update(float* out, const float* h, const float* agg_in, const float* agg_out, std::size_t n_nodes,
                  const NodeUpdateWeights& w, float* proj_src = nullptr, float* proj_dst = nullptr);
 
