@@ -747,6 +747,31 @@ std::size_t edge_score(float* out, const EdgeEncoderInputs& in, std::size_t n_ed
   return last;
 }
 
+// relu(first layer) of the edges [start, start + rows) into consecutive rows of dst: 8 outputs at a
+// time in registers (hit_pair_blocks) for the compiled shapes (kH > 0, with_filter_shape), else
+// hit_pair_input on `width` outputs. EdgeInput's output and EdgeMlp's first block.
+template <std::size_t kH>
+void relu_first_layer_rows(float* dst, const EdgeEncoderInputs& in, const EndHits& hits, const float* w_pair,
+                           const float* w_geometry, std::size_t start, std::size_t rows, std::size_t width) {
+#if defined(__AVX2__) && defined(__FMA__)
+  if constexpr (kH > 0) {
+    const __m256 zero = _mm256_setzero_ps();
+    for (std::size_t r = 0; r < rows; ++r) {
+      float* __restrict po = dst + r * kH;
+      hit_pair_blocks<kH, 2, 6>(in, hits, w_pair, w_geometry, start + r, [&](std::size_t c0, __m256 g) {
+        _mm256_storeu_ps(po + c0, _mm256_max_ps(g, zero));
+      });
+    }
+    return;
+  }
+#endif
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* __restrict po = dst + r * width;
+    hit_pair_input(po, in, hits, w_pair, w_geometry, start + r, width);
+    for (std::size_t c = 0; c < width; ++c) po[c] = std::max(po[c], 0.0F);
+  }
+}
+
 std::size_t edge_mlp(float* out, const EdgeEncoderInputs& in, std::size_t n_edges, std::size_t width,
                      const float* w_pair, const float* w_geometry, std::size_t n_hidden,
                      const float* const* w_hidden, const float* const* b_hidden, const float* w_out,
@@ -784,26 +809,16 @@ std::size_t edge_mlp(float* out, const EdgeEncoderInputs& in, std::size_t n_edge
 #if defined(__AVX2__) && defined(__FMA__)
   const auto fast = with_filter_shape(in, width, [&](auto kh) {
     constexpr std::size_t kH = decltype(kh)::value;
-    const __m256 zero = _mm256_setzero_ps();
-    return for_each_edge_block(
-        hits, kH, n_edges, [&](std::size_t start, std::size_t rows, float* g, float* u) {
-          for (std::size_t r = 0; r < rows; ++r) {
-            float* __restrict pg = g + r * kH;
-            hit_pair_blocks<kH, 2, 6>(in, hits, w_pair, w_geometry, start + r, [&](std::size_t c0, __m256 v) {
-              _mm256_storeu_ps(pg + c0, _mm256_max_ps(v, zero));
-            });
-          }
-          rest(kh, start, rows, g, u);
-        });
+    return for_each_edge_block(hits, kH, n_edges,
+                               [&](std::size_t start, std::size_t rows, float* g, float* u) {
+                                 relu_first_layer_rows<kH>(g, in, hits, w_pair, w_geometry, start, rows, kH);
+                                 rest(kh, start, rows, g, u);
+                               });
   });
   if (fast) return *fast;
 #endif
   return for_each_edge_block(hits, h, n_edges, [&](std::size_t start, std::size_t rows, float* g, float* u) {
-    for (std::size_t r = 0; r < rows; ++r) {
-      float* __restrict pg = g + r * h;
-      hit_pair_input(pg, in, hits, w_pair, w_geometry, start + r, h);
-      for (std::size_t c = 0; c < h; ++c) pg[c] = std::max(pg[c], 0.0F);
-    }
+    relu_first_layer_rows<0>(g, in, hits, w_pair, w_geometry, start, rows, h);
     rest(std::integral_constant<std::size_t, 0>{}, start, rows, g, u);
   });
 }
@@ -814,24 +829,14 @@ std::size_t edge_input(float* out, const EdgeEncoderInputs& in, std::size_t n_ed
 #if defined(__AVX2__) && defined(__FMA__)
   const auto fast = with_filter_shape(in, width, [&](auto kh) {
     constexpr std::size_t kH = decltype(kh)::value;
-    const __m256 zero = _mm256_setzero_ps();
     return for_each_edge_block(hits, kH, n_edges, [&](std::size_t start, std::size_t rows, float*, float*) {
-      for (std::size_t r = 0; r < rows; ++r) {
-        float* __restrict po = out + (start + r) * kH;
-        hit_pair_blocks<kH, 2, 6>(in, hits, w_pair, w_geometry, start + r, [&](std::size_t c0, __m256 g) {
-          _mm256_storeu_ps(po + c0, _mm256_max_ps(g, zero));
-        });
-      }
+      relu_first_layer_rows<kH>(out + start * kH, in, hits, w_pair, w_geometry, start, rows, kH);
     });
   });
   if (fast) return *fast;
 #endif
   return for_each_edge_block(hits, width, n_edges, [&](std::size_t start, std::size_t rows, float*, float*) {
-    for (std::size_t r = 0; r < rows; ++r) {
-      float* __restrict po = out + (start + r) * width;
-      hit_pair_input(po, in, hits, w_pair, w_geometry, start + r, width);
-      for (std::size_t c = 0; c < width; ++c) po[c] = std::max(po[c], 0.0F);
-    }
+    relu_first_layer_rows<0>(out + start * width, in, hits, w_pair, w_geometry, start, rows, width);
   });
 }
 
@@ -1272,6 +1277,13 @@ struct FirstLayer {
   const float* w_pair = nullptr;
   const float* w_geometry = nullptr;
 };
+// The status of a first-layer kernel that stopped at edge `bad` (f.n_edges: every edge valid).
+Ort::Status first_layer_status(const char* op, std::size_t bad, const FirstLayer& f) {
+  if (bad == f.n_edges) return Ort::Status{nullptr};
+  return bad_edge_status(op, bad, f.in.i, f.in.j, static_cast<std::int64_t>(f.in.n_a),
+                         static_cast<std::int64_t>(f.in.n_b));
+}
+
 Ort::Status first_layer_inputs(const char* op, const Ort::Custom::Tensor<float>& a,
                                const Ort::Custom::Tensor<float>& b,
                                const Ort::Custom::Tensor<std::int64_t>& i,
@@ -1336,11 +1348,7 @@ Ort::Status edge_input_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom
   float* out = output.Allocate({static_cast<std::int64_t>(f.n_edges), static_cast<std::int64_t>(f.width)});
   if (f.n_edges == 0 || f.width == 0) return Ort::Status{nullptr};
   const std::size_t bad = edge_input(out, f.in, f.n_edges, f.width, f.w_pair, f.w_geometry);
-  if (bad != f.n_edges) {
-    return bad_edge_status("EdgeInput", bad, f.in.i, f.in.j, static_cast<std::int64_t>(f.in.n_a),
-                           static_cast<std::int64_t>(f.in.n_b));
-  }
-  return Ort::Status{nullptr};
+  return first_layer_status("EdgeInput", bad, f);
 }
 
 // ai.trkx.EdgeMlp: see OnnxCustomOps.hpp.
@@ -1377,11 +1385,7 @@ Ort::Status edge_mlp_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom::
   const float* const b_hidden[] = {units ? b1.Data() : nullptr, units ? b2.Data() : nullptr};
   const std::size_t bad = edge_mlp(out, f.in, f.n_edges, f.width, f.w_pair, f.w_geometry, 2, w_hidden,
                                    b_hidden, units ? w_out.Data() : nullptr, b_out.Data()[0]);
-  if (bad != f.n_edges) {
-    return bad_edge_status("EdgeMlp", bad, f.in.i, f.in.j, static_cast<std::int64_t>(f.in.n_a),
-                           static_cast<std::int64_t>(f.in.n_b));
-  }
-  return Ort::Status{nullptr};
+  return first_layer_status("EdgeMlp", bad, f);
 }
 
 // ai.trkx.EdgeScore: see OnnxCustomOps.hpp.
@@ -1410,11 +1414,7 @@ Ort::Status edge_score_op(const Ort::Custom::Tensor<float>& a, const Ort::Custom
   if (f.n_edges == 0) return Ort::Status{nullptr};
   const std::size_t bad = edge_score(out, f.in, f.n_edges, f.width, f.w_pair, f.w_geometry,
                                      f.width > 0 ? w_out.Data() : nullptr, b_out.Data()[0]);
-  if (bad != f.n_edges) {
-    return bad_edge_status("EdgeScore", bad, f.in.i, f.in.j, static_cast<std::int64_t>(f.in.n_a),
-                           static_cast<std::int64_t>(f.in.n_b));
-  }
-  return Ort::Status{nullptr};
+  return first_layer_status("EdgeScore", bad, f);
 }
 
 Ort::Status scatter_add_rows_op(const Ort::Custom::Tensor<float>& data,
