@@ -45,7 +45,7 @@ struct ReconstructOptions {
   std::size_t events_at_once = 0;  // 0: one event per core
   bool resume = false;
   bool dump_graphs = false;
-  std::string track_builder = "walk";  // better on the physics than cc (README)
+  std::string track_builder = "walk";  // better physics than cc (docs/measurements.md)
   std::string truth_scores = "none";   // diagnostics: score edges by the truth from this stage on
   std::string memory = "release";      // measured: same time as arena, ~40% lower peak RSS on PU200
   bool no_io_binding = false;

@@ -21,7 +21,7 @@
 # edges_vs_teacher 1.35 (32) and 1.22 (40), teacher_kept 0.927 / 0.925; the 40-wide one trained on
 # to its 60 minutes (72 epochs): 1.15 on the 5 validation events, match_cut 0.052. In all-pt:
 # held-out TrackML score 0.8522 (shipped 0.8557), selected-track efficiency 0.9605, fake rate
-# 0.0141, duplicates 0.0028; per event 0.87x of all-pt side by side. Not shipped (README, "A
+# 0.0141, duplicates 0.0028; per event 0.87x of all-pt side by side. Not shipped (docs/measurements.md, "A
 # narrower all-pt filter by distillation").
 source "$(dirname "$0")/lib.sh"
 data=runs/allpt-data hidden=${HIDDEN:-32}

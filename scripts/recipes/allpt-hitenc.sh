@@ -18,7 +18,7 @@
 # 1.74x the teacher's edges at its true-edge count after 70 min (38 epochs, still falling slowly);
 # in all-pt held-out TrackML score 0.8411 (0.8557), filter 0.39x but GNN 1.59x, event 1.06x side by
 # side. EDGE_LAYERS=2 stopped after 12 min (2.19x; its edge part takes 0.80x of the filter's time).
-# Not shipped (README, "Filters in two parts").
+# Not shipped (docs/measurements.md, "Filters in two parts").
 source "$(dirname "$0")/lib.sh"
 edge_layers=${EDGE_LAYERS:-1} node_layers=${NODE_LAYERS:-2} node_hidden=${NODE_HIDDEN:-128}
 run=runs/allpt-he$edge_layers

@@ -36,16 +36,17 @@ class EdgeClassifier {
     std::size_t chunk_threads = 1;  ///< chunked models: classify up to this many chunks at once, each
                                     ///< ONNX call on the thread that makes it (TBB tasks; give the
                                     ///< session onnx.intra_op_threads = 1). For a 4096-edge filter this
-                                    ///< beats splitting every call over intra-op threads (README,
-                                    ///< trkx bench --threading). Scores do not depend on it.
+                                    ///< beats splitting every call over intra-op threads (trkx
+                                    ///< bench --threading; docs/measurements.md). Scores do not
+                                    ///< depend on it.
     // Whole-graph models (chunk_edges = 0, a message-passing GNN): an edge's score depends only
     // on the graph within `halo_hops` hops of its two hits, so the graph can be cut into
     // `partitions` parts by the value of one feature column (phi: tracks are local in phi),
     // each part classified together with a halo of all edges within halo_hops hops, all parts
     // at once (one ONNX call each, on its own thread). Each edge takes its score from the part
     // that owns its source hit: the same scores as one call on the whole graph (test), for
-    // ~8% extra work at pile-up 200 (README). Lets a model that must run on one intra-op
-    // thread (ScatterND, kMaxThreadsKey) use several cores. On a dense graph the halos cover
+    // ~8% extra work at pile-up 200 (docs/measurements.md). Lets a model that must run on one
+    // intra-op thread (ScatterND, kMaxThreadsKey) use several cores. On a dense graph the halos cover
     // most of it (all-pt: each part is nearly the whole graph); then, when
     // whole_graph_threads > 1 and the model allows that many intra-op threads, the whole
     // graph is classified in one call on a second session with that many threads instead.

@@ -23,7 +23,8 @@ class Embedding {
     OnnxConfig onnx;                  ///< threads, optimisation, memory mode, IO binding
     std::size_t chunk_rows = 200000;  ///< hits per ONNX call (0 = all at once). Small chunks keep the
                                       ///< [chunk, width] tensors in cache: 4096 rows were 2.2x faster
-                                      ///< per hit than one call for the shipped embedding (README)
+                                      ///< per hit than one call for the shipped embedding
+                                      ///< (docs/measurements.md)
     std::size_t chunk_threads = 1;    ///< embed up to this many chunks at once, each ONNX call on the
                                       ///< thread that makes it (TBB; give the session
                                       ///< onnx.intra_op_threads = 1). Results do not depend on it.

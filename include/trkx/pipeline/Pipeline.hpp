@@ -99,12 +99,14 @@ class Pipeline {
                                               ///< thread each (false: each call split over intra-op threads)
     bool filter_parallel_chunks = true;  ///< filter: onnx.intra_op_threads chunks classified at once, one
                                          ///< ONNX thread each (false: chunks in turn, each call split
-                                         ///< over intra-op threads; measured slower, README)
+                                         ///< over intra-op threads; measured slower:
+                                         ///< docs/measurements.md)
     bool gnn_partitions = true;  ///< GNN: cut the graph into onnx.intra_op_threads parts classified at
                                  ///< once (EdgeClassifier::Config::partitions; needs the model's
                                  ///< receptive_hops); false: one call on the whole graph
     std::size_t gnn_min_partition_edges = 50000;  ///< smaller GNN graphs are classified whole
-    TrackBuilderKind track_builder = TrackBuilderKind::kWalkthrough;  ///< walk: better physics (README)
+    /// walk: better physics than connected components (docs/measurements.md)
+    TrackBuilderKind track_builder = TrackBuilderKind::kWalkthrough;
     float walk_cut = 0.7F;     ///< walk-through: only edges above are followed in branching components
     std::size_t min_hits = 3;  ///< shorter track candidates are dropped
     /// After stitching, recovery and extension, tracks with fewer hits are dropped (their hits in

@@ -10,7 +10,7 @@
 /// none either). Defaults are tuned so that a pile-up-200 event resembles a
 /// TrackML event: ~112k hits, ~11k listed charged particles (every generated
 /// charged particle, nhits 0 included) with ~8.6 hits each, ~11% of them above
-/// 1 GeV, ~30% secondaries, 15% noise (figures: README).
+/// 1 GeV, ~30% secondaries, 15% noise (figures: docs/measurements.md).
 
 #include <cstdint>
 #include <memory>
