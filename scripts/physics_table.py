@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Markdown tables of `trkx evaluate` results, side by side (for the README).
 
-    scripts/physics_table.py LABEL=evaluation.json [LABEL=evaluation.json ...]
+    scripts/physics_table.py LABEL=evaluation.json[#selected] [LABEL=evaluation.json[#selected] ...]
 
 Prints: the headline numbers (TrackML score, efficiency for pT > 1 and
 > 0.5 GeV, fake and duplicate rates, also for tracks with reconstructed pT above the
 evaluation's track selection (1 GeV by default), tracks per event), efficiency in coarse
 pT bins and in |eta| bins (fine bins of the JSON summed; numerator /
-denominator shown), and the per-stage edge efficiency and purity.
+denominator shown; with ``#selected`` after a file, that column's bins count the particles
+found by the selected tracks), and the per-stage edge efficiency and purity.
 Standard library only.
 """
 
@@ -44,7 +45,13 @@ def main(argv: list[str]) -> int:
     if not argv or any("=" not in a for a in argv):
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
-    runs = [(a.split("=", 1)[0], json.load(open(a.split("=", 1)[1]))) for a in argv]
+    runs = []
+    binned = {}  # label -> prefix of its binned efficiencies ("" or "selected_")
+    for a in argv:
+        label, path = a.split("=", 1)
+        selected = path.endswith("#selected")
+        runs.append((label, json.load(open(path.removesuffix("#selected")))))
+        binned[label] = "selected_" if selected else ""
     head = "| | " + " | ".join(label for label, _ in runs) + " |"
     sep = "|---" * (len(runs) + 1) + "|"
 
@@ -74,15 +81,16 @@ def main(argv: list[str]) -> int:
     print("| pT [GeV] | " + " | ".join(label for label, _ in runs) + " |")
     print(sep)
     for lo, hi in PT_BINS:
-        print(f"| {lo:g}–{hi:g} | " + " | ".join(cell(*summed(d["tracking"]["efficiency_vs_pt"], lo, hi))
-                                                for _, d in runs) + " |")
+        print(f"| {lo:g}–{hi:g} | " + " | ".join(
+            cell(*summed(d["tracking"][binned[label] + "efficiency_vs_pt"], lo, hi)) for label, d in runs) + " |")
 
     print("\nEfficiency vs |eta| (pT > 1 GeV):\n")
     print("| abs(eta) | " + " | ".join(label for label, _ in runs) + " |")
     print(sep)
     for lo, hi in ETA_BINS:
-        print(f"| {lo:g}–{hi:g} | " + " | ".join(cell(*summed(d["tracking"]["efficiency_vs_eta"], lo, hi, True))
-                                                for _, d in runs) + " |")
+        print(f"| {lo:g}–{hi:g} | " + " | ".join(
+            cell(*summed(d["tracking"][binned[label] + "efficiency_vs_eta"], lo, hi, True)) for label, d in runs)
+            + " |")
 
     label, d = runs[0]
     if d.get("edges"):

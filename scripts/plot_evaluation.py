@@ -5,7 +5,8 @@ Usage:
     .deps/venv/bin/python scripts/plot_evaluation.py evaluation.json --output plots/
 
 Writes PNG files into the output directory:
-    efficiency_vs_pt.png    tracking efficiency per pT bin (log x), binomial error bars
+    efficiency_vs_pt.png    tracking efficiency per pT bin (log x), binomial error bars; every track
+                            and the selected tracks (evaluate's track selection)
     efficiency_vs_eta.png   tracking efficiency per eta bin (particles above the headline pT threshold)
     edge_metrics.png        per-stage edge efficiency and purity (only if the JSON has graph stages)
     score_per_event.png     TrackML score of every event
@@ -41,10 +42,17 @@ def _points(hist):
     return xs, xerr, ys, yerr
 
 
-def plot_efficiency(hist, title, xlabel, path, logx=False):
+def plot_efficiency(hist, title, xlabel, path, logx=False, selected=None, selection=""):
+    """Efficiency per bin; with ``selected`` (the same bins, found by the selected tracks only)
+    a second series labelled ``selection``."""
     xs, xerr, ys, yerr = _points(hist)
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    ax.errorbar(xs, ys, xerr=xerr, yerr=yerr, fmt="o", ms=4, capsize=2, color="tab:blue")
+    ax.errorbar(xs, ys, xerr=xerr, yerr=yerr, fmt="o", ms=4, capsize=2, color="tab:blue", label="every track")
+    if selected is not None:
+        sx, sxerr, sy, syerr = _points(selected)
+        ax.errorbar(sx, sy, xerr=sxerr, yerr=syerr, fmt="s", ms=3, capsize=2, color="tab:orange",
+                    label=f"selected tracks ({selection})")
+        ax.legend(loc="lower right", fontsize=8)
     ax.set_xlim(hist["edges"][0], hist["edges"][-1])
     ax.set_ylim(0.0, 1.05)
     if logx:
@@ -185,11 +193,16 @@ def main(argv=None):
     head = doc["config"]["pt_thresholds"][0]
     written = []
 
+    cfg = doc["config"]
+    selection = (f">= {cfg.get('track_min_hits', 0)} hits, " if cfg.get("track_min_hits") else "") + \
+        f"reco pT > {cfg.get('track_pt_min', 0):g} GeV"
     path = os.path.join(args.output, "efficiency_vs_pt.png")
-    plot_efficiency(tracking["efficiency_vs_pt"], "efficiency vs pT", "pT [GeV]", path, logx=True)
+    plot_efficiency(tracking["efficiency_vs_pt"], "efficiency vs pT", "pT [GeV]", path, logx=True,
+                    selected=tracking.get("selected_efficiency_vs_pt"), selection=selection)
     written.append(path)
     path = os.path.join(args.output, "efficiency_vs_eta.png")
-    plot_efficiency(tracking["efficiency_vs_eta"], f"efficiency vs eta (pT > {head:g} GeV)", "eta", path)
+    plot_efficiency(tracking["efficiency_vs_eta"], f"efficiency vs eta (pT > {head:g} GeV)", "eta", path,
+                    selected=tracking.get("selected_efficiency_vs_eta"), selection=selection)
     written.append(path)
     if doc.get("edges"):
         path = os.path.join(args.output, "edge_metrics.png")

@@ -208,6 +208,8 @@ nlohmann::json EvaluationReport::to_json() const {
               {"n_truth_hits", t.n_truth_hits}}},
             {"efficiency_vs_pt", binned_to_json(t.efficiency_vs_pt, "GeV")},
             {"efficiency_vs_eta", binned_to_json(t.efficiency_vs_eta, "")},
+            {"selected_efficiency_vs_pt", binned_to_json(t.selected_efficiency_vs_pt, "GeV")},
+            {"selected_efficiency_vs_eta", binned_to_json(t.selected_efficiency_vs_eta, "")},
             {"resolution", resolution_to_json(t.resolution)}}},
           {"edges", edges}};
 }

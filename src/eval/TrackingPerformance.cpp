@@ -45,6 +45,8 @@ void TrackingPerformance::merge(const TrackingPerformance& other) {
   selected_duplicate_rate += other.selected_duplicate_rate;
   efficiency_vs_pt.merge(other.efficiency_vs_pt);
   efficiency_vs_eta.merge(other.efficiency_vs_eta);
+  selected_efficiency_vs_pt.merge(other.selected_efficiency_vs_pt);
+  selected_efficiency_vs_eta.merge(other.selected_efficiency_vs_eta);
   resolution.merge(other.resolution);
   n_events += other.n_events;
   n_particles += other.n_particles;
@@ -82,6 +84,8 @@ TrackingPerformance TrackingEvaluator::empty_result() const {
   result.track_min_hits = config_.track_min_hits;
   result.efficiency_vs_pt = BinnedRatio("pt", config_.pt_bins);
   result.efficiency_vs_eta = BinnedRatio("eta", config_.eta_bins);
+  result.selected_efficiency_vs_pt = result.efficiency_vs_pt;
+  result.selected_efficiency_vs_eta = result.efficiency_vs_eta;
   result.resolution = ParameterResolution(config_.resolution_pt_bins);
   return result;
 }
@@ -306,7 +310,11 @@ TrackingPerformance TrackingEvaluator::evaluate(const Event& event, const TrackA
       result.selected_efficiency[t].fill(found_selected);
     }
     result.efficiency_vs_pt.fill(p.pt, found);
-    if (p.pt >= config_.pt_thresholds.front()) result.efficiency_vs_eta.fill(p.eta, found);
+    result.selected_efficiency_vs_pt.fill(p.pt, found_selected);
+    if (p.pt >= config_.pt_thresholds.front()) {
+      result.efficiency_vs_eta.fill(p.eta, found);
+      result.selected_efficiency_vs_eta.fill(p.eta, found_selected);
+    }
   }
   return result;
 }

@@ -71,6 +71,16 @@ TEST(EvaluationReport, AggregatesEventsAndWritesJson) {
   EXPECT_EQ(vs_pt["edges"].size(), tracking_config.pt_bins.size());
   EXPECT_EQ(vs_pt["efficiency"].size(), tracking_config.pt_bins.size() - 1);
   EXPECT_TRUE(vs_pt["efficiency"][0].is_null()) << "empty bins have no efficiency";
+  // The selected tracks' eta bins (particles above 1 GeV) add up to selected_efficiency[0].
+  const auto& selected_eta = j["tracking"]["selected_efficiency_vs_eta"];
+  EXPECT_EQ(selected_eta["variable"], "eta");
+  EXPECT_EQ(j["tracking"]["selected_efficiency_vs_pt"]["edges"], vs_pt["edges"]);
+  int found = 0;
+  int reconstructable = 0;
+  for (const auto& n : selected_eta["numerator"]) found += n.get<int>();
+  for (const auto& n : selected_eta["denominator"]) reconstructable += n.get<int>();
+  EXPECT_EQ(found, 4);
+  EXPECT_EQ(reconstructable, 6);
   ASSERT_EQ(j["edges"].size(), 2U);
   EXPECT_EQ(j["edges"][0]["stage"], "filter");
   EXPECT_EQ(j["edges"][0]["n_events"], 2);

@@ -161,6 +161,24 @@ TEST(TrackingEvaluator, BinnedEfficiencies) {
   EXPECT_EQ(eta[0], (Ratio{1, 1}));  // kP3 -2
   EXPECT_EQ(eta[1], (Ratio{0, 1}));  // kP1 0
   EXPECT_EQ(eta[2], (Ratio{1, 1}));  // kP4 0.5
+
+  // The selected tracks' bins: a selection every 5-hit track passes gives the same bins, one
+  // that none passes the same denominators with nothing found.
+  config.track_pt_min = 0.0;
+  config.track_eta_max = 100.0;
+  const TrackingPerformance all = TrackingEvaluator(config).evaluate(four_particle_event(), tracks);
+  EXPECT_EQ(all.selected_efficiency_vs_pt.bins(), pt);
+  EXPECT_EQ(all.selected_efficiency_vs_eta.bins(), eta);
+  config.track_min_hits = 6;
+  const TrackingPerformance none = TrackingEvaluator(config).evaluate(four_particle_event(), tracks);
+  ASSERT_EQ(none.selected_efficiency_vs_pt.size(), pt.size());
+  ASSERT_EQ(none.selected_efficiency_vs_eta.size(), eta.size());
+  for (std::size_t b = 0; b < pt.size(); ++b) {
+    EXPECT_EQ(none.selected_efficiency_vs_pt.bins()[b], (Ratio{0, pt[b].denominator})) << b;
+  }
+  for (std::size_t b = 0; b < eta.size(); ++b) {
+    EXPECT_EQ(none.selected_efficiency_vs_eta.bins()[b], (Ratio{0, eta[b].denominator})) << b;
+  }
 }
 
 TEST(TrackingEvaluator, ParticleKinematicsFallBackToTruthMomentum) {
@@ -331,6 +349,16 @@ TEST(TrackingEvaluator, SelectedRatesUseReconstructedPtAndEta) {
   EXPECT_EQ(p.efficiency[1], (Ratio{3, 4}));           // pT >= 0.5
   EXPECT_EQ(p.selected_efficiency[0], (Ratio{2, 3}));  // 11, 14
   EXPECT_EQ(p.selected_efficiency[1], (Ratio{2, 4}));  // not 12
+  // Per bin: the eta bins hold the particles above the first threshold, as selected_efficiency[0].
+  Ratio selected_eta;
+  for (const Ratio& r : p.selected_efficiency_vs_eta.bins()) selected_eta += r;
+  EXPECT_EQ(selected_eta, p.selected_efficiency[0]);
+  Ratio selected_pt;
+  Ratio every_pt;
+  for (const Ratio& r : p.selected_efficiency_vs_pt.bins()) selected_pt += r;
+  for (const Ratio& r : p.efficiency_vs_pt.bins()) every_pt += r;
+  EXPECT_EQ(selected_pt.denominator, every_pt.denominator);
+  EXPECT_EQ(every_pt.numerator - selected_pt.numerator, 1U);  // 12, found only by every track
 
   // A looser selection takes the slow fragment (24) and track 23 in as well,
   // and a wider eta range track 25.
@@ -390,6 +418,11 @@ TEST(TrackingEvaluator, MergeAddsSelectedRatesAndChecksTheSelection) {
   EXPECT_EQ(total.selected_fake_rate, (Ratio{2, 6}));
   EXPECT_EQ(total.selected_duplicate_rate, (Ratio{2, 6}));
   EXPECT_EQ(total.selected_efficiency[1], (Ratio{4, 8}));
+  const TrackingPerformance one = evaluator.evaluate(h.event, h.tracks);
+  for (std::size_t b = 0; b < one.selected_efficiency_vs_pt.size(); ++b) {
+    const Ratio& r = one.selected_efficiency_vs_pt.bins()[b];
+    EXPECT_EQ(total.selected_efficiency_vs_pt.bins()[b], (Ratio{2 * r.numerator, 2 * r.denominator})) << b;
+  }
   TrackingEvaluator::Config other;
   other.track_min_hits = 7;
   EXPECT_THROW(total.merge(TrackingEvaluator(other).empty_result()), Error);

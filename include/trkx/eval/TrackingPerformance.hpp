@@ -51,7 +51,9 @@
 /// - efficiency vs pT: reconstructable particles without the pT threshold, in pT
 ///   bins; efficiency vs eta: reconstructable at the first (headline) pT
 ///   threshold, in eta bins. Each bin has numerator, denominator, efficiency and
-///   binomial uncertainty sqrt(eff (1 - eff) / denominator).
+///   binomial uncertainty sqrt(eff (1 - eff) / denominator). The same bins
+///   once more with a particle found only by a selected track (the selected
+///   efficiency per bin).
 /// - parameter resolution (Resolution.hpp): matched tracks (>= min_track_hits)
 ///   of particles in the particles table with |eta| <= eta_max produced within
 ///   resolution_max_vertex_r of the beam line, their parameters estimated from
@@ -106,10 +108,13 @@ struct TrackingPerformance {
       selected_efficiency;  ///< as efficiency, found only by selected tracks; one per pt threshold
   /// as fake_rate, tracks with pT_reco > track_pt_min, |eta_reco| < track_eta_max, >= track_min_hits hits
   Ratio selected_fake_rate;
-  Ratio selected_duplicate_rate;   ///< as duplicate_rate, selected pure tracks only
-  Ratio selected_impure_rate;      ///< as impure_rate, selected tracks
-  BinnedRatio efficiency_vs_pt;    ///< variable "pt" [GeV]
-  BinnedRatio efficiency_vs_eta;   ///< variable "eta"
+  Ratio selected_duplicate_rate;  ///< as duplicate_rate, selected pure tracks only
+  Ratio selected_impure_rate;     ///< as impure_rate, selected tracks
+  BinnedRatio efficiency_vs_pt;   ///< variable "pt" [GeV]
+  BinnedRatio efficiency_vs_eta;  ///< variable "eta"
+  /// as efficiency_vs_pt / _vs_eta, found only by selected tracks (the selected efficiency per bin)
+  BinnedRatio selected_efficiency_vs_pt;
+  BinnedRatio selected_efficiency_vs_eta;
   ParameterResolution resolution;  ///< track parameter residuals of matched tracks, bins of true pT
   std::uint64_t n_events = 0;
   std::uint64_t n_particles = 0;       ///< non-noise particles with >= 1 truth hit
