@@ -87,14 +87,19 @@ std::vector<std::pair<std::int64_t, std::int64_t>> TrackStitcher::gap_pairs(
   std::vector<End> last(n);
   std::vector<std::pair<double, std::int64_t>> by_phi;  // (azimuth of the first hit, candidate)
   const std::size_t min_hits = std::max<std::size_t>(2, config_.gap_min_hits);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
+    for (std::size_t c = range.begin(); c != range.end(); ++c) {
+      if (members[c].size() < min_hits) continue;
+      first[c] = end_of(members[c].front());
+      last[c] = end_of(members[c].back());
+    }
+  });
   for (std::size_t c = 0; c < n; ++c) {
-    if (members[c].size() < min_hits) continue;
-    first[c] = end_of(members[c].front());
-    last[c] = end_of(members[c].back());
-    by_phi.emplace_back(first[c].phi, static_cast<std::int64_t>(c));
+    if (members[c].size() >= min_hits) by_phi.emplace_back(first[c].phi, static_cast<std::int64_t>(c));
   }
   std::sort(by_phi.begin(), by_phi.end());
-  const auto scan = [&](std::size_t a, double lo, double hi) {
+  using Pairs = std::vector<std::pair<std::int64_t, std::int64_t>>;
+  const auto scan = [&](std::size_t a, double lo, double hi, Pairs& found) {
     auto it = std::lower_bound(by_phi.begin(), by_phi.end(), std::make_pair(lo, std::int64_t{-1}));
     for (; it != by_phi.end() && it->first <= hi; ++it) {
       const auto b = static_cast<std::size_t>(it->second);
@@ -104,18 +109,25 @@ std::vector<std::pair<std::int64_t, std::int64_t>> TrackStitcher::gap_pairs(
       if (!(std::abs(first[b].theta - last[a].theta) <= config_.gap_max_dtheta)) continue;
       const std::pair<std::int64_t, std::int64_t> pair{static_cast<std::int64_t>(a),
                                                        static_cast<std::int64_t>(b)};
-      if (!std::binary_search(edge_pairs.begin(), edge_pairs.end(), pair)) out.push_back(pair);
+      if (!std::binary_search(edge_pairs.begin(), edge_pairs.end(), pair)) found.push_back(pair);
     }
   };
+  // The candidates scanned by blocks in parallel, each block's pairs in candidate order, then
+  // joined in block order: the same list, in the same order, as one scan of every candidate.
   constexpr double kTwoPi = 2.0 * std::numbers::pi;
-  for (std::size_t a = 0; a < n; ++a) {
-    if (members[a].size() < min_hits) continue;
-    const double lo = last[a].phi - config_.gap_max_dphi;
-    const double hi = last[a].phi + config_.gap_max_dphi;
-    scan(a, lo, hi);
-    if (lo < -std::numbers::pi) scan(a, lo + kTwoPi, std::numbers::pi);
-    if (hi > std::numbers::pi) scan(a, -std::numbers::pi, hi - kTwoPi);
-  }
+  constexpr std::size_t kBlock = 512;
+  std::vector<Pairs> blocks((n + kBlock - 1) / kBlock);
+  tbb::parallel_for(std::size_t{0}, blocks.size(), [&](std::size_t blk) {
+    for (std::size_t a = blk * kBlock, end = std::min(n, a + kBlock); a < end; ++a) {
+      if (members[a].size() < min_hits) continue;
+      const double lo = last[a].phi - config_.gap_max_dphi;
+      const double hi = last[a].phi + config_.gap_max_dphi;
+      scan(a, lo, hi, blocks[blk]);
+      if (lo < -std::numbers::pi) scan(a, lo + kTwoPi, std::numbers::pi, blocks[blk]);
+      if (hi > std::numbers::pi) scan(a, -std::numbers::pi, hi - kTwoPi, blocks[blk]);
+    }
+  });
+  for (const Pairs& found : blocks) out.insert(out.end(), found.begin(), found.end());
   return out;
 }
 

@@ -171,7 +171,8 @@ TEST(TrackStitcher, TrimsEndHitsThatLeaveTheTracksHelix) {
 
 TEST(TrackStitcher, SameResultOnOneThread) {
   // 600 helices, each built as two pieces, some with a foreign hit at an end and one hit left
-  // out; trimming, links and recovery run in parallel: the result must not depend on threads.
+  // out; trimming, link pairs (edge and gap: 1200 pieces are several blocks) and fits, and
+  // recovery run in parallel: the result must not depend on threads.
   HitContainer hits;
   TrackLabels labels;
   EdgeList candidates;
