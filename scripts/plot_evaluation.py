@@ -190,10 +190,10 @@ def main(argv=None):
         sys.exit(f"{args.json}: expected format_version 1, found {doc.get('format_version')!r}")
     os.makedirs(args.output, exist_ok=True)
     tracking = doc["tracking"]
-    head = doc["config"]["pt_thresholds"][0]
+    cfg = doc["config"]
+    head = cfg["pt_thresholds"][0]
     written = []
 
-    cfg = doc["config"]
     selection = (f">= {cfg.get('track_min_hits', 0)} hits, " if cfg.get("track_min_hits") else "") + \
         f"reco pT > {cfg.get('track_pt_min', 0):g} GeV"
     path = os.path.join(args.output, "efficiency_vs_pt.png")

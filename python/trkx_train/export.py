@@ -1358,6 +1358,7 @@ def from_trkx_edge_mlp(m: onnx.ModelProto) -> int:
         _replace_node(m, node, new)
     return len(nodes)
 
+
 TRKX_EDGE_INPUT = "EdgeInput"
 
 
@@ -1405,6 +1406,7 @@ def from_trkx_edge_input(m: onnx.ModelProto) -> int:
         _replace_node(m, node, _first_layer_standard(node, node.output[0])[1])
     return len(nodes)
 
+
 def from_trkx_edge_score(m: onnx.ModelProto) -> int:
     """The inverse of :func:`to_trkx_edge_score`; returns the number of nodes rewritten."""
     nodes = _trkx_nodes(m, TRKX_EDGE_SCORE)
@@ -1414,6 +1416,7 @@ def from_trkx_edge_score(m: onnx.ModelProto) -> int:
                                          name=base + "/out", transB=1))
         _replace_node(m, node, new)
     return len(nodes)
+
 
 def _drop_metadata(m: onnx.ModelProto, key: str) -> None:
     keep = [p for p in m.metadata_props if p.key != key]
