@@ -102,7 +102,7 @@ def import_onnx(onnx_file: Path, stage: str, model_config: dict[str, Any]) -> tu
     for key, value in state.items():
         source = inits.get(key, recovered.get(key))
         if source is not None and source.shape == tuple(value.shape):
-            new_state[key] = torch.from_numpy(np.ascontiguousarray(source)).to(value.dtype)
+            new_state[key] = torch.from_numpy(np.array(source)).to(value.dtype)  # np.array: a writable copy
         elif key in parameters:
             missing.append(f"{key} {tuple(value.shape)}" + ("" if source is None else f" (found {source.shape})"))
         else:
