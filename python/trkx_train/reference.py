@@ -1,18 +1,21 @@
-"""The GNN chain in PyTorch and SciPy, the way a Python research pipeline runs it.
+"""The GNN chain run from Python (PyTorch or ONNX Runtime, SciPy), as a research pipeline runs it.
 
-This is the peer trkx is measured against (``scripts/bench_vs_pytorch.py``) and
-a cross-check of its C++ chain: the same networks, rebuilt in PyTorch from a
-model set's ONNX files (:func:`trkx_train.onnx_import.import_onnx`, each
-checked against its ONNX file), run on an event's hit features as ``trkx
-prepare`` writes them:
+This is the peer trkx is measured against (``scripts/bench_vs_python.py``) and
+a cross-check of its C++ chain: the same networks, either rebuilt in PyTorch
+from a model set's ONNX files (:func:`trkx_train.onnx_import.import_onnx`,
+each checked against its file) or the ONNX files themselves in ONNX Runtime's
+Python API (``backend="onnxruntime"``), run on an event's hit features as
+``trkx prepare`` writes them:
 
 1. embedding: the network on every hit at once;
 2. radius graph: ``scipy.spatial.cKDTree`` on the embedded hits, each hit's
    ``max_neighbours`` nearest within the radius, the union of both directions
    as unordered pairs, each oriented from the hit nearer the origin to the
    farther one (what trkx does);
-3. filter: the edges in chunks of 32k (PyTorch: the hit part once per event,
-   :func:`trkx_train.train.edge_scores`, as in training), edges >= cut kept;
+3. filter: the hit part once per event (ONNX Runtime: when the set has the
+   filter in two files, as trkx runs it), then the edges in chunks of 32k
+   (PyTorch: :func:`trkx_train.train.edge_scores`, as in training), edges
+   >= cut kept;
 4. GNN: the whole filtered graph at once;
 5. track building: ``scipy.sparse.csgraph.connected_components`` over the
    edges with GNN score >= cut (Exa.TrkX's baseline), components of at least
@@ -51,7 +54,7 @@ class ReferenceError(RuntimeError):
 
 
 BACKENDS = ("pytorch", "onnxruntime")
-FILTER_CHUNK = 32768  # edges per filter call (the hit part once per event with PyTorch)
+FILTER_CHUNK = 32768  # edges per call of the filter (of its edge part)
 
 
 @dataclass
@@ -104,18 +107,26 @@ def _torch_networks(models_dir: Path, pipeline: dict[str, Any], diffs: dict[str,
 
 def _onnxruntime_networks(models_dir: Path, pipeline: dict[str, Any], threads: int) -> list[Callable]:
     """The ONNX files in ONNX Runtime's Python API (trkx's custom operators put back as standard
-    ONNX: :func:`trkx_train.export.ort_session`); the filter on chunks of edges."""
-    embedding, filter_net, gnn = (ort_session(models_dir / pipeline[stage]["file"], threads)
-                                  for stage in ("embedding", "filter", "gnn"))
+    ONNX: :func:`trkx_train.export.ort_session`); the filter on chunks of edges, its hit part once
+    per event when the set has the filter in two files (``hits_file``, ``edges_file``)."""
+    entry = pipeline["filter"]
+    embedding, gnn = (ort_session(models_dir / pipeline[stage]["file"], threads) for stage in ("embedding", "gnn"))
+    split = "hits_file" in entry and "edges_file" in entry
+    hit_part = ort_session(models_dir / entry["hits_file"], threads) if split else None
+    edge_part = ort_session(models_dir / entry["edges_file" if split else "file"], threads)
 
     def embed(x: np.ndarray) -> np.ndarray:
         return embedding.run(None, {"node_features": x})[0]
 
     def filter_scores(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
-        parts = [filter_net.run(None, {"node_features": x,
-                                       "edge_index": np.ascontiguousarray(edges[:, i:i + FILTER_CHUNK])})[0]
-                 for i in range(0, edges.shape[1], FILTER_CHUNK)]
-        return np.concatenate(parts).reshape(-1) if parts else np.zeros(0, dtype=np.float32)
+        feeds = {"node_features": x}
+        if hit_part is not None:
+            feeds = dict(zip((o.name for o in hit_part.get_outputs()), hit_part.run(None, feeds)))
+        parts = []
+        for i in range(0, edges.shape[1], FILTER_CHUNK):
+            feeds["edge_index"] = np.ascontiguousarray(edges[:, i:i + FILTER_CHUNK])
+            parts.append(edge_part.run(None, feeds)[0].reshape(-1))
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
     def gnn_scores(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
         return gnn.run(None, {"node_features": x, "edge_index": edges})[0].reshape(-1)
