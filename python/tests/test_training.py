@@ -311,3 +311,31 @@ def test_distillation_learns_the_teachers_scores(synthetic_data, tmp_path):
     assert "teacher_kept" in json.loads((student / "metrics.jsonl").read_text().splitlines()[-1])
     with pytest.raises(ValueError, match="only the filter"):
         train_stage("gnn", train, val, tmp_path / "g", tc(epochs=1, distill_from=str(teacher)), SMALL["gnn"])
+
+
+def test_cap_loss_is_zero_inside_the_cap_and_pulls_partners_outside_it():
+    # 4 hits on a line; true edges (0,1) and (2,3). With the 1st nearest hit as the cap, hit 0's
+    # partner 1 is its nearest (no loss); hit 2's partner 3 is farther than hit 1, its nearest.
+    x = torch.tensor([[0.0], [1.0], [1.6], [3.0]])
+    ev = PreparedEvent(event_id=0, path=None, x=x, particle_id=torch.tensor([1, 1, 2, 2]), pt=torch.ones(4),
+                       true_edges=torch.tensor([[0, 2], [1, 3]]))
+    from trkx_train.train import cap_loss
+    model = torch.nn.Identity()
+    gen = torch.Generator().manual_seed(0)
+    both = cap_loss(model, ev, TrainConfig(cap_target=1, cap_slack=1.0, queries=100), gen, x)
+    # queries 0->1 (d^2 1, limit 1), 1->0 (d^2 1, nearest hit 2 at 0.6: limit 0.36), 2->3 (d^2 1.96,
+    # limit 0.36), 3->2 (d^2 1.96, limit 1.96): mean of 0, 0.64, 1.6, 0
+    assert float(both) == pytest.approx((0.64 + 1.6) / 4)
+    pulled = x.clone().requires_grad_(True)
+    cap_loss(model, PreparedEvent(**{**ev.__dict__, "x": pulled}), TrainConfig(cap_target=1, queries=100), gen,
+             x).backward()
+    assert pulled.grad[2, 0] < 0 < pulled.grad[3, 0]  # a descent step moves 2 and 3 towards each other
+
+
+def test_cap_term_trains_and_reports_capped_efficiency(synthetic_data, tmp_path):
+    train, val = synthetic_data
+    train_stage("embedding", train, val, tmp_path / "e", tc(epochs=2, cap_weight=1.0, cap_target=4, max_neighbours=8),
+                SMALL["embedding"])
+    rows = [json.loads(l) for l in (tmp_path / "e" / "metrics.jsonl").read_text().splitlines()]
+    assert all(0.0 < r["cap_eff@4"] <= r["cap_eff@8"] <= 1.0 for r in rows)
+    assert all(math.isfinite(r["train_loss"]) for r in rows)

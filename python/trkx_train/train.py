@@ -58,6 +58,10 @@ class TrainConfig:
     target_efficiency: float = 0.975  # embedding: radius chosen so that this fraction of true edges is kept;
     #                                   filter/gnn: cut chosen so that this fraction of input true edges passes
     max_neighbours: int = 64  # k cap of the radius graph
+    cap_weight: float = 0.0  # embedding: weight of the cap-aware term (cap_loss), 0 = off
+    cap_target: int = 0  # embedding: that term pulls each query's true partners inside the distance of its
+    #                      cap_target-th nearest hit (0: max_neighbours), so that a k-capped graph keeps them
+    cap_slack: float = 0.9  # ... times this
     wedge_fraction: float = 0.125  # embedding steps use the hits of a random azimuthal wedge of this
     #                                 fraction of the detector (1 = whole event; needs a "phi" feature)
     # edge classifiers
@@ -186,6 +190,28 @@ def _embedding_pairs(model, ev: D.PreparedEvent, tc: TrainConfig, true_keys: tor
     return i, j, y.float()
 
 
+def cap_loss(model, ev: D.PreparedEvent, tc: TrainConfig, gen: torch.Generator, emb: torch.Tensor) -> torch.Tensor:
+    """Cap-aware term of the embedding loss: the radius graph keeps each hit's k nearest within the
+    radius, and around dense hits the k-th nearest is far nearer than the radius, so the hinge on
+    the radius alone does not keep true partners in the graph. For random query hits with a signal
+    true partner, with t the distance of the query's cap_target-th nearest hit in ``emb`` (the
+    event embedded by the current model, no gradient), relu(d^2 - (cap_slack t)^2) on each true
+    partner at distance d, averaged over the partners."""
+    k = tc.cap_target or tc.max_neighbours
+    te = D.signal_edges(ev, tc.signal_pt_min)
+    if te.shape[1] == 0 or ev.n_hits <= k:
+        return emb.new_zeros(())
+    ends = torch.cat([te, te.flip(0)], dim=1)  # both directions: (query, partner)
+    pick = torch.randperm(ends.shape[1], generator=gen)[: tc.queries]
+    q, p = ends[0, pick], ends[1, pick]
+    dk, _ = _nearest(emb, q, k)
+    limit = (tc.cap_slack * dk[:, -1]).pow(2)
+    nodes, inv = torch.unique(torch.cat([q, p]), return_inverse=True)
+    out = model(ev.x[nodes])
+    d2 = (out[inv[: q.numel()]] - out[inv[q.numel():]]).pow(2).sum(-1)
+    return torch.relu(d2 - limit).mean()
+
+
 def _embedding_validation(model, events: list[D.PreparedEvent], tc: TrainConfig, gen: torch.Generator) -> dict:
     """Loss on sampled pairs, plus efficiency (fraction of true edges with d < r) and
     mean neighbours within r per hit, for radii r = margin * f."""
@@ -205,6 +231,10 @@ def _embedding_validation(model, events: list[D.PreparedEvent], tc: TrainConfig,
             counts[f].append(((d < f * tc.margin).sum(1) - 1).float())
     dt = torch.cat(dist_true)
     out = {"val_loss": float(np.mean(losses))}
+    if tc.cap_weight > 0:  # fraction of true edges a k-capped graph keeps (any radius)
+        for k in sorted({tc.max_neighbours, tc.cap_target or tc.max_neighbours}):
+            out[f"cap_eff@{k}"] = choose_radius(model, events, 0.5, k, n_sample=2000,
+                                                signal_pt_min=tc.signal_pt_min, radius=math.inf)["sampled_efficiency"]
     for f in fracs:
         r = f * tc.margin
         out[f"eff@{r:.3g}"] = float((dt < r).float().mean())
@@ -533,7 +563,10 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
             ev = sub
             nodes, inv = torch.unique(torch.cat([i, j]), return_inverse=True)
             emb = model(ev.x[nodes])
-            return contrastive_hinge_loss(emb[inv[: i.numel()]], emb[inv[i.numel():]], y, tc.margin, tc.neg_weight)
+            loss = contrastive_hinge_loss(emb[inv[: i.numel()]], emb[inv[i.numel():]], y, tc.margin, tc.neg_weight)
+            if tc.cap_weight > 0:
+                loss = loss + tc.cap_weight * cap_loss(model, ev, tc, gen, mined["emb"])
+            return loss
         if stage == "filter":
             pick = torch.randperm(ev.edges.shape[1], generator=gen)[: tc.max_edges]
         else:
