@@ -49,7 +49,7 @@ from .train import edge_scores
 IMPORT_TOLERANCE = 1e-4
 
 
-class ReferenceError(RuntimeError):
+class ReferenceChainError(RuntimeError):
     """A model set or event the reference pipeline cannot run."""
 
 
@@ -82,12 +82,12 @@ def _torch_networks(models_dir: Path, pipeline: dict[str, Any], diffs: dict[str,
     for stage in ("embedding", "filter", "gnn"):
         model_config = pipeline.get("training", {}).get(stage, {}).get("model")
         if model_config is None:
-            raise ReferenceError(f"{models_dir}/pipeline.json: needs 'training.{stage}.model' (the network's config)")
+            raise ReferenceChainError(f"{models_dir}/pipeline.json: needs 'training.{stage}.model' (the network's config)")
         onnx_file = models_dir / pipeline[stage]["file"]
         net, _ = import_onnx(onnx_file, stage, model_config)
         diffs[stage] = max_abs_diff(net, onnx_file)
         if not diffs[stage] <= IMPORT_TOLERANCE:
-            raise ReferenceError(f"{onnx_file}: the rebuilt network differs by {diffs[stage]:g} "
+            raise ReferenceChainError(f"{onnx_file}: the rebuilt network differs by {diffs[stage]:g} "
                                  f"(> {IMPORT_TOLERANCE:g})")
         nets.append(net)
     embedding, filter_net, gnn = nets
@@ -140,13 +140,13 @@ def load_model_set(models_dir: Path, backend: str = "pytorch", threads: int = 2)
     models_dir = Path(models_dir)
     path = models_dir / "pipeline.json"
     if not path.exists():
-        raise ReferenceError(f"{path}: missing (not a model set)")
+        raise ReferenceChainError(f"{path}: missing (not a model set)")
     if backend not in BACKENDS:
-        raise ReferenceError(f"backend {backend!r}: expected one of {BACKENDS}")
+        raise ReferenceChainError(f"backend {backend!r}: expected one of {BACKENDS}")
     pipeline = json.loads(path.read_text())
     for stage in ("embedding", "filter", "gnn"):
         if stage not in pipeline:
-            raise ReferenceError(f"{path}: no '{stage}' (the reference chain needs all three networks)")
+            raise ReferenceChainError(f"{path}: no '{stage}' (the reference chain needs all three networks)")
     diffs: dict[str, float] = {}
     nets = (_torch_networks(models_dir, pipeline, diffs) if backend == "pytorch"
             else _onnxruntime_networks(models_dir, pipeline, threads))
@@ -231,9 +231,9 @@ def run_event(models: ModelSet, x: np.ndarray, xyz: np.ndarray, min_hits: int = 
     the candidate pairs, the filter's scores, the filtered edges, the GNN's scores and the track
     labels."""
     if x.ndim != 2 or x.shape[1] != len(models.node_features):
-        raise ReferenceError(f"hit features of shape {x.shape}, expected [N, {len(models.node_features)}]")
+        raise ReferenceChainError(f"hit features of shape {x.shape}, expected [N, {len(models.node_features)}]")
     if xyz.shape != (x.shape[0], 3):
-        raise ReferenceError(f"hit positions of shape {xyz.shape}, expected [{x.shape[0]}, 3]")
+        raise ReferenceChainError(f"hit positions of shape {xyz.shape}, expected [{x.shape[0]}, 3]")
     torch.set_num_threads(threads)
     n = x.shape[0]
     x = np.ascontiguousarray(x, dtype=np.float32)
