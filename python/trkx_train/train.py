@@ -193,10 +193,11 @@ def _embedding_pairs(model, ev: D.PreparedEvent, tc: TrainConfig, true_keys: tor
 def cap_loss(model, ev: D.PreparedEvent, tc: TrainConfig, gen: torch.Generator, emb: torch.Tensor) -> torch.Tensor:
     """Cap-aware term of the embedding loss: the radius graph keeps each hit's k nearest within the
     radius, and around dense hits the k-th nearest is far nearer than the radius, so the hinge on
-    the radius alone does not keep true partners in the graph. For random query hits with a signal
-    true partner, with t the distance of the query's cap_target-th nearest hit in ``emb`` (the
-    event embedded by the current model, no gradient), relu(d^2 - (cap_slack t)^2) on each true
-    partner at distance d, averaged over the partners."""
+    the radius alone does not keep true partners in the graph. For random (query, true partner)
+    pairs, with n the query's cap_target-th nearest hit (found in ``emb``, the event embedded by the
+    current model, without gradient), relu(d(q, p)^2 - cap_slack^2 d(q, n)^2) averaged over the
+    pairs: the partner pulled inside and the k-th nearest pushed out, a ratio that does not ask the
+    embedding to shrink or grow."""
     k = tc.cap_target or tc.max_neighbours
     te = D.signal_edges(ev, tc.signal_pt_min)
     if te.shape[1] == 0 or ev.n_hits <= k:
@@ -204,12 +205,14 @@ def cap_loss(model, ev: D.PreparedEvent, tc: TrainConfig, gen: torch.Generator, 
     ends = torch.cat([te, te.flip(0)], dim=1)  # both directions: (query, partner)
     pick = torch.randperm(ends.shape[1], generator=gen)[: tc.queries]
     q, p = ends[0, pick], ends[1, pick]
-    dk, _ = _nearest(emb, q, k)
-    limit = (tc.cap_slack * dk[:, -1]).pow(2)
-    nodes, inv = torch.unique(torch.cat([q, p]), return_inverse=True)
+    _, near = _nearest(emb, q, k)
+    kth = near[:, -1]
+    nodes, inv = torch.unique(torch.cat([q, p, kth]), return_inverse=True)
     out = model(ev.x[nodes])
-    d2 = (out[inv[: q.numel()]] - out[inv[q.numel():]]).pow(2).sum(-1)
-    return torch.relu(d2 - limit).mean()
+    oq, op, ok = out[inv[: q.numel()]], out[inv[q.numel(): 2 * q.numel()]], out[inv[2 * q.numel():]]
+    d2_partner = (oq - op).pow(2).sum(-1)
+    d2_kth = (oq - ok).pow(2).sum(-1)
+    return torch.relu(d2_partner - tc.cap_slack ** 2 * d2_kth).mean()
 
 
 def _embedding_validation(model, events: list[D.PreparedEvent], tc: TrainConfig, gen: torch.Generator) -> dict:
