@@ -93,10 +93,10 @@ def compare_outputs(args, models: reference.ModelSet, events: list, work: Path) 
     py_out = work / models.backend
     py_out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for (event_id, x, xyz, hit_id), prefix in zip(events, args.input):
+    for event_id, x, xyz, hit_id in events:
         res = reference.run_event(models, x, xyz, args.min_hits, args.threads)
-        labels = res["labels"]
-        pd.DataFrame({"event_id": event_id, "hit_id": hit_id, "track_id": np.where(labels < 0, 0, labels + 1)}).to_csv(
+        track_id = np.where(res["labels"] < 0, 0, res["labels"] + 1)
+        pd.DataFrame({"event_id": event_id, "hit_id": hit_id, "track_id": track_id}).to_csv(
             py_out / f"event{event_id:09d}-submission.csv", index=False)
         n = x.shape[0]
         graphs = out / "graphs"
@@ -108,8 +108,7 @@ def compare_outputs(args, models: reference.ModelSet, events: list, work: Path) 
         t_gnn = gnn[gnn.score >= models.gnn_cut][["src", "dst"]].to_numpy().T
         p_gnn = res["filtered"][:, res["gnn_scores"] >= models.gnn_cut]
         t_tracks = pd.read_csv(out / f"event{event_id:09d}-submission.csv")
-        same = reference.same_partition(t_tracks.set_index("hit_id").loc[hit_id, "track_id"].to_numpy(),
-                               np.where(labels < 0, 0, labels + 1))
+        same = reference.same_partition(t_tracks.set_index("hit_id").loc[hit_id, "track_id"].to_numpy(), track_id)
         rows.append({"peer": models.backend, "event": event_id, "candidate_pairs": [len(t_cand), len(p_cand)],
                      "candidate_pairs_common": int(np.intersect1d(t_cand, p_cand).size),
                      "filter_passed": [t_filt.shape[1], res["filtered"].shape[1]],
@@ -117,9 +116,9 @@ def compare_outputs(args, models: reference.ModelSet, events: list, work: Path) 
                                                                 edge_set(res["filtered"], n)).size),
                      "gnn_passed": [t_gnn.shape[1], p_gnn.shape[1]],
                      "gnn_passed_common": int(np.intersect1d(edge_set(t_gnn, n), edge_set(p_gnn, n)).size),
-                     "tracks": [int(t_tracks.track_id.max()), int(labels.max()) + 1],
+                     "tracks": [int(t_tracks.track_id.max()), int(track_id.max())],
                      "hits_in_identical_tracks": same})
-    scores = []
+    scores = []  # the events' truth: the directory of the first event (evaluate skips events without tracks)
     for tracks in (out, py_out):
         report = work / f"evaluate-{tracks.name}.json"
         run([args.trkx, "evaluate", "--truth", str(Path(args.input[0]).parent), "--tracks", str(tracks),

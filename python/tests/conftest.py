@@ -25,4 +25,5 @@ def synthetic_data(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: runs the trkx binary (scripts/train.sh --smoke, the reference chain); needs TRKX_BIN")
+    config.addinivalue_line(
+        "markers", "slow: runs the trkx binary (scripts/train.sh --smoke, the reference chain); needs TRKX_BIN")

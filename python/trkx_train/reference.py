@@ -82,7 +82,8 @@ def _torch_networks(models_dir: Path, pipeline: dict[str, Any], diffs: dict[str,
     for stage in ("embedding", "filter", "gnn"):
         model_config = pipeline.get("training", {}).get(stage, {}).get("model")
         if model_config is None:
-            raise ReferenceChainError(f"{models_dir}/pipeline.json: needs 'training.{stage}.model' (the network's config)")
+            raise ReferenceChainError(f"{models_dir}/pipeline.json: needs 'training.{stage}.model' "
+                                      "(the network's config)")
         onnx_file = models_dir / pipeline[stage]["file"]
         net, _ = import_onnx(onnx_file, stage, model_config)
         diffs[stage] = max_abs_diff(net, onnx_file)

@@ -21,8 +21,9 @@
 # GeV: 0.982 / 0.989 / 0.996). Every run below kept fewer at K = 64: the term pulling partners inside a
 # fixed 0.9 x the 64th-nearest distance, weight 1 (~9% of the loss: 0.04 against the hinge's 0.40; 4
 # epochs): 0.914; weight 10 (8 epochs): 0.907, the embedding shrank (hits within 0.6: 1541 per hit, 84
-# after one epoch at weight 1). The term as it is now (the 64th nearest pushed out as the partner is pulled in: a ratio),
-# weight 5: LR 0.0005, 15 epochs: 0.913; LR 0.0001, 24 epochs (11 min): 0.914 (pT > 0.5 GeV 0.987).
+# after one epoch at weight 1). The term as it is now (the 64th nearest pushed out as the partner is
+# pulled in: a ratio), weight 5: LR 0.0005, 15 epochs: 0.913; LR 0.0001, 24 epochs (11 min): 0.914
+# (pT > 0.5 GeV 0.987).
 # Continued training from the shipped embedding loses capped efficiency with or without the term
 # (session 18: 0.939 -> 0.915 at K = 96); a cap-aware embedding would have to be trained from the
 # start with it, which was not done.
