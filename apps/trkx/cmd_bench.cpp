@@ -183,6 +183,7 @@ void print_table(const std::vector<Variant>& variants) {
 
 void run_bench(const BenchOptions& opt, const CLI::App& cmd) {
   if (opt.repeat == 0) throw Error("bench: --repeat must be at least 1");
+  const auto thread_cap = limit_parallelism(opt.threads);  // TBB's parts too, not only ONNX Runtime's
   // Events: read once, or simulated once, then kept in memory.
   std::vector<Event> events;
   if (!opt.inputs.empty()) {
@@ -282,7 +283,10 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--repeat", opt->repeat, "Measured runs per event and configuration")
       ->capture_default_str();
   cmd->add_option("--warmup", opt->warmup, "Unmeasured runs first")->capture_default_str();
-  cmd->add_option("--threads", opt->threads, "ONNX Runtime intra-op threads (one event at a time)")
+  cmd->add_option(
+         "--threads", opt->threads,
+         "Threads of the whole chain (one event at a time): ONNX Runtime's intra-op threads and trkx's "
+         "own parallel steps")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--memory", opt->memory, "ONNX Runtime memory mode: release, arena or no-arena")

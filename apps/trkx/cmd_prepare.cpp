@@ -35,6 +35,7 @@ void run_prepare(const PrepareOptions& opt) {
   const auto events = io::resolve_inputs(opt.inputs);
   if (events.empty()) throw Error("prepare: no events found in the inputs");
   const ThreadPlan plan = plan_threads(opt.threads, events.size());
+  const auto thread_cap = limit_parallelism(opt.threads);  // TBB's parts too, not only ONNX Runtime's
 
   Pipeline::Config config;
   config.allow_partial = true;

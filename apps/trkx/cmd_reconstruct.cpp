@@ -126,6 +126,7 @@ void run_reconstruct(const ReconstructOptions& opt, ModelSet models, const Resol
   if (!skipped.empty()) TRKX_LOG_INFO("reconstruct: --resume skips {} finished event(s)", skipped.size());
 
   const ThreadPlan plan = plan_threads(opt.threads, events.size(), opt.events_at_once);
+  const auto thread_cap = limit_parallelism(opt.threads);  // TBB's parts too, not only ONNX Runtime's
   Pipeline::Config config;
   config.onnx.intra_op_threads = plan.intra_op_threads;
   config.onnx.memory = parse_memory_mode(opt.memory);

@@ -23,6 +23,11 @@ ThreadPlan plan_threads(std::size_t threads, std::size_t n_events, std::size_t e
   return plan;
 }
 
+std::unique_ptr<tbb::global_control> limit_parallelism(std::size_t threads) {
+  if (threads == 0) return nullptr;
+  return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
+}
+
 std::vector<ItemFailure> for_each_item(std::size_t n, std::size_t concurrency,
                                        const std::function<void(std::size_t)>& body, ProgressBar* progress) {
   std::vector<ItemFailure> failures;

@@ -6,8 +6,11 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include <tbb/global_control.h>
 
 namespace trkx {
 
@@ -23,6 +26,13 @@ struct ThreadPlan {
 };
 [[nodiscard]] ThreadPlan plan_threads(std::size_t threads, std::size_t n_events,
                                       std::size_t events_at_once = 0);
+
+/// Caps every TBB-parallel step of the process (neighbour search, the filter's
+/// chunks and the GNN's parts on lanes, trkx's ONNX Runtime kernels, track
+/// building) at `threads` threads while the returned object lives; null for 0
+/// (no cap: every core). What a command's `--threads N` promises together with
+/// ONNX Runtime's intra-op threads (ThreadPlan).
+[[nodiscard]] std::unique_ptr<tbb::global_control> limit_parallelism(std::size_t threads);
 
 /// A failed work item: its index and the exception message.
 struct ItemFailure {
