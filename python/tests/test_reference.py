@@ -92,7 +92,7 @@ def test_reference_chain_matches_trkx_reconstruct(tmp_path, backend):
     n = x.shape[0]
 
     def keys(edges: np.ndarray) -> np.ndarray:
-        return np.unique(edges[0].astype(np.int64) * n + edges[1])
+        return R.pair_keys(edges, n)
 
     graphs = tmp_path / "out" / "graphs"
     cand = pd.read_csv(graphs / "event000000007-graph-radius_graph.csv")

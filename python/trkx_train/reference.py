@@ -41,6 +41,7 @@ import scipy.sparse.csgraph
 import scipy.spatial
 import torch
 
+from . import data as D
 from .export import ort_session
 from .onnx_import import import_onnx, max_abs_diff
 from .train import edge_scores
@@ -158,6 +159,12 @@ def load_model_set(models_dir: Path, backend: str = "pytorch", threads: int = 2)
                     import_diff=diffs)
 
 
+def pair_keys(edges: np.ndarray, n: int) -> np.ndarray:
+    """Sorted distinct orientation-free keys (:func:`trkx_train.data.edge_keys`) of edges [2, E]
+    between n hits: edge sets compared or deduplicated as key arrays."""
+    return np.unique(D.edge_keys(torch.from_numpy(np.ascontiguousarray(edges, dtype=np.int64)), n).numpy())
+
+
 def radius_pairs(points: np.ndarray, radius: float, max_neighbours: int, workers: int) -> np.ndarray:
     """Unordered pairs [2, E] (src < dst, sorted) of points where one is among the other's
     ``max_neighbours`` nearest within ``radius`` (0: every point within it)."""
@@ -172,8 +179,7 @@ def radius_pairs(points: np.ndarray, radius: float, max_neighbours: int, workers
     else:
         pairs = tree.query_pairs(radius, output_type="ndarray")
         src, dst = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
-    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
-    keys = np.unique(lo * n + hi)
+    keys = pair_keys(np.stack([src, dst]), n)
     return np.stack([keys // n, keys % n])
 
 
