@@ -322,14 +322,31 @@ def test_cap_loss_is_zero_inside_the_cap_and_pulls_partners_outside_it():
     from trkx_train.train import cap_loss
     model = torch.nn.Identity()
     gen = torch.Generator().manual_seed(0)
-    both = cap_loss(model, ev, TrainConfig(cap_target=1, cap_slack=1.0, queries=100), gen, x)
+    both = cap_loss(model, ev, TrainConfig(cap_target=1, cap_slack=1.0, cap_queries=100), gen, x)
     # queries 0->1 (d^2 1, limit 1), 1->0 (d^2 1, nearest hit 2 at 0.6: limit 0.36), 2->3 (d^2 1.96,
     # limit 0.36), 3->2 (d^2 1.96, limit 1.96): mean of 0, 0.64, 1.6, 0
     assert float(both) == pytest.approx((0.64 + 1.6) / 4)
     pulled = x.clone().requires_grad_(True)
-    cap_loss(model, PreparedEvent(**{**ev.__dict__, "x": pulled}), TrainConfig(cap_target=1, queries=100), gen,
+    cap_loss(model, PreparedEvent(**{**ev.__dict__, "x": pulled}), TrainConfig(cap_target=1, cap_queries=100), gen,
              x).backward()
     assert pulled.grad[2, 0] < 0 < pulled.grad[3, 0]  # a descent step moves 2 and 3 towards each other
+
+
+def test_capped_efficiency_is_measured_on_whole_events(synthetic_data):
+    # In an azimuthal wedge the hits near its edges lose the neighbours across them, so a k-capped
+    # graph of the wedge keeps more true edges than the event's graph: the validation reports the
+    # whole events' figure.
+    from trkx_train.train import _embedding_validation
+    train, _ = synthetic_data
+    ev = load_events(train, limit=1)[0]
+    wedge = azimuth_wedge(ev, ev.x[:, 1] + math.pi, 0.25, torch.Generator().manual_seed(5))
+    model = torch.nn.Identity()
+    cfg = tc(cap_weight=1.0, cap_target=4, max_neighbours=4)
+    got = _embedding_validation(model, [wedge], cfg, torch.Generator().manual_seed(0), whole=[ev])
+    whole = choose_radius(model, [ev], 0.5, 4, n_sample=2000, radius=math.inf)["sampled_efficiency"]
+    in_wedge = choose_radius(model, [wedge], 0.5, 4, n_sample=2000, radius=math.inf)["sampled_efficiency"]
+    assert got["cap_eff@4"] == whole
+    assert in_wedge > whole
 
 
 def test_cap_term_trains_and_reports_capped_efficiency(synthetic_data, tmp_path):

@@ -62,6 +62,8 @@ class TrainConfig:
     cap_target: int = 0  # embedding: that term pulls each query's true partners inside the distance of its
     #                      cap_target-th nearest hit (0: max_neighbours), so that a k-capped graph keeps them
     cap_slack: float = 0.9  # ... times this
+    cap_queries: int = 512  # (query, true partner) pairs of that term per step (each query's nearest
+    #                         hits are searched in the whole event)
     wedge_fraction: float = 0.125  # embedding steps use the hits of a random azimuthal wedge of this
     #                                 fraction of the detector (1 = whole event; needs a "phi" feature)
     # edge classifiers
@@ -203,7 +205,7 @@ def cap_loss(model, ev: D.PreparedEvent, tc: TrainConfig, gen: torch.Generator, 
     if te.shape[1] == 0 or ev.n_hits <= k:
         return emb.new_zeros(())
     ends = torch.cat([te, te.flip(0)], dim=1)  # both directions: (query, partner)
-    pick = torch.randperm(ends.shape[1], generator=gen)[: tc.queries]
+    pick = torch.randperm(ends.shape[1], generator=gen)[: tc.cap_queries]
     q, p = ends[0, pick], ends[1, pick]
     _, near = _nearest(emb, q, k)
     kth = near[:, -1]
@@ -215,9 +217,12 @@ def cap_loss(model, ev: D.PreparedEvent, tc: TrainConfig, gen: torch.Generator, 
     return torch.relu(d2_partner - tc.cap_slack ** 2 * d2_kth).mean()
 
 
-def _embedding_validation(model, events: list[D.PreparedEvent], tc: TrainConfig, gen: torch.Generator) -> dict:
+def _embedding_validation(model, events: list[D.PreparedEvent], tc: TrainConfig, gen: torch.Generator,
+                          whole: list[D.PreparedEvent] | None = None) -> dict:
     """Loss on sampled pairs, plus efficiency (fraction of true edges with d < r) and
-    mean neighbours within r per hit, for radii r = margin * f."""
+    mean neighbours within r per hit, for radii r = margin * f. With the cap term, also the
+    fraction of true edges a k-capped graph keeps, on the ``whole`` events (default ``events``):
+    a k-th nearest hit found within a wedge is farther than in the event."""
     model.eval()
     fracs = [0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0]
     losses, dist_true, counts = [], [], {f: [] for f in fracs}
@@ -236,7 +241,7 @@ def _embedding_validation(model, events: list[D.PreparedEvent], tc: TrainConfig,
     out = {"val_loss": float(np.mean(losses))}
     if tc.cap_weight > 0:  # fraction of true edges a k-capped graph keeps (any radius)
         for k in sorted({tc.max_neighbours, tc.cap_target or tc.max_neighbours}):
-            out[f"cap_eff@{k}"] = choose_radius(model, events, 0.5, k, n_sample=2000,
+            out[f"cap_eff@{k}"] = choose_radius(model, whole or events, 0.5, k, n_sample=2000,
                                                 signal_pt_min=tc.signal_pt_min, radius=math.inf)["sampled_efficiency"]
     for f in fracs:
         r = f * tc.margin
@@ -551,6 +556,9 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
             # once per visit of an event: choose the hits (an azimuthal wedge or all) and embed
             # them for hard-negative mining; reused for the event's steps_per_event steps
             if first_of_event or mined["event"] is not ev:
+                # the cap term's k-th nearest hits come from the whole event: in a wedge, hits near
+                # its edges lose the neighbours across them and their k-th nearest moves out
+                mined["emb_full"] = _embed_all(model, ev.x) if tc.cap_weight > 0 and use_wedges else None
                 if use_wedges:
                     with torch.no_grad():
                         angles = model.norm.angles(ev.x)[:, 0]
@@ -568,7 +576,9 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
             emb = model(ev.x[nodes])
             loss = contrastive_hinge_loss(emb[inv[: i.numel()]], emb[inv[i.numel():]], y, tc.margin, tc.neg_weight)
             if tc.cap_weight > 0:
-                loss = loss + tc.cap_weight * cap_loss(model, ev, tc, gen, mined["emb"])
+                whole = mined["event"] if use_wedges else ev
+                emb_whole = mined["emb_full"] if use_wedges else mined["emb"]
+                loss = loss + tc.cap_weight * cap_loss(model, whole, tc, gen, emb_whole)
             return loss
         if stage == "filter":
             pick = torch.randperm(ev.edges.shape[1], generator=gen)[: tc.max_edges]
@@ -622,7 +632,7 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
                 with torch.no_grad():
                     monitor = [azimuth_wedge(v, model.norm.angles(v.x)[:, 0], min(1.0, 2 * tc.wedge_fraction), vg)
                                for v in monitor]
-            val = _embedding_validation(model, monitor, tc, vg)
+            val = _embedding_validation(model, monitor, tc, vg, whole=val_events[:2])
         else:
             # per-epoch monitoring on few events (the GNN runs on whole graphs: one event)
             val = _edge_validation(model, val_events[: 2 if stage == "filter" else 1], tc, pos_weight, val_teacher)

@@ -26,7 +26,11 @@
 # (pT > 0.5 GeV 0.987).
 # Continued training from the shipped embedding loses capped efficiency with or without the term
 # (session 18: 0.939 -> 0.915 at K = 96); a cap-aware embedding would have to be trained from the
-# start with it, which was not done.
+# start with it (allpt-capemb0.sh, session 25).
+# In session 24 the term found each query's K-th nearest within the training step's azimuthal wedge
+# and the validation measured cap_eff@K on wedges (0.944 at the end of the LR 1e-4 run, against the
+# 0.914 of whole events). Since session 25 both use whole events and the term takes --cap-queries
+# (512) pairs per step, not --queries (2048): this script no longer repeats session 24's runs exactly.
 source "$(dirname "$0")/lib.sh"
 data=runs/allpt-data run=runs/allpt-capemb k=${K:-64}
 allpt_events $data
