@@ -27,3 +27,9 @@ $py -m trkx_train train embedding --train $prep/train --val $prep/val --out $run
 start_models $run $run/base
 $py -m trkx_train export $run/embedding --models $run/models --check-data $prep/val
 echo done
+# Session 25 result, not kept: validation cap_eff@64 (2 whole events, 2000 sampled true edges, any
+# radius) 0.62 after one epoch, 0.88 after 20 min, 0.9085 after 45 min (53 epochs; still rising by
+# ~0.006 per 9 min), against 0.925 for the shipped embedding (0.9415 at 96). On every true edge of
+# validation events 5000 / 5001 k = 64 keeps 0.918 / 0.893 (shipped, within its radius: 0.930 /
+# 0.914), above 0.5 GeV 0.976 / 0.964 (shipped 0.985-0.992): fewer than the shipped embedding at
+# either cap, so it was not run in the chain.
