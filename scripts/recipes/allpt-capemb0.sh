@@ -33,3 +33,6 @@ echo done
 # validation events 5000 / 5001 k = 64 keeps 0.918 / 0.893 (shipped, within its radius: 0.930 /
 # 0.914), above 0.5 GeV 0.976 / 0.964 (shipped 0.985-0.992): fewer than the shipped embedding at
 # either cap, so it was not run in the chain.
+# Continued at the end of session 25 with MINUTES=240: the 45-min run copied to
+# runs/allpt-capemb0/embedding-45min, its result.json removed from runs/allpt-capemb0/embedding (a
+# finished stage is not trained again), then this script rerun; the cosine schedule restarts near LR.
