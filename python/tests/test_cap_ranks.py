@@ -54,3 +54,11 @@ def test_command_rejects_events_with_other_features(synthetic_data, capsys):
     _, val = synthetic_data
     assert C.main(["--models", str(REPO / "models"), "--events", str(val), "--k", "4"]) == 1
     assert "node features" in capsys.readouterr().err
+
+
+def test_command_names_a_missing_embedding_file(synthetic_data, tmp_path, capsys):
+    _, val = synthetic_data
+    (tmp_path / "pipeline.json").write_text(
+        '{"node_features": ["r"], "embedding": {"file": "embedding.onnx", "radius": 1}}')
+    assert C.main(["--models", str(tmp_path), "--events", str(val)]) == 1
+    assert "embedding.onnx: missing" in capsys.readouterr().err

@@ -100,11 +100,14 @@ def analyse(models_dir: Path, events_dir: Path, ks: list[int], limit: int | None
     pipeline = json.loads(pipeline_file.read_text())
     if "embedding" not in pipeline:
         raise D.DataError(f"{pipeline_file}: no 'embedding'")
+    embedding_file = Path(models_dir) / pipeline["embedding"]["file"]
+    if not embedding_file.exists():
+        raise D.DataError(f"{embedding_file}: missing (named by {pipeline_file})")
     features = D.read_meta(Path(events_dir))["node_features"]
     if features != pipeline["node_features"]:
         raise D.DataError(f"{events_dir}: node features {features}, but {models_dir} expects "
                           f"{pipeline['node_features']}")
-    embedding = ort_session(Path(models_dir) / pipeline["embedding"]["file"], threads)
+    embedding = ort_session(embedding_file, threads)
     radius = math.inf if any_radius else float(pipeline["embedding"]["radius"])
     ranks, pts, rs = [], [], []
     per_event = []

@@ -556,9 +556,6 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
             # once per visit of an event: choose the hits (an azimuthal wedge or all) and embed
             # them for hard-negative mining; reused for the event's steps_per_event steps
             if first_of_event or mined["event"] is not ev:
-                # the cap term's k-th nearest hits come from the whole event: in a wedge, hits near
-                # its edges lose the neighbours across them and their k-th nearest moves out
-                mined["emb_full"] = _embed_all(model, ev.x) if tc.cap_weight > 0 and use_wedges else None
                 if use_wedges:
                     with torch.no_grad():
                         angles = model.norm.angles(ev.x)[:, 0]
@@ -569,6 +566,10 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
                         true_keys[id(ev)] = D.edge_keys(ev.true_edges, ev.n_hits).sort().values
                     sub, keys = ev, true_keys[id(ev)]
                 mined.update(event=ev, sub=sub, keys=keys, emb=_embed_all(model, sub.x))
+                # the cap term's k-th nearest hits come from the whole event: in a wedge, hits near
+                # its edges lose the neighbours across them and their k-th nearest moves out
+                if tc.cap_weight > 0:
+                    mined["emb_event"] = mined["emb"] if sub is ev else _embed_all(model, ev.x)
             sub = mined["sub"]
             i, j, y = _embedding_pairs(model, sub, tc, mined["keys"], gen, mined["emb"])
             ev = sub
@@ -576,9 +577,7 @@ def train_stage(stage: str, train_dir: Path, val_dir: Path, out_dir: Path, tc: T
             emb = model(ev.x[nodes])
             loss = contrastive_hinge_loss(emb[inv[: i.numel()]], emb[inv[i.numel():]], y, tc.margin, tc.neg_weight)
             if tc.cap_weight > 0:
-                whole = mined["event"] if use_wedges else ev
-                emb_whole = mined["emb_full"] if use_wedges else mined["emb"]
-                loss = loss + tc.cap_weight * cap_loss(model, whole, tc, gen, emb_whole)
+                loss = loss + tc.cap_weight * cap_loss(model, mined["event"], tc, gen, mined["emb_event"])
             return loss
         if stage == "filter":
             pick = torch.randperm(ev.edges.shape[1], generator=gen)[: tc.max_edges]
