@@ -12,6 +12,12 @@ feature, with the rank percentiles of the kept ones. Session 25 used it to see w
 all-pt's cap of 96 loses edges (``docs/measurements.md``)::
 
     python -m trkx_train.cap_ranks --models models/all-pt --events PREPARED --limit 2 --k 32 64 96
+
+With ``--hits DIR`` (the events' TrackML hit files, for each hit's volume and layer) it also
+measures a *split* graph (session 26): each hit's ``K_CROSS`` nearest hits on other layers
+plus its ``K_SAME`` nearest on its own layer, the union of the pairs, against the plain
+``k``-capped graph (``--split 64:8 80:8``): candidate pairs and kept true edges, over all
+true edges and over those within one layer and across layers.
 """
 
 from __future__ import annotations
@@ -64,6 +70,90 @@ def true_edge_ranks(neighbours: np.ndarray, true_edges: np.ndarray) -> np.ndarra
     return np.minimum(place(a, b), place(b, a))
 
 
+def split_neighbour_lists(points: np.ndarray, group: np.ndarray, k_cross: int, k_same: int, radius: float,
+                          workers: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's ``k_cross`` nearest points of another group and ``k_same`` nearest of its own
+    group, within ``radius`` (nearest first, -1 where there are fewer): [N, k_cross], [N, k_same].
+    Exact: a point whose nearest hits hold too few of other groups is asked again for twice as
+    many, until it has ``k_cross`` of them or every point within the radius has been seen."""
+    n = points.shape[0]
+    tree = scipy.spatial.cKDTree(points)
+    cross = np.full((n, k_cross), -1, dtype=np.int64)
+    todo, k = np.arange(n), 2 * k_cross + 1
+    while todo.size:
+        kq = min(k, n)
+        dist, idx = tree.query(points[todo], k=kq, distance_upper_bound=radius, workers=workers)
+        idx, dist = idx.reshape(todo.size, kq), dist.reshape(todo.size, kq)
+        found = (idx < n) & (dist < radius)
+        safe = np.where(found, idx, 0)
+        other = found & (group[safe] != group[todo][:, None])
+        order = np.argsort(~other, axis=1, kind="stable")[:, :k_cross]
+        got = np.take_along_axis(np.where(other, safe, -1), order, axis=1)
+        cross[todo, : got.shape[1]] = got
+        final = (other.sum(axis=1) >= k_cross) | ~found[:, -1] | (kq >= n)
+        todo, k = todo[~final], 2 * k
+    same = np.full((n, k_same), -1, dtype=np.int64)
+    for g in np.unique(group) if k_same else []:
+        idx = np.nonzero(group == g)[0]
+        if idx.size < 2:
+            continue
+        sub = neighbour_lists(points[idx], k_same, radius, workers)
+        same[idx] = np.where(sub >= 0, idx[np.where(sub >= 0, sub, 0)], -1)
+    return cross, same
+
+
+def pair_keys(n: int, *lists: np.ndarray) -> np.ndarray:
+    """Sorted distinct unordered pairs (i, j) of the neighbour lists, as keys min * n + max."""
+    keys = []
+    for nb in lists:
+        a = np.repeat(np.arange(n, dtype=np.int64), nb.shape[1])
+        b = nb.ravel()
+        ok = b >= 0
+        keys.append(np.minimum(a[ok], b[ok]) * n + np.maximum(a[ok], b[ok]))
+    return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+
+
+def split_rows(points: np.ndarray, group: np.ndarray, true_edges: np.ndarray, plain_ks: list[int],
+               splits: list[tuple[int, int]], radius: float, workers: int = 2) -> list[dict[str, Any]]:
+    """Candidate pairs and kept true edges (all, within a group, across groups) of the plain
+    k-capped graphs and of the split graphs (k_cross, k_same) of one event."""
+    n = points.shape[0]
+    a, b = true_edges
+    keys = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
+    within = group[a] == group[b]
+
+    def row(name: str, pairs: np.ndarray) -> dict[str, Any]:
+        kept = np.isin(keys, pairs)
+        return {"graph": name, "pairs": int(pairs.size), "kept": float(kept.mean()),
+                "kept_across_layers": float(kept[~within].mean()) if (~within).any() else float("nan"),
+                "kept_within_layer": float(kept[within].mean()) if within.any() else float("nan")}
+
+    rows = []
+    if plain_ks:
+        nb = neighbour_lists(points, max(plain_ks), radius, workers)
+        rows += [row(f"k={k}", pair_keys(n, nb[:, :k])) for k in plain_ks]
+    for kc, ks in splits:
+        cross, same = split_neighbour_lists(points, group, kc, ks, radius, workers)
+        rows.append(row(f"{kc} across + {ks} within", pair_keys(n, cross, same)))
+    return rows
+
+
+def hit_layers(hits_dir: Path, event_id: int, hit_ids: np.ndarray) -> np.ndarray:
+    """volume_id * 1000 + layer_id of each hit id, from the event's TrackML hits file."""
+    import pandas as pd
+
+    path = Path(hits_dir) / f"event{event_id:09d}-hits.csv"
+    if not path.exists():
+        raise D.DataError(f"{path}: missing (--hits names the events' TrackML files)")
+    hits = pd.read_csv(path, usecols=["hit_id", "volume_id", "layer_id"]).set_index("hit_id")
+    missing = np.setdiff1d(hit_ids, hits.index.to_numpy())
+    if missing.size:
+        raise D.DataError(f"{path}: hit_id {int(missing[0])} of the prepared event is not in the file "
+                          f"({missing.size} missing)")
+    rows = hits.loc[hit_ids]
+    return rows["volume_id"].to_numpy(np.int64) * 1000 + rows["layer_id"].to_numpy(np.int64)
+
+
 def kept_table(ranks: np.ndarray, pt: np.ndarray, radius_feature: np.ndarray, ks: list[int]) -> dict[str, Any]:
     """Fractions of true edges with rank <= k for each k: over all edges, per pT bin
     (:data:`PT_EDGES`) and per decile of ``radius_feature`` (the lower end's r), with the
@@ -89,7 +179,8 @@ def kept_table(ranks: np.ndarray, pt: np.ndarray, radius_feature: np.ndarray, ks
 
 
 def analyse(models_dir: Path, events_dir: Path, ks: list[int], limit: int | None = None,
-            any_radius: bool = False, threads: int = 2) -> dict[str, Any]:
+            any_radius: bool = False, threads: int = 2, hits_dir: Path | None = None,
+            splits: list[tuple[int, int]] | None = None) -> dict[str, Any]:
     """:func:`kept_table` over the true edges of the prepared events in ``events_dir`` (at most
     ``limit``), embedded with the model set in ``models_dir`` (its radius, or any with
     ``any_radius``). The pT of an edge is its particle's; the radius feature is the first
@@ -113,8 +204,14 @@ def analyse(models_dir: Path, events_dir: Path, ks: list[int], limit: int | None
     per_event = []
     for ev in D.load_events(Path(events_dir), "true", limit):
         x = ev.x.numpy()
-        nb = neighbour_lists(embedding.run(None, {"node_features": x})[0], max(ks), radius, threads)
+        points = embedding.run(None, {"node_features": x})[0]
+        nb = neighbour_lists(points, max(ks), radius, threads)
         te = ev.true_edges.numpy()
+        split = []
+        if hits_dir is not None:
+            hit_ids = np.load(Path(events_dir) / f"event{ev.event_id:09d}" / "hit_id.npy")
+            group = hit_layers(hits_dir, ev.event_id, hit_ids)
+            split = split_rows(points, group, te, ks, splits or [], radius, threads)
         r = true_edge_ranks(nb, te)
         lower = np.where(x[te[0], 0] <= x[te[1], 0], te[0], te[1])
         ranks.append(r)
@@ -122,7 +219,8 @@ def analyse(models_dir: Path, events_dir: Path, ks: list[int], limit: int | None
         rs.append(x[lower, 0])
         per_event.append({"event_id": ev.event_id, "n_hits": ev.n_hits,
                           "neighbours_within_radius": float((nb >= 0).sum(axis=1).mean()),
-                          **{f"kept@{k}": float((r <= k).mean()) for k in ks}})
+                          **{f"kept@{k}": float((r <= k).mean()) for k in ks},
+                          **({"split": split} if split else {})})
     if not ranks:
         raise D.DataError(f"{events_dir}: no prepared events")
     out = kept_table(np.concatenate(ranks), np.concatenate(pts), np.concatenate(rs), ks)
@@ -144,6 +242,9 @@ def format_table(res: dict[str, Any], ks: list[int]) -> str:
         lines.append(f"event {ev['event_id']}: {ev['n_hits']} hits, {ev['neighbours_within_radius']:.1f} "
                      f"neighbours within the radius (of {max(ks)}), " +
                      ", ".join(f"kept@{k} {ev[f'kept@{k}']:.4f}" for k in ks))
+        for row in ev.get("split", []):
+            lines.append(f"  {row['graph']:24s} pairs {row['pairs'] / 1e6:6.3f}M  kept {row['kept']:.4f}  "
+                         f"across layers {row['kept_across_layers']:.4f}  within a layer {row['kept_within_layer']:.4f}")
     return "\n".join(lines)
 
 
@@ -156,12 +257,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--any-radius", action="store_true", help="no radius limit (the cap alone)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--json", default="", help="also write the results to this file")
+    p.add_argument("--hits", default="", help="the events' TrackML files (volume and layer of each hit): "
+                   "also count pairs and kept edges of the plain and --split graphs")
+    p.add_argument("--split", nargs="*", default=[], metavar="K_CROSS:K_SAME",
+                   help="split graphs to measure with --hits: K_CROSS nearest on other layers + K_SAME on the same")
     a = p.parse_args(argv)
     ks = sorted(set(a.k))
     if ks[0] < 1:
         p.error("--k: caps must be >= 1")
+    splits = []
+    for text in a.split:
+        try:
+            kc, ksame = (int(v) for v in text.split(":"))
+        except ValueError:
+            p.error(f"--split: expected K_CROSS:K_SAME (two integers), found '{text}'")
+        if kc < 1 or ksame < 0:
+            p.error(f"--split: expected K_CROSS >= 1 and K_SAME >= 0, found '{text}'")
+        splits.append((kc, ksame))
+    if splits and not a.hits:
+        p.error("--split needs --hits (each hit's layer)")
     try:
-        res = analyse(Path(a.models), Path(a.events), ks, a.limit, a.any_radius, a.threads)
+        res = analyse(Path(a.models), Path(a.events), ks, a.limit, a.any_radius, a.threads,
+                      Path(a.hits) if a.hits else None, splits)
     except (D.DataError, OSError, ValueError) as e:
         print(f"cap_ranks: {e}", file=sys.stderr)
         return 1
