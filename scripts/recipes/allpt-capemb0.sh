@@ -36,3 +36,7 @@ echo done
 # Continued at the end of session 25 with MINUTES=240: the 45-min run copied to
 # runs/allpt-capemb0/embedding-45min, its result.json removed from runs/allpt-capemb0/embedding (a
 # finished stage is not trained again), then this script rerun; the cosine schedule restarts near LR.
+# That run stopped at 82 of the 240 minutes when session 25's processes ended, at cap_eff@64
+# 0.9005-0.9015 (LR 0.0015): below its 45-min checkpoint. Not continued in session 26: even k = 64
+# at no cost in score (0.70x the pairs) would leave all-pt near three times the ~1 s design point
+# (docs/measurements.md, "Session 26").
