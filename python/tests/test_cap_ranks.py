@@ -88,7 +88,8 @@ def test_split_rows_count_pairs_and_kept_edges():
     points = np.array([[0.0], [1.0], [2.1], [3.0]])
     group = np.array([0, 0, 1, 1])
     edges = np.array([[0, 1], [1, 2]])
-    rows = {r["graph"]: r for r in C.split_rows(points, group, edges, [1], [(1, 0), (1, 1)], math.inf)}
+    plain = C.neighbour_lists(points, 1, math.inf)
+    rows = {r["graph"]: r for r in C.split_rows(points, group, edges, plain, [1], [(1, 0), (1, 1)], math.inf)}
     # k = 1: 0 -> 1, 1 -> 0, 2 -> 3, 3 -> 2: pairs {01, 23}, the across edge (1, 2) lost
     assert rows["k=1"]["pairs"] == 2 and rows["k=1"]["kept"] == 0.5
     assert rows["k=1"]["kept_within_layer"] == 1.0 and rows["k=1"]["kept_across_layers"] == 0.0

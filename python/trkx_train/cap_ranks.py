@@ -113,10 +113,12 @@ def pair_keys(n: int, *lists: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
 
 
-def split_rows(points: np.ndarray, group: np.ndarray, true_edges: np.ndarray, plain_ks: list[int],
-               splits: list[tuple[int, int]], radius: float, workers: int = 2) -> list[dict[str, Any]]:
+def split_rows(points: np.ndarray, group: np.ndarray, true_edges: np.ndarray, plain: np.ndarray,
+               plain_ks: list[int], splits: list[tuple[int, int]], radius: float,
+               workers: int = 2) -> list[dict[str, Any]]:
     """Candidate pairs and kept true edges (all, within a group, across groups) of the plain
-    k-capped graphs and of the split graphs (k_cross, k_same) of one event."""
+    k-capped graphs (the first k of each row of ``plain``, from :func:`neighbour_lists`) and of
+    the split graphs (k_cross, k_same) of one event."""
     n = points.shape[0]
     a, b = true_edges
     keys = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
@@ -128,10 +130,7 @@ def split_rows(points: np.ndarray, group: np.ndarray, true_edges: np.ndarray, pl
                 "kept_across_layers": float(kept[~within].mean()) if (~within).any() else float("nan"),
                 "kept_within_layer": float(kept[within].mean()) if within.any() else float("nan")}
 
-    rows = []
-    if plain_ks:
-        nb = neighbour_lists(points, max(plain_ks), radius, workers)
-        rows += [row(f"k={k}", pair_keys(n, nb[:, :k])) for k in plain_ks]
+    rows = [row(f"k={k}", pair_keys(n, plain[:, :k])) for k in plain_ks]
     for kc, ks in splits:
         cross, same = split_neighbour_lists(points, group, kc, ks, radius, workers)
         rows.append(row(f"{kc} across + {ks} within", pair_keys(n, cross, same)))
@@ -211,7 +210,7 @@ def analyse(models_dir: Path, events_dir: Path, ks: list[int], limit: int | None
         if hits_dir is not None:
             hit_ids = np.load(Path(events_dir) / f"event{ev.event_id:09d}" / "hit_id.npy")
             group = hit_layers(hits_dir, ev.event_id, hit_ids)
-            split = split_rows(points, group, te, ks, splits or [], radius, threads)
+            split = split_rows(points, group, te, nb, ks, splits or [], radius, threads)
         r = true_edge_ranks(nb, te)
         lower = np.where(x[te[0], 0] <= x[te[1], 0], te[0], te[1])
         ranks.append(r)
