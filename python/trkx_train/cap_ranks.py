@@ -31,9 +31,11 @@ from typing import Any
 
 import numpy as np
 import scipy.spatial
+import torch
 
 from . import data as D
 from .export import ort_session
+from .reference import pair_keys
 
 PT_EDGES = (0.0, 0.3, 0.5, 1.0, math.inf)  # GeV
 
@@ -102,15 +104,14 @@ def split_neighbour_lists(points: np.ndarray, group: np.ndarray, k_cross: int, k
     return cross, same
 
 
-def pair_keys(n: int, *lists: np.ndarray) -> np.ndarray:
-    """Sorted distinct unordered pairs (i, j) of the neighbour lists, as keys min * n + max."""
-    keys = []
-    for nb in lists:
-        a = np.repeat(np.arange(n, dtype=np.int64), nb.shape[1])
-        b = nb.ravel()
-        ok = b >= 0
-        keys.append(np.minimum(a[ok], b[ok]) * n + np.maximum(a[ok], b[ok]))
-    return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+def list_pairs(*lists: np.ndarray) -> np.ndarray:
+    """Distinct unordered pairs of the neighbour lists (row i's entries j >= 0), as sorted keys
+    (:func:`trkx_train.reference.pair_keys`)."""
+    n = lists[0].shape[0]
+    src = np.concatenate([np.repeat(np.arange(n, dtype=np.int64), nb.shape[1]) for nb in lists])
+    dst = np.concatenate([nb.ravel() for nb in lists])
+    ok = dst >= 0
+    return pair_keys(np.stack([src[ok], dst[ok]]), n)
 
 
 def split_rows(points: np.ndarray, group: np.ndarray, true_edges: np.ndarray, plain: np.ndarray,
@@ -119,10 +120,8 @@ def split_rows(points: np.ndarray, group: np.ndarray, true_edges: np.ndarray, pl
     """Candidate pairs and kept true edges (all, within a group, across groups) of the plain
     k-capped graphs (the first k of each row of ``plain``, from :func:`neighbour_lists`) and of
     the split graphs (k_cross, k_same) of one event."""
-    n = points.shape[0]
-    a, b = true_edges
-    keys = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
-    within = group[a] == group[b]
+    keys = D.edge_keys(torch.from_numpy(np.ascontiguousarray(true_edges, dtype=np.int64)), points.shape[0]).numpy()
+    within = group[true_edges[0]] == group[true_edges[1]]
 
     def row(name: str, pairs: np.ndarray) -> dict[str, Any]:
         kept = np.isin(keys, pairs)
@@ -130,10 +129,10 @@ def split_rows(points: np.ndarray, group: np.ndarray, true_edges: np.ndarray, pl
                 "kept_across_layers": float(kept[~within].mean()) if (~within).any() else float("nan"),
                 "kept_within_layer": float(kept[within].mean()) if within.any() else float("nan")}
 
-    rows = [row(f"k={k}", pair_keys(n, plain[:, :k])) for k in plain_ks]
+    rows = [row(f"k={k}", list_pairs(plain[:, :k])) for k in plain_ks]
     for kc, ks in splits:
         cross, same = split_neighbour_lists(points, group, kc, ks, radius, workers)
-        rows.append(row(f"{kc} across + {ks} within", pair_keys(n, cross, same)))
+        rows.append(row(f"{kc} across + {ks} within", list_pairs(cross, same)))
     return rows
 
 
